@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The CLI: a table of commands (main.c), one handler per command, output
+ * helpers (output.c). Handlers parse their own options, call lib/, print. */
+#ifndef SYSCTR_CLI_H
+#define SYSCTR_CLI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "sysctr.h"
+
+enum cli_format {
+	CLI_TABLE = 0,
+	CLI_JSON,
+};
+
+struct cli {
+	struct sysctr *s;	    /* opened by main() as the flags ask */
+	enum cli_format format;	    /* --format, accepted by every command */
+	bool quiet;
+	int exit_status;	    /* exec/shell: the command's status */
+	const struct cli_command *cmd;
+};
+
+typedef int (*cli_handler)(struct cli *cli, int argc, char **argv,
+			   struct sysctr_error **err);
+
+enum {
+	CMD_OPENS_STORE = 1 << 0, /* needs the registry */
+	CMD_NEEDS_ROOT = 1 << 1,  /* runs as root only */
+	CMD_NO_CONTEXT = 1 << 2,  /* needs no context at all */
+};
+
+struct cli_command {
+	const char *name;
+	const char *alias;
+	cli_handler fn;
+	unsigned flags;
+	const char *usage;   /* arguments after the name */
+	const char *summary; /* one line */
+	const char *help;    /* options, one per line; may be NULL */
+};
+
+const struct cli_command *cli_find(const char *name);
+const struct cli_command *cli_commands(size_t *n);
+
+/* Handlers. */
+int cmd_create(struct cli *, int, char **, struct sysctr_error **);
+int cmd_list(struct cli *, int, char **, struct sysctr_error **);
+int cmd_info(struct cli *, int, char **, struct sysctr_error **);
+int cmd_start(struct cli *, int, char **, struct sysctr_error **);
+int cmd_stop(struct cli *, int, char **, struct sysctr_error **);
+int cmd_restart(struct cli *, int, char **, struct sysctr_error **);
+int cmd_freeze(struct cli *, int, char **, struct sysctr_error **);
+int cmd_unfreeze(struct cli *, int, char **, struct sysctr_error **);
+int cmd_exec(struct cli *, int, char **, struct sysctr_error **);
+int cmd_shell(struct cli *, int, char **, struct sysctr_error **);
+int cmd_console(struct cli *, int, char **, struct sysctr_error **);
+int cmd_destroy(struct cli *, int, char **, struct sysctr_error **);
+int cmd_config(struct cli *, int, char **, struct sysctr_error **);
+int cmd_history(struct cli *, int, char **, struct sysctr_error **);
+int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
+int cmd_version(struct cli *, int, char **, struct sysctr_error **);
+int cmd_help(struct cli *, int, char **, struct sysctr_error **);
+
+/* ---- output.c ---- */
+
+/* Make an error in cmd/ (usage mistakes and the like). */
+int cli_err(struct sysctr_error **err, enum sysctr_err_kind kind,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prefix the error's message with "NAME: ". */
+int cli_err_prefix(struct sysctr_error **err, const char *prefix);
+
+/* Print one JSON document on stdout and drop the reference. */
+void cli_json_print(json_object *o);
+/* A string or null. */
+json_object *cli_json_str(const char *s);
+/* Unix time as "2026-11-29T01:02:03Z". */
+void cli_time_iso(int64_t t, char *buf, size_t len);
+
+/* Aligned columns for people. */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols, const char *const *headers);
+void cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(struct cli_table *t);
+void cli_table_free(struct cli_table *t);
+
+/* Outcome of an action on one container: a line for people, or an object
+ * {name, action, result, state, ...} added to arr (json). */
+void cli_outcome(struct cli *cli, json_object *arr, const char *name,
+		 const char *action, const struct sysctr_error *e,
+		 const char *state, const char *detail);
+/* Print the outcomes collected by cli_outcome: an object for one, an
+ * array for several. */
+void cli_outcomes_print(struct cli *cli, json_object *arr);
+
+/* Progress on stderr when it is a terminal. */
+void cli_progress(void *data, const char *step, int done, int total);
+
+/* Print usage of the current command on stderr; returns the usage error. */
+int cli_usage(struct cli *cli, struct sysctr_error **err, const char *why);
+
+/* getopt_long "--help" handling shared by the handlers: prints help. */
+int cli_help(struct cli *cli);
+
+#endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config show|get|set|edit */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void restart_note(struct cli *cli, const char *name, bool needed)
+{
+	if (needed && !cli->quiet)
+		fprintf(stderr,
+			"sysctr: %s: the change takes effect at the next start "
+			"(sysctr restart %s)\n",
+			name, name);
+}
+
+static int run_editor(const char *path, struct sysctr_error **err)
+{
+	const char *editor = getenv("VISUAL");
+	int status;
+	pid_t pid;
+
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || *editor == '\0')
+		editor = "vi";
+	pid = fork();
+	if (pid < 0)
+		return cli_err(err, SYSCTR_E_FAILED, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* $EDITOR may carry arguments ("code --wait"), as git allows. */
+		execl("/bin/sh", "sh", "-c", "$SYSCTR_EDITOR \"$1\"", "sh", path,
+		      (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return cli_err(err, SYSCTR_E_FAILED, "wait: %s",
+				       strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return cli_err(err, SYSCTR_E_FAILED,
+			       "editor '%s' failed: file unchanged", editor);
+	return 0;
+}
+
+static bool ask_again(void)
+{
+	char line[16];
+
+	if (!isatty(0))
+		return false;
+	fprintf(stderr, "edit again? [Y/n] ");
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return false;
+	return line[0] != 'n' && line[0] != 'N';
+}
+
+static int config_edit(struct cli *cli, const char *name,
+		       struct sysctr_error **err)
+{
+	const char *editor = getenv("VISUAL");
+	char *tmp = NULL;
+	bool restart = false;
+	int ret;
+
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	setenv("SYSCTR_EDITOR", editor && *editor ? editor : "vi", 1);
+	if (sysctr_ct_config_edit_begin(cli->s, name, &tmp, err) < 0)
+		return -1;
+	for (;;) {
+		struct sysctr_error *e = NULL;
+
+		ret = run_editor(tmp, err);
+		if (ret < 0)
+			break;
+		ret = sysctr_ct_config_edit_commit(cli->s, name, tmp, &restart,
+						   &e);
+		if (ret == 0)
+			break;
+		/* Like visudo: show why and offer to fix it. */
+		fprintf(stderr, "sysctr: %s\n", e->msg);
+		if (!ask_again()) {
+			*err = e;
+			cli_err_prefix(err, "config not saved");
+			break;
+		}
+		sysctr_error_free(e);
+	}
+	unlink(tmp);
+	free(tmp);
+	if (ret == 0)
+		restart_note(cli, name, restart);
+	return ret;
+}
+
+static int config_get(struct cli *cli, const char *name, const char *key,
+		      struct sysctr_error **err)
+{
+	char *value = NULL;
+
+	if (sysctr_ct_config_get(cli->s, name, key, &value, err) < 0)
+		return -1;
+	if (cli->format == CLI_JSON) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "key", json_object_new_string(key));
+		json_object_object_add(o, "value", json_object_new_string(value));
+		cli_json_print(o);
+	} else {
+		printf("%s\n", value);
+	}
+	free(value);
+	return 0;
+}
+
+static int config_show(struct cli *cli, const char *name,
+		       struct sysctr_error **err)
+{
+	char *text = NULL;
+
+	if (sysctr_ct_config_show(cli->s, name, &text, err) < 0)
+		return -1;
+	if (cli->format == CLI_JSON) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "text", json_object_new_string(text));
+		cli_json_print(o);
+	} else {
+		fputs(text, stdout);
+	}
+	free(text);
+	return 0;
+}
+
+static int config_set(struct cli *cli, const char *name, int n, char **kv,
+		      struct sysctr_error **err)
+{
+	json_object *arr = json_object_new_array();
+	bool restart = false;
+	int ret;
+
+	for (int i = 0; i < n; i++)
+		if (strchr(kv[i], '=') == NULL) {
+			json_object_put(arr);
+			return cli_usage(cli, err, "set needs KEY=VALUE");
+		}
+	ret = sysctr_ct_config_set(cli->s, name, (const char *const *)kv,
+				   (size_t)n, &restart, err);
+	if (cli->format == CLI_JSON) {
+		cli_outcome(cli, arr, name, "config set", ret < 0 ? *err : NULL,
+			    NULL, restart ? "restart needed" : NULL);
+		cli_outcomes_print(cli, arr);
+	} else {
+		json_object_put(arr);
+	}
+	if (ret == 0)
+		restart_note(cli, name, restart);
+	return ret;
+}
+
+int cmd_config(struct cli *cli, int argc, char **argv,
+	       struct sysctr_error **err)
+{
+	const char *sub, *name;
+	int ret;
+
+	if (getopt_long(argc, argv, "+", (struct option[]){{0}}, NULL) != -1)
+		return cli_usage(cli, err, "unknown option");
+	if (argc - optind < 2)
+		return cli_usage(cli, err, "needs a subcommand and NAME");
+	sub = argv[optind];
+	name = argv[optind + 1];
+	argc -= optind + 2;
+	argv += optind + 2;
+	if (strcmp(sub, "show") == 0 && argc == 0)
+		ret = config_show(cli, name, err);
+	else if (strcmp(sub, "edit") == 0 && argc == 0)
+		ret = config_edit(cli, name, err);
+	else if (strcmp(sub, "get") == 0 && argc == 1)
+		ret = config_get(cli, name, argv[0], err);
+	else if (strcmp(sub, "set") == 0 && argc >= 1)
+		ret = config_set(cli, name, argc, argv, err);
+	else
+		return cli_usage(cli, err, "unknown subcommand or arguments");
+	if (ret < 0)
+		cli_err_prefix(err, name);
+	return ret;
+}

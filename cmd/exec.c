@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* exec, shell, console */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_exec(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	const char *name;
+	int status = 0;
+
+	/* "+": everything after NAME belongs to the command. */
+	if (getopt_long(argc, argv, "+", (struct option[]){{0}}, NULL) != -1)
+		return cli_usage(cli, err, "unknown option");
+	if (optind >= argc)
+		return cli_usage(cli, err, "needs NAME");
+	name = argv[optind++];
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc)
+		return cli_usage(cli, err, "needs a command after --");
+	if (sysctr_ct_exec(cli->s, name, argv + optind, &status, err) < 0)
+		return cli_err_prefix(err, name);
+	cli->exit_status = status;
+	return 0;
+}
+
+int cmd_shell(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	int status = 0;
+
+	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+		return cli_usage(cli, err, "unknown option");
+	if (argc - optind != 1)
+		return cli_usage(cli, err, "needs one NAME");
+	if (sysctr_ct_shell(cli->s, argv[optind], &status, err) < 0)
+		return cli_err_prefix(err, argv[optind]);
+	cli->exit_status = status;
+	return 0;
+}
+
+int cmd_console(struct cli *cli, int argc, char **argv,
+		struct sysctr_error **err)
+{
+	static const struct option longopts[] = {
+		{"tty", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt, tty = -1;
+
+	while ((opt = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
+		char *end;
+
+		if (opt != 't')
+			return cli_usage(cli, err, "unknown option");
+		tty = (int)strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || tty < 0 || tty > 64)
+			return cli_usage(cli, err, "--tty needs a number");
+	}
+	if (argc - optind != 1)
+		return cli_usage(cli, err, "needs one NAME");
+	if (sysctr_ct_console(cli->s, argv[optind], tty, err) < 0)
+		return cli_err_prefix(err, argv[optind]);
+	return 0;
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* create, start, stop, restart, freeze, unfreeze, destroy */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The state after an action, for the outcome; NULL if it is gone. */
+static char *state_of(struct cli *cli, const char *name)
+{
+	struct sysctr_ct_info info;
+	struct sysctr_error *e = NULL;
+	char *state;
+
+	if (sysctr_ct_info(cli->s, name, &info, &e) < 0) {
+		sysctr_error_free(e);
+		return NULL;
+	}
+	state = info.state;
+	info.state = NULL;
+	sysctr_ct_info_clear(&info);
+	return state;
+}
+
+/* Run fn on every NAME; go on after a failure and fail with the last
+ * error, printing the ones before it (each once). */
+typedef int (*each_fn)(struct cli *cli, const char *name, void *data,
+		       char **detail, struct sysctr_error **err);
+
+static int for_each_name(struct cli *cli, int argc, char **argv,
+			 const char *action, each_fn fn, void *data,
+			 struct sysctr_error **err)
+{
+	json_object *arr = json_object_new_array();
+	struct sysctr_error *last = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		struct sysctr_error *e = NULL;
+		char *detail = NULL, *state = NULL;
+
+		if (fn(cli, argv[i], data, &detail, &e) < 0)
+			cli_err_prefix(&e, argv[i]);
+		else if (cli->format == CLI_JSON)
+			state = state_of(cli, argv[i]);
+		cli_outcome(cli, arr, argv[i], action, e, state, detail);
+		free(detail);
+		free(state);
+		if (e != NULL) {
+			if (last != NULL) {
+				fprintf(stderr, "sysctr: %s\n", last->msg);
+				sysctr_error_free(last);
+			}
+			last = e;
+		}
+	}
+	cli_outcomes_print(cli, arr);
+	if (last != NULL) {
+		*err = last;
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv,
+	       struct sysctr_error **err)
+{
+	static const struct option longopts[] = {
+		{"release", required_argument, NULL, 'r'},
+		{"arch", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, 's'},
+		{"start", no_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sysctr_create_opts o = {0};
+	const char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	bool start = false;
+	int opt, ret = -1;
+
+	if (sets == NULL)
+		abort();
+	while ((opt = getopt_long(argc, argv, "r:a:c:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			o.release = optarg;
+			break;
+		case 'a':
+			o.arch = optarg;
+			break;
+		case 'c':
+			o.conf_file = optarg;
+			break;
+		case 's':
+			if (strchr(optarg, '=') == NULL) {
+				cli_usage(cli, err, "--set needs KEY=VALUE");
+				goto out;
+			}
+			sets[o.nsets++] = optarg;
+			break;
+		case 'S':
+			start = true;
+			break;
+		default:
+			cli_usage(cli, err, "unknown option");
+			goto out;
+		}
+	}
+	if (argc - optind != 2) {
+		cli_usage(cli, err, "needs TEMPLATE and NAME");
+		goto out;
+	}
+	o.template = argv[optind];
+	o.name = argv[optind + 1];
+	o.sets = sets;
+	{
+		json_object *arr = json_object_new_array();
+		struct sysctr_error *e = NULL;
+		char *state = NULL;
+
+		ret = sysctr_ct_create(cli->s, &o, &e);
+		if (ret == 0 && start)
+			ret = sysctr_ct_start(cli->s, o.name, &e);
+		if (ret < 0)
+			cli_err_prefix(&e, o.name);
+		else if (cli->format == CLI_JSON)
+			state = state_of(cli, o.name);
+		cli_outcome(cli, arr, o.name, start ? "create+start" : "create",
+			    e, state, NULL);
+		cli_outcomes_print(cli, arr);
+		free(state);
+		*err = e;
+	}
+out:
+	free(sets);
+	return ret;
+}
+
+static int do_start(struct cli *cli, const char *name, void *data,
+		char **detail,
+		    struct sysctr_error **err)
+{
+	return sysctr_ct_start(cli->s, name, err);
+}
+
+int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+		return cli_usage(cli, err, "unknown option");
+	if (optind >= argc)
+		return cli_usage(cli, err, "needs NAME");
+	return for_each_name(cli, argc - optind, argv + optind, "start",
+			     do_start, NULL, err);
+}
+
+struct stop_opts {
+	int timeout;
+	bool kill;
+};
+
+static int do_stop(struct cli *cli, const char *name, void *data,
+		char **detail,
+		   struct sysctr_error **err)
+{
+	const struct stop_opts *o = data;
+	struct sysctr_stop_result res;
+
+	if (sysctr_ct_stop(cli->s, name, o->timeout, o->kill, &res,
+			   err) < 0)
+		return -1;
+	if (asprintf(detail, "%s after %.1f s",
+		     res.killed ? "killed" : "stopped cleanly",
+		     res.seconds) < 0)
+		abort();
+	return 0;
+}
+
+static int do_restart(struct cli *cli, const char *name, void *data,
+		char **detail,
+		      struct sysctr_error **err)
+{
+	const struct stop_opts *o = data;
+
+	return sysctr_ct_restart(cli->s, name, o->timeout, err);
+}
+
+static int parse_timeout(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
+		     struct sysctr_error **err)
+{
+	static const struct option longopts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{"kill", no_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0},
+	};
+	struct stop_opts o = {.timeout = -1, .kill = false};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, restart ? "t:" : "t:k", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (parse_timeout(optarg, &o.timeout) < 0)
+				return cli_usage(cli, err,
+						 "--timeout needs seconds");
+			break;
+		case 'k':
+			if (restart)
+				return cli_usage(cli, err, "unknown option");
+			o.kill = true;
+			break;
+		default:
+			return cli_usage(cli, err, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(cli, err, "needs NAME");
+	return for_each_name(cli, argc - optind, argv + optind,
+			     restart ? "restart" : "stop",
+			     restart ? do_restart : do_stop, &o, err);
+}
+
+int cmd_stop(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	return stop_like(cli, argc, argv, false, err);
+}
+
+int cmd_restart(struct cli *cli, int argc, char **argv,
+		struct sysctr_error **err)
+{
+	return stop_like(cli, argc, argv, true, err);
+}
+
+static int do_freeze(struct cli *cli, const char *name, void *data,
+		char **detail,
+		     struct sysctr_error **err)
+{
+	return sysctr_ct_freeze(cli->s, name, err);
+}
+
+static int do_unfreeze(struct cli *cli, const char *name, void *data,
+		char **detail,
+		       struct sysctr_error **err)
+{
+	return sysctr_ct_unfreeze(cli->s, name, err);
+}
+
+static int one_name(struct cli *cli, int argc, char **argv, const char *action,
+		    each_fn fn, struct sysctr_error **err)
+{
+	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+		return cli_usage(cli, err, "unknown option");
+	if (argc - optind != 1)
+		return cli_usage(cli, err, "needs one NAME");
+	return for_each_name(cli, 1, argv + optind, action, fn, NULL, err);
+}
+
+int cmd_freeze(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	return one_name(cli, argc, argv, "freeze", do_freeze, err);
+}
+
+int cmd_unfreeze(struct cli *cli, int argc, char **argv,
+		 struct sysctr_error **err)
+{
+	return one_name(cli, argc, argv, "unfreeze", do_unfreeze, err);
+}
+
+static int do_destroy(struct cli *cli, const char *name, void *data,
+		char **detail,
+		      struct sysctr_error **err)
+{
+	const bool *force = data;
+
+	return sysctr_ct_destroy(cli->s, name, *force, err);
+}
+
+int cmd_destroy(struct cli *cli, int argc, char **argv,
+		struct sysctr_error **err)
+{
+	static const struct option longopts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	bool force = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+		if (opt != 'f')
+			return cli_usage(cli, err, "unknown option");
+		force = true;
+	}
+	if (argc - optind != 1)
+		return cli_usage(cli, err, "needs one NAME");
+	return for_each_name(cli, 1, argv + optind, "destroy", do_destroy,
+			     &force, err);
+}

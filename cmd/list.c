@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* list and info */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
+{
+	json_object *o = json_object_new_object();
+	char created[32];
+
+	cli_time_iso(i->created, created, sizeof(created));
+	json_object_object_add(o, "name", json_object_new_string(i->name));
+	json_object_object_add(o, "state", cli_json_str(i->state));
+	json_object_object_add(o, "template", cli_json_str(i->template));
+	json_object_object_add(o, "release", cli_json_str(i->release));
+	json_object_object_add(o, "arch", cli_json_str(i->arch));
+	json_object_object_add(o, "ipv4", cli_json_str(i->ipv4));
+	json_object_object_add(o, "autostart",
+			       json_object_new_boolean(i->autostart));
+	json_object_object_add(o, "created", json_object_new_string(created));
+	json_object_object_add(o, "memory_bytes",
+			       json_object_new_int64(i->memory_bytes));
+	json_object_object_add(o, "pid", json_object_new_int64(i->pid));
+	json_object_object_add(o, "privileged",
+			       json_object_new_boolean(i->privileged));
+	if (detail) {
+		json_object_object_add(o, "memory_usage_bytes",
+				       json_object_new_int64(i->memory_usage));
+		json_object_object_add(o, "path", cli_json_str(i->path));
+		json_object_object_add(o, "log", cli_json_str(i->log_path));
+	}
+	return o;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	static const struct option longopts[] = {
+		{"running", no_argument, NULL, 'r'},
+		{"stopped", no_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
+	};
+	enum sysctr_list_filter filter = SYSCTR_LIST_ALL;
+	struct sysctr_ct_info *infos = NULL;
+	const char *pattern = NULL;
+	size_t n = 0;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			filter = SYSCTR_LIST_RUNNING;
+			break;
+		case 's':
+			filter = SYSCTR_LIST_STOPPED;
+			break;
+		default:
+			return cli_usage(cli, err, "unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage(cli, err, "at most one PATTERN");
+	if (optind < argc)
+		pattern = argv[optind];
+	if (sysctr_ct_list(cli->s, pattern, filter, &infos, &n, err) < 0)
+		return -1;
+	if (cli->format == CLI_JSON) {
+		json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, info_json(&infos[i], false));
+		cli_json_print(arr);
+	} else {
+		static const char *const hdr[] = {"NAME",    "STATE", "TEMPLATE",
+						  "RELEASE", "IPV4",  "AUTOSTART",
+						  "PID"};
+		struct cli_table *t = cli_table_new(7, hdr);
+
+		for (size_t i = 0; i < n; i++) {
+			char pid[16] = "-";
+			const char *row[7];
+
+			if (infos[i].pid > 0)
+				snprintf(pid, sizeof(pid), "%d",
+					 (int)infos[i].pid);
+			row[0] = infos[i].name;
+			row[1] = infos[i].state;
+			row[2] = infos[i].template;
+			row[3] = infos[i].release;
+			row[4] = infos[i].ipv4;
+			row[5] = infos[i].autostart ? "yes" : "no";
+			row[6] = pid;
+			cli_table_add(t, row);
+		}
+		cli_table_print(t);
+		cli_table_free(t);
+	}
+	sysctr_ct_info_free_array(infos, n);
+	return 0;
+}
+
+static void human_bytes(int64_t b, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)b;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	struct sysctr_ct_info i;
+	char created[32], mem[32], use[32];
+
+	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+		return cli_usage(cli, err, "unknown option");
+	if (argc - optind != 1)
+		return cli_usage(cli, err, "needs one NAME");
+	if (sysctr_ct_info(cli->s, argv[optind], &i, err) < 0)
+		return cli_err_prefix(err, argv[optind]);
+	if (cli->format == CLI_JSON) {
+		cli_json_print(info_json(&i, true));
+		sysctr_ct_info_clear(&i);
+		return 0;
+	}
+	cli_time_iso(i.created, created, sizeof(created));
+	human_bytes(i.memory_bytes, mem, sizeof(mem));
+	human_bytes(i.memory_usage, use, sizeof(use));
+	printf("name:        %s\n", i.name);
+	printf("state:       %s\n", i.state);
+	if (i.pid > 0)
+		printf("pid:         %d\n", (int)i.pid);
+	printf("template:    %s %s (%s)\n", i.template, i.release, i.arch);
+	printf("created:     %s\n", created);
+	printf("privileged:  %s\n", i.privileged ? "yes" : "no");
+	printf("autostart:   %s\n", i.autostart ? "yes" : "no");
+	printf("ipv4:        %s\n", i.ipv4 ? i.ipv4 : "-");
+	printf("memory:      %s limit, %s used\n",
+	       i.memory_bytes ? mem : "no", i.memory_usage ? use : "none");
+	printf("path:        %s\n", i.path);
+	printf("log:         %s\n", i.log_path);
+	sysctr_ct_info_clear(&i);
+	return 0;
+}

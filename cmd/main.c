@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysctr: the command table, global options, and the one place that
+ * prints errors and turns them into exit codes. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{"create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	 "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
+	 "[--start]",
+	 "create a container from a template",
+	 "  -r, --release RELEASE  distribution release (template's default)\n"
+	 "  -a, --arch ARCH        architecture (the host's)\n"
+	 "  -c, --config FILE      start from this container.conf\n"
+	 "      --set KEY=VALUE    set section.key in container.conf\n"
+	 "      --start            start it once created\n"},
+	{"list", "ls", cmd_list, CMD_OPENS_STORE,
+	 "[--running|--stopped] [PATTERN]", "list containers",
+	 "      --running          only running containers\n"
+	 "      --stopped          only stopped containers\n"
+	 "  PATTERN                a shell glob on names\n"},
+	{"info", NULL, cmd_info, CMD_OPENS_STORE, "NAME",
+	 "show a container's details", NULL},
+	{"start", NULL, cmd_start, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME...",
+	 "start containers", NULL},
+	{"stop", NULL, cmd_stop, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	 "NAME... [-t SECONDS] [-k]",
+	 "stop containers cleanly, killing after a timeout",
+	 "  -t, --timeout SECONDS  wait this long for a clean stop\n"
+	 "  -k, --kill             kill at once\n"},
+	{"restart", NULL, cmd_restart, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	 "NAME... [-t SECONDS]", "stop and start containers",
+	 "  -t, --timeout SECONDS  wait this long for a clean stop\n"},
+	{"freeze", NULL, cmd_freeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
+	 "freeze all processes of a container", NULL},
+	{"unfreeze", NULL, cmd_unfreeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	 "NAME", "thaw a frozen container", NULL},
+	{"exec", NULL, cmd_exec, CMD_NEEDS_ROOT, "NAME -- CMD [ARG...]",
+	 "run a command inside; exit status is the command's", NULL},
+	{"shell", NULL, cmd_shell, CMD_NEEDS_ROOT, "NAME",
+	 "open a root login shell inside", NULL},
+	{"console", NULL, cmd_console, CMD_NEEDS_ROOT, "NAME [-t TTY]",
+	 "attach to the console (Ctrl-a q leaves)",
+	 "  -t, --tty N            the tty number (default: the console)\n"},
+	{"destroy", "rm", cmd_destroy, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	 "NAME [-f|--force]", "remove a container and its files",
+	 "  -f, --force            kill it first if it runs\n"},
+	{"config", NULL, cmd_config, CMD_OPENS_STORE,
+	 "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
+	 "show, get, set or edit container.conf", NULL},
+	{"history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
+	 "show what was done to containers",
+	 "  -n, --limit COUNT      only the newest COUNT entries\n"},
+	{"templates", NULL, cmd_templates, 0, "",
+	 "list the available templates", NULL},
+	{"version", NULL, cmd_version, CMD_NO_CONTEXT, "",
+	 "show the version of sysctr and liblxc", NULL},
+	{"help", NULL, cmd_help, CMD_NO_CONTEXT, "[COMMAND]",
+	 "show help for sysctr or a command", NULL},
+};
+
+const struct cli_command *cli_commands(size_t *n)
+{
+	*n = sizeof(commands) / sizeof(commands[0]);
+	return commands;
+}
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0 ||
+		    (commands[i].alias && strcmp(commands[i].alias, name) == 0))
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static void print_main_help(FILE *f)
+{
+	fprintf(f, "usage: sysctr [--root DIR] [--config FILE] [-q|-v] "
+		   "COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "%s%s%s", commands[i].name,
+			 commands[i].alias ? "|" : "",
+			 commands[i].alias ? commands[i].alias : "");
+		fprintf(f, "  %-12s %s\n", name, commands[i].summary);
+	}
+	fprintf(f, "\nglobal options:\n"
+		   "      --root DIR         relocate every path under DIR "
+		   "(also $SYSCTR_ROOT)\n"
+		   "      --config FILE      host config (default "
+		   "/etc/sysctr/sysctr.conf)\n"
+		   "      --format FORMAT    table (default) or json; every "
+		   "command takes it\n"
+		   "  -q, --quiet            only errors\n"
+		   "  -v, --verbose          more detail (repeat for debug)\n"
+		   "  -h, --help             this help; sysctr help COMMAND "
+		   "for one command\n"
+		   "\nexit status: 0 ok, 1 failed, 2 bad usage, 3 not found, "
+		   "4 wrong state, 5 busy\n");
+}
+
+static void print_cmd_help(FILE *f, const struct cli_command *c)
+{
+	fprintf(f, "usage: sysctr %s %s\n%s%s%s\n", c->name, c->usage,
+		c->alias ? "alias: " : "", c->alias ? c->alias : "",
+		c->alias ? "\n" : "");
+	fprintf(f, "%s\n", c->summary);
+	if (c->help)
+		fprintf(f, "\noptions:\n%s", c->help);
+	fprintf(f, "      --format FORMAT    table or json\n");
+}
+
+int cli_help(struct cli *cli)
+{
+	print_cmd_help(stdout, cli->cmd);
+	return 0;
+}
+
+int cli_usage(struct cli *cli, struct sysctr_error **err, const char *why)
+{
+	return cli_err(err, SYSCTR_E_USAGE, "%s: %s (usage: sysctr %s %s)",
+		       cli->cmd->name, why, cli->cmd->name, cli->cmd->usage);
+}
+
+int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return 0;
+	}
+	c = cli_find(argv[1]);
+	if (c == NULL)
+		return cli_err(err, SYSCTR_E_USAGE, "help: unknown command '%s'",
+			       argv[1]);
+	print_cmd_help(stdout, c);
+	return 0;
+}
+
+int cmd_version(struct cli *cli, int argc, char **argv,
+		struct sysctr_error **err)
+{
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+			 strcmp(argv[1], "-h") == 0))
+		return cli_help(cli);
+	if (cli->format == CLI_JSON) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "version",
+				       json_object_new_string(sysctr_version()));
+		json_object_object_add(
+			o, "lxc_version",
+			json_object_new_string(sysctr_lxc_version()));
+		cli_json_print(o);
+		return 0;
+	}
+	printf("sysctr %s (liblxc %s)\n", sysctr_version(),
+	       sysctr_lxc_version());
+	return 0;
+}
+
+/* One line, no control characters: whatever a hostile name or file put
+ * into a message must not break the line or the terminal. */
+static void print_error(const struct sysctr_error *e)
+{
+	fputs("sysctr: ", stderr);
+	for (const char *p = e->msg; *p; p++)
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+	fputc('\n', stderr);
+}
+
+/* --format can stand anywhere before "--": take it out of argv. */
+static int take_format(struct cli *cli, int *argc, char **argv,
+		       struct sysctr_error **err)
+{
+	int w = 0;
+
+	for (int r = 0; r < *argc; r++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[r], "--") == 0) {
+			while (r < *argc)
+				argv[w++] = argv[r++];
+			break;
+		}
+		if (strcmp(argv[r], "--format") == 0) {
+			if (r + 1 >= *argc)
+				return cli_err(err, SYSCTR_E_USAGE,
+					       "--format needs table or json");
+			v = argv[++r];
+		} else if (strncmp(argv[r], "--format=", 9) == 0) {
+			v = argv[r] + strlen("--format=");
+		} else {
+			argv[w++] = argv[r];
+			continue;
+		}
+		if (strcmp(v, "json") == 0)
+			cli->format = CLI_JSON;
+		else if (strcmp(v, "table") == 0)
+			cli->format = CLI_TABLE;
+		else
+			return cli_err(err, SYSCTR_E_USAGE,
+				       "--format %s: use table or json", v);
+	}
+	*argc = w;
+	argv[w] = NULL;
+	return 0;
+}
+
+static int run(int argc, char **argv, struct sysctr_error **err,
+	       struct cli *cli)
+{
+	static const struct option global[] = {
+		{"root", required_argument, NULL, 'R'},
+		{"config", required_argument, NULL, 'C'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sysctr_options opts = {0};
+	const struct cli_command *c;
+	int opt, ret;
+
+	opts.root = getenv("SYSCTR_ROOT");
+	if (take_format(cli, &argc, argv, err) < 0)
+		return -1;
+	/* "+": global options end at the command name. */
+	while ((opt = getopt_long(argc, argv, "+qvhV", global, NULL)) != -1) {
+		switch (opt) {
+		case 'R':
+			opts.root = optarg;
+			break;
+		case 'C':
+			opts.config = optarg;
+			break;
+		case 'q':
+			opts.verbosity = -1;
+			cli->quiet = true;
+			break;
+		case 'v':
+			opts.verbosity++;
+			break;
+		case 'h':
+			print_main_help(stdout);
+			return 0;
+		case 'V':
+			cli->cmd = cli_find("version");
+			return cmd_version(cli, 1, argv, err);
+		default:
+			return cli_err(err, SYSCTR_E_USAGE,
+				       "unknown option (see sysctr --help)");
+		}
+	}
+	if (optind >= argc) {
+		print_main_help(stderr);
+		return cli_err(err, SYSCTR_E_USAGE, "no command given");
+	}
+	c = cli_find(argv[optind]);
+	if (c == NULL)
+		return cli_err(err, SYSCTR_E_USAGE,
+			       "unknown command '%s' (see sysctr help)",
+			       argv[optind]);
+	cli->cmd = c;
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* the handler's getopt starts afresh */
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    (strcmp(argv[i], "-h") == 0 && strcmp(c->name, "stop") != 0))
+			return cli_help(cli);
+
+	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0)
+		return cli_err(err, SYSCTR_E_FAILED,
+			       "%s: needs root (run it with sudo)", c->name);
+	if (!(c->flags & CMD_NO_CONTEXT)) {
+		opts.open_store = (c->flags & CMD_OPENS_STORE) != 0;
+		cli->s = sysctr_open(&opts, err);
+		if (cli->s == NULL)
+			return -1;
+		if (!cli->quiet && isatty(2))
+			sysctr_set_progress(cli->s, cli_progress, cli);
+	}
+	ret = c->fn(cli, argc, argv, err);
+	sysctr_close(cli->s);
+	cli->s = NULL;
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct sysctr_error *err = NULL;
+	struct cli cli = {0};
+	int ret, code;
+
+	ret = run(argc, argv, &err, &cli);
+	code = ret < 0 ? (err ? sysctr_error_exit_code(err) : 1)
+		       : cli.exit_status;
+	/* A write error on stdout (a full disk, a closed pipe) is a failure,
+	 * not a silent success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (err == NULL && code == 0) {
+			fprintf(stderr, "sysctr: write to stdout: %s\n",
+				strerror(errno));
+			code = 1;
+		}
+	}
+	if (err != NULL) {
+		print_error(err);
+		sysctr_error_free(err);
+	}
+	return code;
+}

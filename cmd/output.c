@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_err(struct sysctr_error **err, enum sysctr_err_kind kind,
+	    const char *fmt, ...)
+{
+	struct sysctr_error *e;
+	va_list ap;
+
+	if (err == NULL || *err != NULL)
+		return -1;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		abort();
+	e->kind = kind;
+	va_start(ap, fmt);
+	if (vasprintf(&e->msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	*err = e;
+	return -1;
+}
+
+int cli_err_prefix(struct sysctr_error **err, const char *prefix)
+{
+	char *msg;
+
+	if (err == NULL || *err == NULL)
+		return -1;
+	if (asprintf(&msg, "%s: %s", prefix, (*err)->msg) < 0)
+		abort();
+	free((*err)->msg);
+	(*err)->msg = msg;
+	return -1;
+}
+
+void cli_json_print(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+json_object *cli_json_str(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+void cli_time_iso(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+struct cli_table {
+	size_t ncols, nrows;
+	char **cells; /* nrows * ncols, row 0 the headers */
+};
+
+struct cli_table *cli_table_new(size_t ncols, const char *const *headers)
+{
+	struct cli_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		abort();
+	t->ncols = ncols;
+	cli_table_add(t, headers);
+	return t;
+}
+
+void cli_table_add(struct cli_table *t, const char *const *cells)
+{
+	t->cells = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	if (t->cells == NULL)
+		abort();
+	for (size_t i = 0; i < t->ncols; i++) {
+		t->cells[t->nrows * t->ncols + i] =
+			strdup(cells[i] ? cells[i] : "-");
+		if (t->cells[t->nrows * t->ncols + i] == NULL)
+			abort();
+	}
+	t->nrows++;
+}
+
+void cli_table_print(struct cli_table *t)
+{
+	size_t *w = calloc(t->ncols, sizeof(size_t));
+
+	if (w == NULL)
+		abort();
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t l = strlen(t->cells[r * t->ncols + c]);
+
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			if (c + 1 == t->ncols)
+				printf("%s\n", cell);
+			else
+				printf("%-*s  ", (int)w[c], cell);
+		}
+	}
+	free(w);
+}
+
+void cli_table_free(struct cli_table *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+void cli_outcome(struct cli *cli, json_object *arr, const char *name,
+		 const char *action, const struct sysctr_error *e,
+		 const char *state, const char *detail)
+{
+	json_object *o;
+
+	if (cli->format != CLI_JSON) {
+		if (e == NULL && !cli->quiet)
+			printf("%s: %s%s%s\n", name, action, detail ? ": " : "",
+			       detail ? detail : "");
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "action", json_object_new_string(action));
+	json_object_object_add(o, "result",
+			       json_object_new_string(e ? "failed" : "ok"));
+	json_object_object_add(o, "state", cli_json_str(state));
+	if (detail)
+		json_object_object_add(o, "detail", json_object_new_string(detail));
+	if (e)
+		json_object_object_add(o, "error", json_object_new_string(e->msg));
+	json_object_array_add(arr, o);
+}
+
+void cli_outcomes_print(struct cli *cli, json_object *arr)
+{
+	if (cli->format != CLI_JSON) {
+		json_object_put(arr);
+		return;
+	}
+	if (json_object_array_length(arr) == 1) {
+		json_object *one = json_object_get(json_object_array_get_idx(arr, 0));
+
+		json_object_put(arr);
+		cli_json_print(one);
+		return;
+	}
+	cli_json_print(arr);
+}
+
+void cli_progress(void *data, const char *step, int done, int total)
+{
+	static struct timespec start;
+	struct timespec now;
+	double el;
+
+	(void)data;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (start.tv_sec == 0)
+		start = now;
+	el = (double)(now.tv_sec - start.tv_sec) +
+	     (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	if (total > 0)
+		fprintf(stderr, "\r\033[K[%d/%d] %s (%.0f s)", done, total, step,
+			el);
+	else
+		fprintf(stderr, "\r\033[K%s (%.0f s)", step, el);
+	if (total > 0 && done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}

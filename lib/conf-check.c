@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Value checks of sysctr.conf and container.conf, run by libconfuse as
+ * validation callbacks while it parses: a value is refused where it is
+ * written, never later where it is used. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <confuse.h>
+
+#include "conf-private.h"
+#include "names.h"
+#include "util.h"
+
+/* Integer bounds, by key, for both files (their keys do not overlap). */
+static const struct {
+	const char *key;
+	long min, max;
+} ranges[] = {
+	{ "autostart.order", -1000000, 1000000 },
+	{ "autostart.delay", 0, 3600 },
+	{ "autostart.timeout", 1, 3600 },
+	{ "resources.pids", 0, 4194304 },
+	{ "timeouts.stop", 0, 3600 },
+	{ "timeouts.start", 0, 3600 },
+	{ "timeouts.lock", 0, 86400 },
+	{ "idmap.base", 1, 4294967294L },
+	{ "idmap.size", 1, 4294967295L },
+};
+
+bool sysctr_conf_has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* The string value of opt, or NULL after reporting a control character
+ * (a newline in a value would become a line of the liblxc config). */
+const char *sysctr_conf_text(cfg_t *cfg, cfg_opt_t *opt, unsigned i)
+{
+	const char *s = cfg_opt_getnstr(opt, i);
+
+	if (s == NULL)
+		return "";
+	if (sysctr_conf_has_control(s)) {
+		sysctr_conf_invalid(cfg, opt,
+				    "control characters are not allowed");
+		return NULL;
+	}
+	return s;
+}
+
+int sysctr_conf_v_text(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return sysctr_conf_text(cfg, opt, 0) ? 0 : -1;
+}
+
+int sysctr_conf_v_range(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cleanup_free char *key = sysctr_conf_key_of(cfg, opt->name);
+	long n = cfg_opt_getnint(opt, 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++)
+		if (strcmp(key, ranges[i].key) == 0 &&
+		    (n < ranges[i].min || n > ranges[i].max))
+			return sysctr_conf_invalid(
+				cfg, opt, "%ld is out of range (%ld to %ld)", n,
+				ranges[i].min, ranges[i].max);
+	return 0;
+}
+
+int sysctr_conf_choice(cfg_t *cfg, cfg_opt_t *opt, const char *const *choices,
+		       size_t n, const char *hint)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, choices[i]) == 0)
+			return 0;
+	return sysctr_conf_invalid(cfg, opt, "invalid value '%.40s': use %s", s,
+				   hint);
+}
+
+int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const c[] = { "", "none", "bridge" };
+
+	return sysctr_conf_choice(cfg, opt, c, ARRAY_SIZE(c),
+				  "none or bridge (or \"\" for sysctr.conf's)");
+}
+
+/* Template, release and arch reach template scripts as arguments. */
+int sysctr_conf_v_token(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	if (*s != '\0' && !sysctr_token_valid(s))
+		return sysctr_conf_invalid(
+			cfg, opt,
+			"invalid name '%.40s': use lower-case letters, "
+			"digits, '.', '_' and '-'",
+			s);
+	return 0;
+}
+
+bool sysctr_conf_valid_word(const char *s, size_t max)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n > 0 && n <= max && s[n] == '\0';
+}
+
+int sysctr_conf_v_group(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	if (*s != '\0' && !sysctr_conf_valid_word(s, 63))
+		return sysctr_conf_invalid(
+			cfg, opt,
+			"invalid group '%.40s': use letters, digits, "
+			"'_' and '-'",
+			s);
+	return 0;
+}
+
+int sysctr_conf_v_after(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *s = sysctr_conf_text(cfg, opt, i);
+
+		if (s == NULL)
+			return -1;
+		if (!sysctr_name_valid(s))
+			return sysctr_conf_invalid(
+				cfg, opt, "invalid container name '%.40s'", s);
+	}
+	return 0;
+}
+
+int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+	char *end = NULL;
+	long port;
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "started") == 0 || strcmp(s, "systemd") == 0)
+		return 0;
+	if (str_starts_with(s, "exec:") && s[5] != '\0')
+		return 0;
+	if (str_starts_with(s, "tcp:") && s[4] >= '0' && s[4] <= '9') {
+		errno = 0;
+		port = strtol(s + 4, &end, 10);
+		if (*end == '\0' && errno == 0 && port >= 1 && port <= 65535)
+			return 0;
+	}
+	return sysctr_conf_invalid(
+		cfg, opt,
+		"invalid ready check '%.40s': use started, systemd, "
+		"tcp:PORT or exec:COMMAND",
+		s);
+}
+
+int sysctr_conf_parse_size(const char *s, int64_t *out)
+{
+	static const char suffixes[] = "KMGT";
+	unsigned long long n;
+	char *end = NULL;
+	const char *p;
+	unsigned shift = 0;
+
+	if (*s == '\0') {
+		*out = 0;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		p = strchr(suffixes, end[0] & ~0x20);
+		if (p == NULL || end[1] != '\0')
+			return -1;
+		shift = 10 * (unsigned)(p - suffixes + 1);
+	}
+	if (n > ((unsigned long long)INT64_MAX >> shift))
+		return -1;
+	*out = (int64_t)(n << shift);
+	return 0;
+}
+
+int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+	int64_t n;
+
+	if (s == NULL)
+		return -1;
+	if (sysctr_conf_parse_size(s, &n) < 0)
+		return sysctr_conf_invalid(
+			cfg, opt,
+			"invalid size '%.40s': use a number with K, M, "
+			"G or T",
+			s);
+	return 0;
+}
+
+static bool cpu_number(const char **p, unsigned long *n)
+{
+	char *end = NULL;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*n = strtoul(*p, &end, 10);
+	*p = end;
+	return errno == 0 && *n < 8192;
+}
+
+int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *p = s;
+	unsigned long a, b;
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		if (!cpu_number(&p, &a))
+			break;
+		b = a;
+		if (*p == '-') {
+			p++;
+			if (!cpu_number(&p, &b) || b < a)
+				break;
+		}
+		if (*p == '\0')
+			return 0;
+		if (*p++ != ',')
+			break;
+	}
+	return sysctr_conf_invalid(
+		cfg, opt,
+		"invalid cpuset '%.40s': use CPU numbers and ranges such "
+		"as 0-1,3",
+		s);
+}
+
+/* As the kernel's dev_valid_name(). */
+bool sysctr_conf_valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 16 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+	       strpbrk(s, "/: \t") == NULL;
+}
+
+int sysctr_conf_bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0' && may_be_empty)
+		return 0;
+	if (!sysctr_conf_valid_ifname(s))
+		return sysctr_conf_invalid(
+			cfg, opt,
+			"invalid interface name '%.40s': 1 to 15 "
+			"characters, no '/', ':' or spaces",
+			s);
+	return 0;
+}
+
+int sysctr_conf_v_ct_bridge(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return sysctr_conf_bridge(cfg, opt, true);
+}
+
+static bool valid_ipv4(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr in;
+	size_t n;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(addr))
+		return false;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	if (inet_pton(AF_INET, addr, &in) != 1)
+		return false;
+	n = strspn(slash + 1, "0123456789");
+	return n >= 1 && n <= 2 && slash[1 + n] == '\0' &&
+	       atoi(slash + 1) <= 32;
+}
+
+int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "auto") == 0 || strcmp(s, "none") == 0 || valid_ipv4(s))
+		return 0;
+	return sysctr_conf_invalid(cfg, opt,
+				   "invalid address '%.40s': use auto, none or "
+				   "ADDRESS/PREFIX such as 10.0.3.5/24",
+				   s);
+}
+
+int sysctr_conf_v_hwaddr(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+	bool ok;
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0')
+		return 0;
+	ok = strlen(s) == 17;
+	for (size_t i = 0; ok && i < 17; i++)
+		ok = i % 3 == 2 ? s[i] == ':' : strchr(hex, s[i]) != NULL;
+	if (!ok)
+		return sysctr_conf_invalid(cfg, opt,
+					   "invalid MAC address '%.40s': use "
+					   "xx:xx:xx:xx:xx:xx",
+					   s);
+	return 0;
+}
+
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == path || p[-1] == '/') &&
+		    (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
+int sysctr_conf_v_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	if (s[0] != '/')
+		return sysctr_conf_invalid(
+			cfg, opt, "'%.40s' is not an absolute path", s);
+	if (has_dotdot(s))
+		return sysctr_conf_invalid(cfg, opt,
+					   "'%.40s' must not contain '..'", s);
+	return 0;
+}
+
+int sysctr_conf_v_log_level(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const c[] = { "error", "warn", "info", "debug" };
+
+	return sysctr_conf_choice(cfg, opt, c, ARRAY_SIZE(c),
+				  "error, warn, info or debug");
+}
+
+int sysctr_conf_v_host_mode(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const c[] = { "none", "bridge" };
+
+	return sysctr_conf_choice(cfg, opt, c, ARRAY_SIZE(c), "none or bridge");
+}
+
+int sysctr_conf_v_host_bridge(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return sysctr_conf_bridge(cfg, opt, false);
+}
+
+int sysctr_conf_v_url(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const schemes[] = { "http://", "https://",
+					       "file://" };
+	const char *s = sysctr_conf_text(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
+		if (str_starts_with(s, schemes[i]) &&
+		    s[strlen(schemes[i])] != '\0' && strchr(s, ' ') == NULL)
+			return 0;
+	return sysctr_conf_invalid(cfg, opt,
+				   "invalid mirror '%.40s': use an http://, "
+				   "https:// or file:// URL",
+				   s);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysctr.conf: the host settings, their libconfuse schema (each default
+ * beside its key) and the checks that need more than one key. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <confuse.h>
+
+#include "conf.h"
+#include "conf-private.h"
+#include "error.h"
+#include "util.h"
+
+/* "" in paths means the built-in default, resolved by the caller. */
+static cfg_opt_t paths_opts[] = {
+	CFG_STR("containers", "", CFGF_NONE),
+	CFG_STR("images", "", CFGF_NONE),
+	CFG_STR("logs", "", CFGF_NONE),
+	CFG_STR("database", "", CFGF_NONE),
+	CFG_STR("templates", "", CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t defaults_opts[] = {
+	CFG_STR("template", "debian", CFGF_NONE),
+	CFG_STR("release", "", CFGF_NONE), /* the template's own */
+	CFG_STR("arch", "", CFGF_NONE),	   /* the host's */
+	CFG_END(),
+};
+
+static cfg_opt_t timeouts_opts[] = {
+	CFG_INT("stop", 30, CFGF_NONE),
+	CFG_INT("start", 30, CFGF_NONE),
+	CFG_INT("lock", 10, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t network_opts[] = {
+	CFG_STR("mode", "none", CFGF_NONE),
+	CFG_STR("bridge", "sysctr0", CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t idmap_opts[] = {
+	CFG_INT("base", 100000, CFGF_NONE),
+	CFG_INT("size", 65536, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t mirrors_opts[] = {
+	CFG_STR("debian", "http://deb.debian.org/debian", CFGF_NONE),
+	CFG_STR("ubuntu", "http://archive.ubuntu.com/ubuntu", CFGF_NONE),
+	CFG_STR("alpine", "https://dl-cdn.alpinelinux.org/alpine", CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t host_opts[] = {
+	CFG_STR("log_level", "warn", CFGF_NONE),
+	CFG_SEC("paths", paths_opts, CFGF_NONE),
+	CFG_SEC("defaults", defaults_opts, CFGF_NONE),
+	CFG_SEC("timeouts", timeouts_opts, CFGF_NONE),
+	CFG_SEC("network", network_opts, CFGF_NONE),
+	CFG_SEC("idmap", idmap_opts, CFGF_NONE),
+	CFG_SEC("mirrors", mirrors_opts, CFGF_NONE),
+	CFG_END(),
+};
+
+/* After the idmap { } section: the map must fit in 32-bit ids. */
+static int v_idmap(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, 0);
+	long base = cfg_getint(sec, "base");
+	long size = cfg_getint(sec, "size");
+
+	if (base + size > 4294967295L)
+		return sysctr_conf_invalid(cfg, opt,
+					   "base + size (%ld) is more than "
+					   "4294967295",
+					   base + size);
+	return 0;
+}
+
+static const struct sysctr_conf_check host_checks[] = {
+	{ "log_level", sysctr_conf_v_log_level },
+	{ "paths|containers", sysctr_conf_v_text },
+	{ "paths|images", sysctr_conf_v_text },
+	{ "paths|logs", sysctr_conf_v_text },
+	{ "paths|database", sysctr_conf_v_text },
+	{ "paths|templates", sysctr_conf_v_text },
+	{ "defaults|template", sysctr_conf_v_token },
+	{ "defaults|release", sysctr_conf_v_token },
+	{ "defaults|arch", sysctr_conf_v_token },
+	{ "timeouts|stop", sysctr_conf_v_range },
+	{ "timeouts|start", sysctr_conf_v_range },
+	{ "timeouts|lock", sysctr_conf_v_range },
+	{ "network|mode", sysctr_conf_v_host_mode },
+	{ "network|bridge", sysctr_conf_v_host_bridge },
+	{ "idmap|base", sysctr_conf_v_range },
+	{ "idmap|size", sysctr_conf_v_range },
+	{ "idmap", v_idmap },
+	{ "mirrors|debian", sysctr_conf_v_url },
+	{ "mirrors|ubuntu", sysctr_conf_v_url },
+	{ "mirrors|alpine", sysctr_conf_v_url },
+};
+
+static char *get_str(cfg_t *cfg, const char *name)
+{
+	const char *s = cfg_getstr(cfg, name);
+
+	return xstrdup(s ? s : "");
+}
+
+static struct sysctr_host_config *host_from_cfg(cfg_t *cfg)
+{
+	struct sysctr_host_config *c = xcalloc(1, sizeof(*c));
+	cfg_t *p = cfg_getsec(cfg, "paths");
+	cfg_t *d = cfg_getsec(cfg, "defaults");
+	cfg_t *t = cfg_getsec(cfg, "timeouts");
+	cfg_t *n = cfg_getsec(cfg, "network");
+	cfg_t *i = cfg_getsec(cfg, "idmap");
+	cfg_t *m = cfg_getsec(cfg, "mirrors");
+
+	c->log_level = get_str(cfg, "log_level");
+	c->paths.containers = get_str(p, "containers");
+	c->paths.images = get_str(p, "images");
+	c->paths.logs = get_str(p, "logs");
+	c->paths.database = get_str(p, "database");
+	c->paths.templates = get_str(p, "templates");
+	c->defaults.template = get_str(d, "template");
+	c->defaults.release = get_str(d, "release");
+	c->defaults.arch = get_str(d, "arch");
+	/* The ranges were checked while parsing. */
+	c->timeouts.stop = (int)cfg_getint(t, "stop");
+	c->timeouts.start = (int)cfg_getint(t, "start");
+	c->timeouts.lock = (int)cfg_getint(t, "lock");
+	c->network.mode = get_str(n, "mode");
+	c->network.bridge = get_str(n, "bridge");
+	c->idmap.base = cfg_getint(i, "base");
+	c->idmap.size = cfg_getint(i, "size");
+	c->mirrors.debian = get_str(m, "debian");
+	c->mirrors.ubuntu = get_str(m, "ubuntu");
+	c->mirrors.alpine = get_str(m, "alpine");
+	return c;
+}
+
+int sysctr_host_config_load(const char *path, bool must_exist,
+			    struct sysctr_host_config **out,
+			    struct sysctr_error **err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_cfg cfg_t *cfg = NULL;
+
+	if (sysctr_conf_read(path, !must_exist, &text, err) < 0)
+		return -1;
+	/* text is NULL for a missing file: all defaults. */
+	if (sysctr_conf_parse_cfg(text, path, host_opts, host_checks,
+				  ARRAY_SIZE(host_checks), &cfg, err) < 0)
+		return -1;
+	*out = host_from_cfg(cfg);
+	return 0;
+}
+
+void sysctr_host_config_free(struct sysctr_host_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->log_level);
+	free(c->paths.containers);
+	free(c->paths.images);
+	free(c->paths.logs);
+	free(c->paths.database);
+	free(c->paths.templates);
+	free(c->defaults.template);
+	free(c->defaults.release);
+	free(c->defaults.arch);
+	free(c->network.mode);
+	free(c->network.bridge);
+	free(c->mirrors.debian);
+	free(c->mirrors.ubuntu);
+	free(c->mirrors.alpine);
+	free(c);
+}

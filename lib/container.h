@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Container lifecycle on liblxc. liblxc is called only from here. */
+#ifndef SYSCTR_CONTAINER_H
+#define SYSCTR_CONTAINER_H
+
+#include <lxc/lxccontainer.h>
+
+#include "context.h"
+
+static inline void lxc_container_put_p(struct lxc_container **c)
+{
+	if (*c != NULL)
+		lxc_container_put(*c);
+	*c = NULL;
+}
+#define cleanup_ct __attribute__((cleanup(lxc_container_put_p)))
+
+/* Paths of a container's files. */
+char *sysctr_ct_dir(struct sysctr *s, const char *name);
+char *sysctr_ct_conf_path(struct sysctr *s, const char *name);
+char *sysctr_ct_log_path(struct sysctr *s, const char *name);
+
+/* Record a lifecycle action in the history; a failure to record is
+ * logged, never fatal. outcome is "ok" unless e is set. */
+void sysctr_history_record(struct sysctr *s, const char *name,
+			   const char *action, const struct sysctr_error *e,
+			   const char *detail);
+
+/* Is the container running (or frozen)? From the kernel, via liblxc. */
+bool sysctr_ct_is_active(struct sysctr *s, const char *name);
+
+#endif

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config show/get/set/edit: container.conf is the one file a user edits;
+ * every write is validated first and lands by an atomic rename. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conf.h"
+#include "container.h"
+#include "error.h"
+#include "lock.h"
+#include "names.h"
+#include "util.h"
+
+static int conf_path(struct sysctr *s, const char *name, char **path,
+		     struct sysctr_error **err)
+{
+	cleanup_free char *p = NULL;
+
+	if (sysctr_name_check(name, err) < 0)
+		return -1;
+	p = sysctr_ct_conf_path(s, name);
+	if (!path_exists(p))
+		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
+				  "no such container");
+	*path = steal_ptr(&p);
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_config_show(struct sysctr *s, const char *name,
+					char **text, struct sysctr_error **err)
+{
+	cleanup_free char *path = NULL;
+
+	if (conf_path(s, name, &path, err) < 0)
+		return -1;
+	return read_file(path, text, NULL, err);
+}
+
+SYSCTR_PUBLIC int sysctr_ct_config_get(struct sysctr *s, const char *name,
+				       const char *key, char **value,
+				       struct sysctr_error **err)
+{
+	cleanup_free char *path = NULL;
+
+	if (conf_path(s, name, &path, err) < 0)
+		return -1;
+	return sysctr_ct_config_get_key(path, key, value, err);
+}
+
+static bool any_needs_restart(const char *const *assignments, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *key = xstrdup(assignments[i]);
+		char *eq = strchr(key, '=');
+
+		if (eq != NULL)
+			*eq = '\0';
+		if (sysctr_ct_config_key_needs_restart(key))
+			return true;
+	}
+	return false;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
+				       const char *const *assignments, size_t n,
+				       bool *restart_needed,
+				       struct sysctr_error **err)
+{
+	cleanup_free char *path = NULL, *text = NULL, *out = NULL;
+	cleanup_lock int lock = -1;
+
+	if (conf_path(s, name, &path, err) < 0)
+		return -1;
+	if (n == 0)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "nothing to set: give KEY=VALUE");
+	lock = sysctr_lock(s, name, s->cfg->timeouts.lock, err);
+	if (lock < 0)
+		return -1;
+	if (read_file(path, &text, NULL, err) < 0)
+		return -1;
+	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0)
+		return -1;
+	if (write_file_atomic(path, out, strlen(out), 0644, err) < 0)
+		return -1;
+	if (restart_needed != NULL)
+		*restart_needed = any_needs_restart(assignments, n) &&
+				  sysctr_ct_is_active(s, name);
+	sysctr_history_record(s, name, "config set", NULL, assignments[0]);
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
+					      const char *name, char **tmp_path,
+					      struct sysctr_error **err)
+{
+	cleanup_free char *path = NULL, *text = NULL, *tmp = NULL;
+	cleanup_close int fd = -1;
+	size_t len = 0, off = 0;
+
+	if (conf_path(s, name, &path, err) < 0)
+		return -1;
+	if (read_file(path, &text, &len, err) < 0)
+		return -1;
+	/* Beside the original, so only root reads it and the final rename
+	 * stays on one filesystem. */
+	tmp = xasprintf("%s/%s/.container.conf.edit.XXXXXX", s->containers_dir,
+			name);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0) {
+			sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", tmp);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	*tmp_path = steal_ptr(&tmp);
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_config_edit_commit(struct sysctr *s,
+					       const char *name,
+					       const char *tmp_path,
+					       bool *restart_needed,
+					       struct sysctr_error **err)
+{
+	cleanup_free char *path = NULL, *old = NULL, *text = NULL;
+	struct sysctr_ct_config *ct = NULL;
+	cleanup_lock int lock = -1;
+
+	if (conf_path(s, name, &path, err) < 0)
+		return -1;
+	lock = sysctr_lock(s, name, s->cfg->timeouts.lock, err);
+	if (lock < 0)
+		return -1;
+	if (read_file(tmp_path, &text, NULL, err) < 0)
+		return -1;
+	if (sysctr_ct_config_parse(text, path, &ct, err) < 0)
+		return -1;
+	sysctr_ct_config_free(ct);
+	if (read_file(path, &old, NULL, err) < 0)
+		return -1;
+	if (restart_needed != NULL)
+		*restart_needed = strcmp(old, text) != 0 &&
+				  sysctr_ct_is_active(s, name);
+	if (strcmp(old, text) == 0)
+		return 0;
+	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+		return -1;
+	sysctr_history_record(s, name, "config edit", NULL, NULL);
+	return 0;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+
+#include "error.h"
+#include "idmap.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "util.h"
+
+#define CAPS_XATTR "security.capability"
+
+static char *shifted_path(struct sysctr *s, const char *image_dir)
+{
+	return xasprintf("%s/rootfs.idmap-%lld-%lld", image_dir,
+			 (long long)s->cfg->idmap.base,
+			 (long long)s->cfg->idmap.size);
+}
+
+int sysctr_idmap_lower(struct sysctr *s, const char *image_dir, char **lower,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *p = shifted_path(s, image_dir);
+
+	if (!is_dir(p))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "image %s has no rootfs for the id map "
+				  "%lld:%lld (recreate the container)",
+				  image_dir, (long long)s->cfg->idmap.base,
+				  (long long)s->cfg->idmap.size);
+	*lower = steal_ptr(&p);
+	return 0;
+}
+
+/* nftw() has no user pointer: the walk's parameters live here, set and
+ * cleared around the one walk. */
+static struct {
+	uint32_t base, size;
+	int err;
+	char path[4096];
+} walk;
+
+static uint32_t shift_id(uint32_t id)
+{
+	if (id >= walk.size)
+		id = 65534 < walk.size ? 65534 : walk.size - 1;
+	return walk.base + id;
+}
+
+/* A v2 capability xattr names no root: inside a user namespace it would
+ * not apply. Rewrite it as v3 with the map's root as rootid. */
+static int shift_caps(const char *path, const unsigned char *v2, ssize_t len)
+{
+	unsigned char v3[XATTR_CAPS_SZ_3];
+	uint32_t magic, rootid = walk.base;
+
+	if (len != XATTR_CAPS_SZ_2 && len != XATTR_CAPS_SZ_3)
+		return 0;
+	memcpy(v3, v2, XATTR_CAPS_SZ_2);
+	memcpy(&magic, v3, 4);
+	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3;
+	memcpy(v3, &magic, 4);
+	/* little-endian on disk, like the rest of the structure */
+	for (int i = 0; i < 4; i++)
+		v3[XATTR_CAPS_SZ_2 + i] = (unsigned char)(rootid >> (8 * i));
+	return lsetxattr(path, CAPS_XATTR, v3, sizeof(v3), 0);
+}
+
+static int shift_one(const char *path, const struct stat *st, int type,
+		     struct FTW *ftw)
+{
+	unsigned char caps[XATTR_CAPS_SZ_3];
+	ssize_t caps_len = -1;
+	bool link = S_ISLNK(st->st_mode);
+
+	(void)type;
+	(void)ftw;
+	if (!link)
+		caps_len = lgetxattr(path, CAPS_XATTR, caps, sizeof(caps));
+	if (lchown(path, shift_id(st->st_uid), shift_id(st->st_gid)) < 0)
+		goto fail;
+	/* chown() clears setuid and setgid bits: put them back. */
+	if (!link && (st->st_mode & (S_ISUID | S_ISGID)) &&
+	    chmod(path, st->st_mode & 07777) < 0)
+		goto fail;
+	if (caps_len > 0 && shift_caps(path, caps, caps_len) < 0)
+		goto fail;
+	return 0;
+fail:
+	walk.err = errno;
+	snprintf(walk.path, sizeof(walk.path), "%s", path);
+	return 1;
+}
+
+int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
+			    struct sysctr_error **err)
+{
+	int ret;
+
+	walk.base = base;
+	walk.size = size;
+	walk.err = 0;
+	walk.path[0] = '\0';
+	ret = nftw(path, shift_one, 64, FTW_PHYS | FTW_MOUNT);
+	if (ret < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "walk %s", path);
+	if (ret > 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, walk.err,
+				  "shift ownership of %s", walk.path);
+	return 0;
+}
+
+/* cp -a keeps hard links, xattrs, ACLs and device nodes, and reflinks where
+ * the filesystem can. */
+static int copy_tree(const char *from, const char *to,
+		     struct sysctr_error **err)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+	if (pid == 0) {
+		execl("/bin/cp", "cp", "-a", "--reflink=auto", "--", from, to,
+		      (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno, "wait");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "copy %s to %s failed", from, to);
+	return 0;
+}
+
+/* Does FILE give root the range [base, base+size)? Another user's range
+ * overlapping it is an error: their ids would be our container's. */
+static int subid_check(const char *file, long long base, long long size,
+		       bool *has, struct sysctr_error **err)
+{
+	cleanup_fclose FILE *f = fopen(file, "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+
+	*has = false;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "read %s", file);
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char who[256];
+		long long b, n;
+
+		if (sscanf(line, "%255[^:]:%lld:%lld", who, &b, &n) != 3)
+			continue;
+		if (strcmp(who, "root") == 0 || strcmp(who, "0") == 0) {
+			if (b <= base && base + size <= b + n)
+				*has = true;
+			continue;
+		}
+		if (b < base + size && base < b + n)
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "%s: the id range %lld-%lld of "
+					  "sysctr.conf overlaps %s's",
+					  file, base, base + size - 1, who);
+	}
+	return 0;
+}
+
+/* liblxc maps ids through newuidmap when the host has it, and then
+ * insists that root owns the range in /etc/subuid and /etc/subgid. A
+ * fresh host has no entry for root: reserve sysctr.conf's range, as other
+ * container managers do. */
+int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err)
+{
+	static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
+	long long base = s->cfg->idmap.base, size = s->cfg->idmap.size;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		cleanup_fclose FILE *f = NULL;
+		bool has;
+
+		if (subid_check(files[i], base, size, &has, err) < 0)
+			return -1;
+		if (has)
+			continue;
+		f = fopen(files[i], "ae");
+		if (f == NULL || fprintf(f, "root:%lld:%lld\n", base, size) < 0 ||
+		    fflush(f) != 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "reserve ids in %s", files[i]);
+		log_info("reserved ids %lld-%lld for root in %s", base,
+			 base + size - 1, files[i]);
+	}
+	return 0;
+}
+
+int sysctr_idmap_prepare(struct sysctr *s, const char *image_dir,
+			 struct sysctr_error **err)
+{
+	cleanup_free char *final = shifted_path(s, image_dir);
+	cleanup_free char *from = xasprintf("%s/rootfs", image_dir);
+	cleanup_free char *tmp = NULL;
+	cleanup_lock int lock = -1;
+	cleanup_error struct sysctr_error *e = NULL;
+
+	if (is_dir(final))
+		return 0;
+	lock = sysctr_image_lock(s, image_dir, err);
+	if (lock < 0)
+		return -1;
+	if (is_dir(final))
+		return 0;
+	tmp = xasprintf("%s.tmp", final);
+	if (rm_rf(tmp, err) < 0)
+		return -1;
+	sysctr_progress(s, "shift image ownership", 1, 2);
+	if (copy_tree(from, tmp, err) < 0)
+		goto undo_tmp;
+	if (sysctr_idmap_shift_tree(tmp, (uint32_t)s->cfg->idmap.base,
+				    (uint32_t)s->cfg->idmap.size, err) < 0)
+		goto undo_tmp;
+	if (rename(tmp, final) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
+		goto undo_tmp;
+	}
+	sysctr_progress(s, "shift image ownership", 2, 2);
+	return 0;
+
+undo_tmp:
+	if (rm_rf(tmp, &e) < 0)
+		sysctr_log_warn_error(steal_ptr(&e), "remove");
+	return -1;
+}

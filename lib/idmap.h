@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unprivileged containers: root inside is uid/gid idmap.base on the host.
+ * overlayfs cannot be idmapped on LXC 5.0 here, so each image keeps a copy
+ * of its rootfs whose ownership is shifted once into the map's range;
+ * every unprivileged container of that image uses it as its lower layer. */
+#ifndef SYSCTR_IDMAP_H
+#define SYSCTR_IDMAP_H
+
+#include "context.h"
+
+/* Make sure IMAGE_DIR has a rootfs shifted into sysctr.conf's range
+ * (builds it under the image's lock if not). */
+int sysctr_idmap_prepare(struct sysctr *s, const char *image_dir,
+			 struct sysctr_error **err);
+
+/* Make sure /etc/subuid and /etc/subgid give root sysctr.conf's id range
+ * (appending it when there is no entry); an overlap with another user's
+ * range is an error. */
+int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err);
+
+/* Path of the shifted rootfs of IMAGE_DIR; SYSCTR_E_FAILED if it was never
+ * prepared. */
+int sysctr_idmap_lower(struct sysctr *s, const char *image_dir, char **lower,
+		       struct sysctr_error **err);
+
+/* Shift the ownership of every entry below path by +base (ids at or above
+ * size become the map's nobody), keeping setuid/setgid bits and file
+ * capabilities (rewritten as namespaced v3 capabilities for rootid base). */
+int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
+			    struct sysctr_error **err);
+
+#endif

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "error.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "names.h"
+#include "util.h"
+
+/* A template may run for many minutes (debootstrap); a second create of the
+ * same image waits for the first instead of failing. */
+#define IMAGE_LOCK_WAIT (60 * 60)
+
+void sysctr_image_meta_clear(struct sysctr_image_meta *m)
+{
+	free(m->release);
+	free(m->arch);
+	free(m->init);
+	free(m->halt_signal);
+	free(m->lxc_common);
+	memset(m, 0, sizeof(*m));
+}
+
+/* key=value lines; unknown keys are ignored so templates can grow. */
+static void parse_kv(char *text, void (*fn)(void *, const char *, const char *),
+		     void *data)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq == NULL || line[0] == '#')
+			continue;
+		*eq = '\0';
+		fn(data, line, eq + 1);
+	}
+}
+
+static void meta_kv(void *data, const char *key, const char *value)
+{
+	struct sysctr_image_meta *m = data;
+	char **slot = NULL;
+
+	if (strcmp(key, "release") == 0)
+		slot = &m->release;
+	else if (strcmp(key, "arch") == 0)
+		slot = &m->arch;
+	else if (strcmp(key, "init") == 0)
+		slot = &m->init;
+	else if (strcmp(key, "halt_signal") == 0)
+		slot = &m->halt_signal;
+	else if (strcmp(key, "lxc_common") == 0)
+		slot = &m->lxc_common;
+	if (slot == NULL)
+		return;
+	free(*slot);
+	*slot = xstrdup(value);
+}
+
+static int meta_read(const char *path, struct sysctr_image_meta *m,
+		     struct sysctr_error **err)
+{
+	cleanup_free char *text = NULL;
+
+	if (read_file(path, &text, NULL, err) < 0)
+		return -1;
+	parse_kv(text, meta_kv, m);
+	/* The template's word goes into liblxc's config: only plain tokens. */
+	if (m->lxc_common != NULL && !sysctr_token_valid(m->lxc_common))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s: invalid lxc_common '%s'", path,
+				  m->lxc_common);
+	if (m->halt_signal != NULL &&
+	    strspn(m->halt_signal, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") !=
+		    strlen(m->halt_signal))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s: invalid halt_signal", path);
+	return 0;
+}
+
+int sysctr_image_meta_load(const char *image_dir, struct sysctr_image_meta *m,
+			   struct sysctr_error **err)
+{
+	cleanup_free char *path = xasprintf("%s/meta", image_dir);
+
+	return meta_read(path, m, err);
+}
+
+const char *sysctr_host_arch(void)
+{
+	static const struct {
+		const char *uname, *debian;
+	} map[] = {
+		{"x86_64", "amd64"},   {"aarch64", "arm64"},
+		{"armv7l", "armhf"},   {"armv6l", "armel"},
+		{"i686", "i386"},      {"i586", "i386"},
+		{"ppc64le", "ppc64el"}, {"s390x", "s390x"},
+		{"riscv64", "riscv64"},
+	};
+	static char arch[65];
+	struct utsname u;
+
+	if (arch[0] != '\0')
+		return arch;
+	if (uname(&u) < 0)
+		return "amd64";
+	snprintf(arch, sizeof(arch), "%s", u.machine);
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(u.machine, map[i].uname) == 0)
+			snprintf(arch, sizeof(arch), "%s", map[i].debian);
+	return arch;
+}
+
+int sysctr_template_path(struct sysctr *s, const char *template, char **path,
+			 struct sysctr_error **err)
+{
+	cleanup_free char *p = NULL;
+
+	if (!sysctr_token_valid(template))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "invalid template name");
+	p = xasprintf("%s/%s", s->templates_dir, template);
+	if (access(p, X_OK) < 0)
+		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
+				  "no such template '%s' (see sysctr templates)",
+				  template);
+	*path = steal_ptr(&p);
+	return 0;
+}
+
+struct run_output {
+	FILE *log;
+	char last_err[512];
+	struct sysctr *s;
+	char partial[2][1024];
+	size_t plen[2];
+};
+
+/* One line of template output: progress lines drive the bar, everything
+ * goes to the template log, the last stderr line is the reason of a
+ * failure. */
+static void output_line(struct run_output *o, int which, const char *line)
+{
+	int done = 0, total = 0, off = 0;
+
+	if (which == 0 && sscanf(line, "@step %d/%d %n", &done, &total, &off) ==
+				  2 &&
+	    off > 0) {
+		sysctr_progress(o->s, line + off, done, total);
+		if (o->log)
+			fprintf(o->log, "== %s\n", line + off);
+		return;
+	}
+	if (o->log)
+		fprintf(o->log, "%s\n", line);
+	if (which == 1 && line[0] != '\0')
+		snprintf(o->last_err, sizeof(o->last_err), "%s", line);
+}
+
+static void output_chunk(struct run_output *o, int which, const char *buf,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == '\n' || c == '\r' ||
+		    o->plen[which] + 1 >= sizeof(o->partial[which])) {
+			o->partial[which][o->plen[which]] = '\0';
+			output_line(o, which, o->partial[which]);
+			o->plen[which] = 0;
+			if (c == '\n' || c == '\r')
+				continue;
+		}
+		o->partial[which][o->plen[which]++] = c;
+	}
+}
+
+static void child_exec(const char *path, char *const argv[], int out, int errfd)
+{
+	static const char *const keep[] = {"http_proxy", "https_proxy",
+					   "no_proxy", "HTTP_PROXY",
+					   "HTTPS_PROXY", "NO_PROXY"};
+	char *envp[ARRAY_SIZE(keep) + 5];
+	size_t n = 0;
+	int devnull;
+
+	envp[n++] = (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			    "/usr/bin:/sbin:/bin";
+	envp[n++] = (char *)"LC_ALL=C";
+	envp[n++] = (char *)"DEBIAN_FRONTEND=noninteractive";
+	envp[n++] = (char *)"HOME=/root";
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+		char *v = getenv(keep[i]);
+
+		if (v != NULL)
+			envp[n++] = xasprintf("%s=%s", keep[i], v);
+	}
+	envp[n] = NULL;
+
+	/* Its own process group, so a failure can end all of it; and it dies
+	 * with a killed sysctr instead of writing into a removed tree. */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull >= 0)
+		dup2(devnull, 0);
+	dup2(out, 1);
+	dup2(errfd, 2);
+	execve(path, argv, envp);
+	dprintf(2, "cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+/* Run a template to completion; output as described for output_line(). */
+static int run_template(struct sysctr *s, const char *path, char *const argv[],
+			const char *log_path, struct sysctr_error **err)
+{
+	cleanup_fclose FILE *log = NULL;
+	struct run_output o = {.s = s};
+	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	int status = 0;
+	pid_t pid;
+
+	log = fopen(log_path, "we");
+	o.log = log;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
+		goto undo_pipes;
+	}
+	pid = fork();
+	if (pid < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+		goto undo_pipes;
+	}
+	if (pid == 0)
+		child_exec(path, argv, out[1], errp[1]);
+	close(out[1]);
+	close(errp[1]);
+	out[1] = errp[1] = -1;
+
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN},
+					{.fd = errp[0], .events = POLLIN}};
+		char buf[4096];
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t r;
+
+			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			r = read(pfd[i].fd, buf, sizeof(buf));
+			if (r > 0) {
+				output_chunk(&o, i, buf, (size_t)r);
+				continue;
+			}
+			close(i == 0 ? out[0] : errp[0]);
+			if (i == 0)
+				out[0] = -1;
+			else
+				errp[0] = -1;
+			open_fds--;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (o.plen[i] > 0) {
+			o.partial[i][o.plen[i]] = '\0';
+			output_line(&o, i, o.partial[i]);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* Whatever the template started and left behind goes with it. */
+	kill(-pid, SIGKILL);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (o.last_err[0] == '\0')
+		snprintf(o.last_err, sizeof(o.last_err), "%s %d",
+			 WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			 WIFSIGNALED(status) ? WTERMSIG(status)
+					     : WEXITSTATUS(status));
+	return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s (log: %s)", o.last_err,
+			  log_path);
+
+undo_pipes:
+	for (int i = 0; i < 2; i++) {
+		close_p(&out[i]);
+		close_p(&errp[i]);
+	}
+	return -1;
+}
+
+static void template_info_clear(struct sysctr_template_info *t)
+{
+	free(t->name);
+	free(t->path);
+	free(t->description);
+	free(t->default_release);
+	free(t->releases);
+	memset(t, 0, sizeof(*t));
+}
+
+SYSCTR_PUBLIC void sysctr_template_info_free_array(struct sysctr_template_info *t,
+						   size_t n)
+{
+	for (size_t i = 0; t != NULL && i < n; i++)
+		template_info_clear(&t[i]);
+	free(t);
+}
+
+static int cmp_template(const void *a, const void *b)
+{
+	const struct sysctr_template_info *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+SYSCTR_PUBLIC int sysctr_templates_list(struct sysctr *s,
+					struct sysctr_template_info **out,
+					size_t *n, struct sysctr_error **err)
+{
+	cleanup_closedir DIR *d = opendir(s->templates_dir);
+	struct sysctr_template_info *list = NULL;
+	struct dirent *de;
+	size_t count = 0;
+
+	if (d == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno,
+				  "read templates directory %s",
+				  s->templates_dir);
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *path = NULL;
+		struct sysctr_template_info info;
+		struct sysctr_error *e = NULL;
+
+		if (!sysctr_token_valid(de->d_name) ||
+		    str_ends_with(de->d_name, ".md"))
+			continue;
+		path = xasprintf("%s/%s", s->templates_dir, de->d_name);
+		if (access(path, X_OK) < 0 || is_dir(path))
+			continue;
+		if (sysctr_template_describe(de->d_name, path, &info, &e) < 0) {
+			sysctr_log_warn_error(e, NULL);
+			continue;
+		}
+		list = xrealloc(list, (count + 1) * sizeof(*list));
+		list[count++] = info;
+	}
+	if (count > 0)
+		qsort(list, count, sizeof(*list), cmp_template);
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+static void describe_kv(void *data, const char *key, const char *value)
+{
+	struct sysctr_template_info *t = data;
+	char **slot = NULL;
+
+	if (strcmp(key, "description") == 0)
+		slot = &t->description;
+	else if (strcmp(key, "default_release") == 0)
+		slot = &t->default_release;
+	else if (strcmp(key, "releases") == 0)
+		slot = &t->releases;
+	if (slot == NULL)
+		return;
+	free(*slot);
+	*slot = xstrdup(value);
+}
+
+int sysctr_template_describe(const char *name, const char *path,
+			     struct sysctr_template_info *out,
+			     struct sysctr_error **err)
+{
+	cleanup_free char *cmd = NULL;
+	cleanup_free char *text = NULL;
+	char buf[4096];
+	size_t len = 0;
+	FILE *p;
+	int status;
+
+	/* The path comes from the templates directory and a validated
+	 * template name: no shell metacharacters can reach popen(). */
+	cmd = xasprintf("'%s' --describe", path);
+	p = popen(cmd, "re");
+	if (p == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "run %s", path);
+	len = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[len] = '\0';
+	status = pclose(p);
+	if (status != 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "template %s: --describe failed", name);
+	memset(out, 0, sizeof(*out));
+	out->name = xstrdup(name);
+	out->path = xstrdup(path);
+	parse_kv(buf, describe_kv, out);
+	return 0;
+}
+
+/* Leftovers of builds that a killed sysctr left behind; we hold the image
+ * lock, so nobody else is using them. */
+static void remove_stale_builds(struct sysctr *s, const char *prefix)
+{
+	cleanup_closedir DIR *d = opendir(s->images_dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *p = NULL;
+		struct sysctr_error *e = NULL;
+
+		if (!str_starts_with(de->d_name, prefix))
+			continue;
+		p = xasprintf("%s/%s", s->images_dir, de->d_name);
+		log_info("removing %s, left by an interrupted build", p);
+		umount_below(p);
+		if (rm_rf(p, &e) < 0)
+			sysctr_log_warn_error(e, "remove stale build");
+	}
+}
+
+static int build_image(struct sysctr *s, const char *template,
+		       const char *tpath, const char *release,
+		       const char *arch, struct sysctr_image_row *out,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
+	cleanup_free char *stale = xasprintf(".build-%s.", key);
+	cleanup_free char *tmp = xasprintf("%s/.build-%s.XXXXXX", s->images_dir,
+					   key);
+	cleanup_free char *final = NULL, *rootfs = NULL, *meta_path = NULL;
+	cleanup_free char *cache = xasprintf("%s/.cache", s->images_dir);
+	cleanup_free char *log_path = xasprintf("%s/template-%s.log",
+						s->logs_dir, key);
+	const char *mirror = "";
+	struct sysctr_image_meta meta = {0};
+	int64_t created = now_realtime();
+
+	remove_stale_builds(s, stale);
+	if (mkdtemp(tmp) == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
+	chmod(tmp, 0711);
+	rootfs = xasprintf("%s/rootfs", tmp);
+	meta_path = xasprintf("%s/meta", tmp);
+	if (mkdir(rootfs, 0755) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", rootfs);
+		goto undo_tmp;
+	}
+	if (mkdir_p(cache, 0700, err) < 0)
+		goto undo_tmp;
+	if (strcmp(template, "debian") == 0)
+		mirror = s->cfg->mirrors.debian;
+	else if (strcmp(template, "ubuntu") == 0)
+		mirror = s->cfg->mirrors.ubuntu;
+	else if (strcmp(template, "alpine") == 0)
+		mirror = s->cfg->mirrors.alpine;
+
+	{
+		char *argv[] = {(char *)tpath,	 "--name",   (char *)key,
+				"--rootfs",	 rootfs,     "--release",
+				(char *)release, "--arch",   (char *)arch,
+				"--mirror",	 (char *)mirror, "--cache",
+				cache,		 "--meta",   meta_path,
+				NULL};
+
+		log_info("building image %s with template %s", key, tpath);
+		if (run_template(s, tpath, argv, log_path, err) < 0) {
+			sysctr_err_prefix(err, "template %s", template);
+			goto undo_tmp;
+		}
+	}
+	if (meta_read(meta_path, &meta, err) < 0) {
+		sysctr_err_prefix(err, "template %s", template);
+		goto undo_tmp;
+	}
+
+	final = xasprintf("%s/%s.%lld", s->images_dir, key, (long long)created);
+	if (rename(tmp, final) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
+		goto undo_tmp;
+	}
+	out->template = xstrdup(template);
+	out->release = xstrdup(release);
+	out->arch = xstrdup(arch);
+	out->path = xstrdup(final);
+	out->created = created;
+	out->size = tree_size(final);
+	out->init = xstrdup_or_null(meta.init);
+	if (sysctr_store_image_insert(s->store, out, err) < 0) {
+		struct sysctr_error *e = NULL;
+
+		if (rm_rf(final, &e) < 0)
+			sysctr_log_warn_error(e, "remove image");
+		sysctr_image_row_clear(out);
+		goto undo_meta;
+	}
+	sysctr_image_meta_clear(&meta);
+	return 0;
+
+undo_tmp:
+	/* debootstrap mounts proc and sys inside its target. */
+	umount_below(tmp);
+	{
+		struct sysctr_error *e = NULL;
+
+		if (rm_rf(tmp, &e) < 0)
+			sysctr_log_warn_error(e, "remove failed build");
+	}
+undo_meta:
+	sysctr_image_meta_clear(&meta);
+	return -1;
+}
+
+/* The images directory may be shared by several registries (roots); its
+ * locks live in it, not in one root's lock directory. */
+static int image_lock(struct sysctr *s, const char *key,
+		      struct sysctr_error **err)
+{
+	cleanup_free char *dir = xasprintf("%s/.locks", s->images_dir);
+	cleanup_free char *path = xasprintf("%s/%s.lock", dir, key);
+
+	if (mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	return sysctr_lock_path(path, IMAGE_LOCK_WAIT, err);
+}
+
+int sysctr_image_lock(struct sysctr *s, const char *image_dir,
+		      struct sysctr_error **err)
+{
+	const char *slash = strrchr(image_dir, '/');
+	cleanup_free char *key = xasprintf("dir-%s", slash ? slash + 1
+							   : image_dir);
+
+	return image_lock(s, key, err);
+}
+
+/* A finished image in the directory that this registry does not know
+ * (the registry is new, or shares the images directory with another):
+ * register the newest instead of building again. 1 if adopted. */
+static int adopt_image(struct sysctr *s, const char *template,
+		       const char *release, const char *arch,
+		       struct sysctr_image_row *out, struct sysctr_error **err)
+{
+	cleanup_free char *prefix = xasprintf("%s-%s-%s.", template, release,
+					      arch);
+	cleanup_free char *best = NULL;
+	cleanup_closedir DIR *d = opendir(s->images_dir);
+	struct sysctr_image_meta meta = {0};
+	struct dirent *de;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *meta_path = NULL;
+
+		if (!str_starts_with(de->d_name, prefix))
+			continue;
+		meta_path = xasprintf("%s/%s/meta", s->images_dir, de->d_name);
+		if (!path_exists(meta_path))
+			continue;
+		if (best == NULL || strcmp(de->d_name, best) > 0) {
+			free(best);
+			best = xstrdup(de->d_name);
+		}
+	}
+	if (best == NULL)
+		return 0;
+	out->path = xasprintf("%s/%s", s->images_dir, best);
+	if (sysctr_image_meta_load(out->path, &meta, err) < 0) {
+		sysctr_image_row_clear(out);
+		return -1;
+	}
+	out->template = xstrdup(template);
+	out->release = xstrdup(release);
+	out->arch = xstrdup(arch);
+	out->created = strtoll(best + strlen(prefix), NULL, 10);
+	out->size = tree_size(out->path);
+	out->init = xstrdup_or_null(meta.init);
+	sysctr_image_meta_clear(&meta);
+	log_info("registering cached image %s", out->path);
+	if (sysctr_store_image_insert(s->store, out, err) < 0) {
+		sysctr_image_row_clear(out);
+		return -1;
+	}
+	return 1;
+}
+
+int sysctr_image_ensure(struct sysctr *s, const char *template,
+			const char *release, const char *arch,
+			struct sysctr_image_row *out, struct sysctr_error **err)
+{
+	cleanup_free char *tpath = NULL, *lock_key = NULL;
+	cleanup_free char *rel = NULL;
+	cleanup_lock int lock = -1;
+	cleanup_error struct sysctr_error *e = NULL;
+	int ret;
+
+	if (sysctr_template_path(s, template, &tpath, err) < 0)
+		return -1;
+	if (arch == NULL || arch[0] == '\0')
+		arch = sysctr_host_arch();
+	if (!sysctr_token_valid(arch))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid arch '%s'",
+				  arch);
+	if (release == NULL || release[0] == '\0') {
+		struct sysctr_template_info info = {0};
+
+		if (sysctr_template_describe(template, tpath, &info, err) < 0)
+			return -1;
+		rel = xstrdup_or_null(info.default_release);
+		template_info_clear(&info);
+		if (rel == NULL || rel[0] == '\0')
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "template %s names no default release",
+					  template);
+		release = rel;
+	}
+	if (!sysctr_token_valid(release))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "invalid release '%s'", release);
+
+	ret = sysctr_store_image_find(s->store, template, release, arch, out, &e);
+	if (ret == 0 && is_dir(out->path))
+		return 0;
+	if (ret < 0 && e->kind != SYSCTR_E_NOT_FOUND) {
+		*err = steal_ptr(&e);
+		return -1;
+	}
+	sysctr_image_row_clear(out);
+	sysctr_error_free(steal_ptr(&e));
+
+	lock_key = xasprintf("%s-%s-%s", template, release, arch);
+	lock = image_lock(s, lock_key, err);
+	if (lock < 0)
+		return -1;
+	/* Somebody may have built it while we waited. */
+	ret = sysctr_store_image_find(s->store, template, release, arch, out, &e);
+	if (ret == 0 && is_dir(out->path))
+		return 0;
+	if (ret == 0) {
+		/* A row whose directory is gone: an admin removed it by hand.
+		 * Forget it unless a container still points at it. */
+		log_warn("image %s is registered but %s is missing", lock_key,
+			 out->path);
+		if (sysctr_store_image_delete(s->store, out->id, err) < 0)
+			return -1;
+		sysctr_image_row_clear(out);
+	} else if (e->kind != SYSCTR_E_NOT_FOUND) {
+		*err = steal_ptr(&e);
+		return -1;
+	}
+	ret = adopt_image(s, template, release, arch, out, err);
+	if (ret != 0)
+		return ret < 0 ? -1 : 0;
+	return build_image(s, template, tpath, release, arch, out, err);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Templates and the image store: a template's output becomes an immutable
+ * base image under the images directory, recorded in the registry and
+ * shared by every container made from it. */
+#ifndef SYSCTR_IMAGE_H
+#define SYSCTR_IMAGE_H
+
+#include "context.h"
+
+/* What a template reports about the image it made (its --meta file). */
+struct sysctr_image_meta {
+	char *release;
+	char *arch;
+	char *init;	   /* "systemd", "busybox", ... */
+	char *halt_signal; /* e.g. "SIGRTMIN+3" */
+	char *lxc_common;  /* which LXC *.common.conf fits */
+};
+
+void sysctr_image_meta_clear(struct sysctr_image_meta *m);
+/* Read IMAGE_DIR/meta. */
+int sysctr_image_meta_load(const char *image_dir, struct sysctr_image_meta *m,
+			   struct sysctr_error **err);
+
+/* The host's architecture in Debian's spelling (amd64, arm64, ...). */
+const char *sysctr_host_arch(void);
+
+/* Path of the template script; SYSCTR_E_NOT_FOUND if there is none. */
+int sysctr_template_path(struct sysctr *s, const char *template, char **path,
+			 struct sysctr_error **err);
+/* Run TEMPLATE --describe. */
+int sysctr_template_describe(const char *name, const char *path,
+			     struct sysctr_template_info *out,
+			     struct sysctr_error **err);
+
+/* The image for (template, release, arch), built by running the template
+ * if it is not cached yet. release/arch NULL: the template's defaults.
+ * Takes the image's lock while it builds; a failed build leaves no
+ * directory, mount or row behind. */
+int sysctr_image_ensure(struct sysctr *s, const char *template,
+			const char *release, const char *arch,
+			struct sysctr_image_row *out, struct sysctr_error **err);
+
+/* Lock one image directory (for work on it such as the id shift); the
+ * lock lives in the images directory. Returns the fd (sysctr_unlock). */
+int sysctr_image_lock(struct sysctr *s, const char *image_dir,
+		      struct sysctr_error **err);
+
+#endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* list and info: the registry says what exists, the kernel (via liblxc)
+ * whether it runs, container.conf how it is configured. */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <string.h>
+
+#include "conf.h"
+#include "container.h"
+#include "error.h"
+#include "log.h"
+#include "names.h"
+#include "util.h"
+
+SYSCTR_PUBLIC void sysctr_ct_info_clear(struct sysctr_ct_info *info)
+{
+	free(info->name);
+	free(info->template);
+	free(info->release);
+	free(info->arch);
+	free(info->state);
+	free(info->ipv4);
+	free(info->path);
+	free(info->log_path);
+	memset(info, 0, sizeof(*info));
+}
+
+SYSCTR_PUBLIC void sysctr_ct_info_free_array(struct sysctr_ct_info *infos,
+					     size_t n)
+{
+	for (size_t i = 0; infos != NULL && i < n; i++)
+		sysctr_ct_info_clear(&infos[i]);
+	free(infos);
+}
+
+static void from_row(struct sysctr *s, struct sysctr_ct_row *row,
+		     struct sysctr_ct_info *info)
+{
+	info->name = steal_ptr(&row->name);
+	info->template = steal_ptr(&row->template);
+	info->release = steal_ptr(&row->release);
+	info->arch = steal_ptr(&row->arch);
+	info->created = row->created;
+	info->path = sysctr_ct_dir(s, info->name);
+	info->log_path = sysctr_ct_log_path(s, info->name);
+}
+
+/* What container.conf says; a broken file is a warning here, not a
+ * reason to hide the container from list. */
+static void from_conf(struct sysctr *s, struct sysctr_ct_info *info)
+{
+	cleanup_free char *path = sysctr_ct_conf_path(s, info->name);
+	struct sysctr_ct_config *ct = NULL;
+	struct sysctr_error *e = NULL;
+
+	if (sysctr_ct_config_load(path, &ct, &e) < 0) {
+		sysctr_log_warn_error(e, info->name);
+		return;
+	}
+	info->autostart = ct->autostart.enabled;
+	info->memory_bytes = ct->resources.memory;
+	info->privileged = ct->security.privileged;
+	if (ct->network.ipv4 != NULL && strchr(ct->network.ipv4, '/') != NULL)
+		info->ipv4 = xstrdup(ct->network.ipv4);
+	sysctr_ct_config_free(ct);
+}
+
+static int64_t cgroup_int(struct lxc_container *c, const char *key)
+{
+	char buf[64];
+	int n = c->get_cgroup_item(c, key, buf, sizeof(buf));
+
+	if (n <= 0 || n >= (int)sizeof(buf))
+		return 0;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* The live part: state and pid, and with detail memory use and address. */
+static void from_kernel(struct sysctr *s, struct sysctr_ct_info *info,
+			bool detail)
+{
+	struct lxc_container *c = lxc_container_new(info->name,
+						    s->containers_dir);
+	const char *state;
+
+	if (c == NULL) {
+		info->state = xstrdup("UNKNOWN");
+		return;
+	}
+	state = c->state(c);
+	info->state = xstrdup(state ? state : "UNKNOWN");
+	if (strcmp(info->state, "STOPPED") != 0) {
+		info->pid = c->init_pid(c);
+		if (info->pid < 0)
+			info->pid = 0;
+	}
+	if (detail && strcmp(info->state, "RUNNING") == 0) {
+		char **ips;
+
+		info->memory_usage = cgroup_int(c, "memory.usage_in_bytes");
+		if (info->memory_usage == 0)
+			info->memory_usage = cgroup_int(c, "memory.current");
+		ips = c->get_ips(c, "eth0", "inet", 0);
+		if (ips != NULL && ips[0] != NULL && info->ipv4 == NULL)
+			info->ipv4 = xstrdup(ips[0]);
+		strv_free(ips);
+	}
+	lxc_container_put(c);
+}
+
+static bool active(char **names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
+				 enum sysctr_list_filter filter,
+				 struct sysctr_ct_info **out, size_t *n,
+				 struct sysctr_error **err)
+{
+	struct sysctr_ct_row *rows = NULL;
+	struct sysctr_ct_info *infos;
+	char **names = NULL;
+	size_t nrows = 0, count = 0;
+	int nactive;
+
+	if (sysctr_need_store(s, err) < 0 ||
+	    sysctr_store_ct_list(s->store, &rows, &nrows, err) < 0)
+		return -1;
+	/* One scan of the command sockets tells which containers run; only
+	 * those need a liblxc handle. */
+	nactive = list_active_containers(s->containers_dir, &names, NULL);
+	if (nactive < 0)
+		nactive = 0;
+	infos = xcalloc(nrows ? nrows : 1, sizeof(*infos));
+	for (size_t i = 0; i < nrows; i++) {
+		struct sysctr_ct_info *info = &infos[count];
+		bool run = active(names, nactive, rows[i].name);
+
+		if (pattern != NULL && fnmatch(pattern, rows[i].name, 0) != 0)
+			continue;
+		if ((filter == SYSCTR_LIST_RUNNING && !run) ||
+		    (filter == SYSCTR_LIST_STOPPED && run))
+			continue;
+		from_row(s, &rows[i], info);
+		if (run)
+			from_kernel(s, info, false);
+		else
+			info->state = xstrdup("STOPPED");
+		from_conf(s, info);
+		count++;
+	}
+	for (int i = 0; i < nactive; i++)
+		free(names[i]);
+	free(names);
+	sysctr_ct_rows_free(rows, nrows);
+	*out = infos;
+	*n = count;
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
+				 struct sysctr_ct_info *out,
+				 struct sysctr_error **err)
+{
+	struct sysctr_ct_row row = {0};
+
+	memset(out, 0, sizeof(*out));
+	if (sysctr_name_check(name, err) < 0 || sysctr_need_store(s, err) < 0)
+		return -1;
+	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
+		return -1;
+	from_row(s, &row, out);
+	sysctr_ct_row_clear(&row);
+	from_conf(s, out);
+	from_kernel(s, out, true);
+	return 0;
+}

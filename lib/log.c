@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static enum sysctr_log_level current = SYSCTR_LOG_WARN;
+
+void sysctr_log_set_level(enum sysctr_log_level level)
+{
+	current = level;
+}
+
+enum sysctr_log_level sysctr_log_get_level(void)
+{
+	return current;
+}
+
+int sysctr_log_level_parse(const char *s)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void sysctr_log(enum sysctr_log_level level, const char *fmt, ...)
+{
+	static const char *const tags[] = {"error", "warning", "info", "debug"};
+	va_list ap;
+
+	if (level > current)
+		return;
+	fprintf(stderr, "sysctr: %s: ", tags[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void sysctr_log_warn_error(struct sysctr_error *e, const char *what)
+{
+	if (e == NULL)
+		return;
+	if (what != NULL)
+		log_warn("%s: %s", what, e->msg);
+	else
+		log_warn("%s", e->msg);
+	sysctr_error_free(e);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The liblxc config sysctr generates from container.conf on every start.
+ * A pure function of its input, so it is unit tested without liblxc. */
+#ifndef SYSCTR_LXCCONF_H
+#define SYSCTR_LXCCONF_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+
+struct sysctr_lxcconf_input {
+	const char *name;
+	const char *lower;	  /* the image rootfs (read-only layer) */
+	const char *upper;	  /* the container's own layer */
+	const char *log_file;
+	const char *lxc_config_dir; /* /usr/share/lxc/config */
+	const char *lxc_common;	  /* "debian", "common", ... */
+	const char *halt_signal;  /* from the image; NULL for liblxc's */
+	const struct sysctr_ct_config *ct;
+	const struct sysctr_host_config *host;
+	bool cgroup2;	/* the host's memory controller is on cgroup2 */
+	bool apparmor;	/* the host kernel has AppArmor */
+	/* the uid/gid map of an unprivileged container */
+	long idmap_base;
+	long idmap_size;
+};
+
+/* The config text; SYSCTR_E_USAGE when container.conf asks for something
+ * that cannot be expressed (a bridge name with spaces, say). */
+char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
+			      struct sysctr_error **err);
+
+/* Effective network mode and bridge: container.conf's, else sysctr.conf's. */
+const char *sysctr_lxcconf_net_mode(const struct sysctr_ct_config *ct,
+				    const struct sysctr_host_config *host);
+const char *sysctr_lxcconf_net_bridge(const struct sysctr_ct_config *ct,
+				      const struct sysctr_host_config *host);
+
+#endif

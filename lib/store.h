@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The SQLite registry. All SQL of sysctr lives in store.c, behind this
+ * interface, so another backend (a replicated registry shared by several
+ * hosts) can implement it later. Every function takes the store's own
+ * connection; every change runs in a transaction. */
+#ifndef SYSCTR_STORE_H
+#define SYSCTR_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysctr.h"
+
+struct sysctr_store;
+
+struct sysctr_ct_row {
+	int64_t id;
+	char *name;
+	char *template;
+	char *release;
+	char *arch;
+	int64_t image_id; /* 0: none */
+	int64_t owner;	  /* hosts.id of the host that runs it */
+	int64_t created;  /* unix time */
+	char *state;	  /* last state seen, "STOPPED" etc. */
+	int64_t state_time;
+};
+
+struct sysctr_image_row {
+	int64_t id;
+	char *template;
+	char *release;
+	char *arch;
+	char *path; /* the image directory */
+	int64_t created;
+	int64_t size; /* bytes */
+	char *hash;   /* content hash, may be NULL */
+	char *init;   /* "systemd", "busybox", ... may be NULL */
+};
+
+struct sysctr_history_row {
+	int64_t id;
+	int64_t time;
+	char *container;
+	char *action;
+	char *outcome;
+	char *detail;
+};
+
+/* Open (creating with mode 0600) and migrate the database at path: WAL,
+ * busy timeout, foreign keys, schema steps by PRAGMA user_version; ensures
+ * the one row of `hosts` for this host (hostname). */
+int sysctr_store_open(const char *path, struct sysctr_store **out,
+		      struct sysctr_error **err);
+void sysctr_store_close(struct sysctr_store *st);
+/* The schema version a fresh open migrates to. */
+int sysctr_store_schema_version(void);
+
+/* Explicit transactions for a caller that makes several changes that must
+ * land together. The single-row functions below run in their own
+ * transaction when none is open. */
+int sysctr_store_begin(struct sysctr_store *st, struct sysctr_error **err);
+int sysctr_store_commit(struct sysctr_store *st, struct sysctr_error **err);
+void sysctr_store_rollback(struct sysctr_store *st);
+
+/* This host's id in `hosts`. */
+int64_t sysctr_store_host_id(struct sysctr_store *st);
+
+void sysctr_ct_row_clear(struct sysctr_ct_row *r);
+void sysctr_ct_rows_free(struct sysctr_ct_row *rows, size_t n);
+void sysctr_image_row_clear(struct sysctr_image_row *r);
+void sysctr_image_rows_free(struct sysctr_image_row *rows, size_t n);
+void sysctr_history_rows_free(struct sysctr_history_row *rows, size_t n);
+
+/* Insert; row->id and owner are filled in (owner: this host). A name
+ * that exists gives SYSCTR_E_STATE "already exists". */
+int sysctr_store_ct_insert(struct sysctr_store *st, struct sysctr_ct_row *row,
+			   struct sysctr_error **err);
+/* SYSCTR_E_NOT_FOUND "no such container" when absent. */
+int sysctr_store_ct_get(struct sysctr_store *st, const char *name,
+			struct sysctr_ct_row *out, struct sysctr_error **err);
+/* All containers, sorted by name. */
+int sysctr_store_ct_list(struct sysctr_store *st, struct sysctr_ct_row **out,
+			 size_t *n, struct sysctr_error **err);
+int sysctr_store_ct_delete(struct sysctr_store *st, const char *name,
+			   struct sysctr_error **err);
+int sysctr_store_ct_set_state(struct sysctr_store *st, const char *name,
+			      const char *state, struct sysctr_error **err);
+
+/* Image by (template, release, arch); SYSCTR_E_NOT_FOUND when none. */
+int sysctr_store_image_find(struct sysctr_store *st, const char *template,
+			    const char *release, const char *arch,
+			    struct sysctr_image_row *out,
+			    struct sysctr_error **err);
+int sysctr_store_image_get(struct sysctr_store *st, int64_t id,
+			   struct sysctr_image_row *out,
+			   struct sysctr_error **err);
+/* Insert; row->id is filled in. */
+int sysctr_store_image_insert(struct sysctr_store *st,
+			      struct sysctr_image_row *row,
+			      struct sysctr_error **err);
+int sysctr_store_image_list(struct sysctr_store *st,
+			    struct sysctr_image_row **out, size_t *n,
+			    struct sysctr_error **err);
+/* Refused with SYSCTR_E_STATE while a container uses the image. */
+int sysctr_store_image_delete(struct sysctr_store *st, int64_t id,
+			      struct sysctr_error **err);
+
+/* Append one history row (time: now). */
+int sysctr_store_history_add(struct sysctr_store *st, const char *container,
+			     const char *action, const char *outcome,
+			     const char *detail, struct sysctr_error **err);
+/* Oldest first; container NULL for all; limit 0 for all, else the newest
+ * `limit` rows. */
+int sysctr_store_history_list(struct sysctr_store *st, const char *container,
+			      size_t limit, struct sysctr_history_row **out,
+			      size_t *n, struct sysctr_error **err);
+
+#endif

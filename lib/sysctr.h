@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libsysctr: the public API the CLI (cmd/) sees. Everything else in lib/ is
+ * internal. Unless a comment says otherwise:
+ *  - a function returning int returns 0 on success and -1 on failure;
+ *  - on failure it sets *err exactly once (free with sysctr_error_free());
+ *  - strings and arrays handed out belong to the caller, with the matching
+ *    free function named beside the type;
+ *  - nothing here prints to stdout. */
+#ifndef SYSCTR_SYSCTR_H
+#define SYSCTR_SYSCTR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit classes of DESIGN.md; the numeric value is the exit status. */
+enum sysctr_err_kind {
+	SYSCTR_E_FAILED = 1,	/* the operation failed */
+	SYSCTR_E_USAGE = 2,	/* bad usage or invalid input */
+	SYSCTR_E_NOT_FOUND = 3, /* no such container/snapshot/template */
+	SYSCTR_E_STATE = 4,	/* exists already, running, not running */
+	SYSCTR_E_BUSY = 5,	/* another sysctr holds the lock */
+};
+
+struct sysctr_error {
+	enum sysctr_err_kind kind;
+	int sys_errno;
+	char *msg;
+};
+
+void sysctr_error_free(struct sysctr_error *e);
+/* Exit status for e: its kind, 0 for NULL. */
+int sysctr_error_exit_code(const struct sysctr_error *e);
+
+/* Log levels, lowest is quietest. */
+enum sysctr_log_level {
+	SYSCTR_LOG_ERROR = 0,
+	SYSCTR_LOG_WARN = 1,
+	SYSCTR_LOG_INFO = 2,
+	SYSCTR_LOG_DEBUG = 3,
+};
+
+/* ---- context ---------------------------------------------------------- */
+
+struct sysctr;
+
+struct sysctr_options {
+	const char *root;   /* --root or $SYSCTR_ROOT; NULL means "/" */
+	const char *config; /* --config; NULL means ROOT/etc/sysctr/sysctr.conf */
+	int verbosity;	    /* -q gives -1, each -v adds 1; 0 uses sysctr.conf */
+	bool open_store;    /* open (and migrate) the registry */
+};
+
+/* Load sysctr.conf, set up logging, create the host directories and
+ * (with open_store) open the registry. Free with sysctr_close(). */
+struct sysctr *sysctr_open(const struct sysctr_options *opts,
+			   struct sysctr_error **err);
+void sysctr_close(struct sysctr *s);
+
+/* Progress of long steps (template run, copy): lib calls this, cmd draws.
+ * step is a short label, done/total count steps (total 0 if unknown). */
+typedef void (*sysctr_progress_fn)(void *data, const char *step, int done,
+				   int total);
+void sysctr_set_progress(struct sysctr *s, sysctr_progress_fn fn, void *data);
+
+/* Check a container name: [a-zA-Z0-9][a-zA-Z0-9-]{0,62}. */
+int sysctr_name_check(const char *name, struct sysctr_error **err);
+
+/* ---- containers -------------------------------------------------------- */
+
+struct sysctr_ct_info {
+	char *name;
+	char *template;
+	char *release;
+	char *arch;
+	char *state;	  /* "STOPPED", "RUNNING", "FROZEN", ... */
+	pid_t pid;	  /* init pid on the host, 0 when not running */
+	int64_t created;  /* unix time */
+	bool autostart;
+	char *ipv4;	  /* NULL when unknown */
+	int64_t memory_bytes;	  /* memory limit, 0 when unlimited */
+	int64_t memory_usage;	  /* current usage, 0 when not running */
+	char *path;	  /* the container directory */
+	char *log_path;	  /* its liblxc log */
+	bool privileged;
+};
+
+void sysctr_ct_info_clear(struct sysctr_ct_info *info);
+void sysctr_ct_info_free_array(struct sysctr_ct_info *infos, size_t n);
+
+enum sysctr_list_filter {
+	SYSCTR_LIST_ALL = 0,
+	SYSCTR_LIST_RUNNING,
+	SYSCTR_LIST_STOPPED,
+};
+
+/* Every registered container whose name matches the glob pattern (NULL for
+ * all), sorted by name, with its live state. */
+int sysctr_ct_list(struct sysctr *s, const char *pattern,
+		   enum sysctr_list_filter filter, struct sysctr_ct_info **out,
+		   size_t *n, struct sysctr_error **err);
+
+int sysctr_ct_info(struct sysctr *s, const char *name,
+		   struct sysctr_ct_info *out, struct sysctr_error **err);
+
+struct sysctr_create_opts {
+	const char *template;
+	const char *name;
+	const char *release;	 /* NULL: template's default */
+	const char *arch;	 /* NULL: the host's */
+	const char *conf_file;	 /* -c: start from this container.conf */
+	const char *const *sets; /* "section.key=value" */
+	size_t nsets;
+};
+
+/* Build (or reuse the cached) image, make the container from it, register
+ * it. Takes the container lock. On failure nothing is left behind. */
+int sysctr_ct_create(struct sysctr *s, const struct sysctr_create_opts *o,
+		     struct sysctr_error **err);
+
+/* Generate the liblxc config from container.conf and start; returns once
+ * the container is RUNNING. Takes the container lock. */
+int sysctr_ct_start(struct sysctr *s, const char *name,
+		    struct sysctr_error **err);
+
+struct sysctr_stop_result {
+	bool killed;	/* the clean shutdown timed out (or -k) */
+	double seconds; /* how long the stop took */
+};
+
+/* Clean shutdown through the init's halt signal, a kill after timeout
+ * seconds (timeout < 0: sysctr.conf's). kill: no clean shutdown at all. */
+int sysctr_ct_stop(struct sysctr *s, const char *name, int timeout, bool kill,
+		   struct sysctr_stop_result *res, struct sysctr_error **err);
+int sysctr_ct_restart(struct sysctr *s, const char *name, int timeout,
+		      struct sysctr_error **err);
+int sysctr_ct_freeze(struct sysctr *s, const char *name,
+		     struct sysctr_error **err);
+int sysctr_ct_unfreeze(struct sysctr *s, const char *name,
+		       struct sysctr_error **err);
+
+/* Run argv inside the running container with a clean environment;
+ * *status gets the command's exit status (128+N if killed by signal N). */
+int sysctr_ct_exec(struct sysctr *s, const char *name, char *const *argv,
+		   int *status, struct sysctr_error **err);
+/* A login shell inside; *status as for exec. */
+int sysctr_ct_shell(struct sysctr *s, const char *name, int *status,
+		    struct sysctr_error **err);
+/* Attach the terminal to the container's console (Ctrl-a q leaves). */
+int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
+		      struct sysctr_error **err);
+
+/* Remove the container, its directory and its row. A running container is
+ * refused (SYSCTR_E_STATE) unless force, which kills it first. */
+int sysctr_ct_destroy(struct sysctr *s, const char *name, bool force,
+		      struct sysctr_error **err);
+
+/* ---- container.conf ---------------------------------------------------- */
+
+/* The container.conf text. */
+int sysctr_ct_config_show(struct sysctr *s, const char *name, char **text,
+			  struct sysctr_error **err);
+/* The value of "section.key" as text (lists as a,b,c). */
+int sysctr_ct_config_get(struct sysctr *s, const char *name, const char *key,
+			 char **value, struct sysctr_error **err);
+/* Apply "section.key=value" assignments: all or none, validated before an
+ * atomic rename. *restart_needed (may be NULL) is set when the container
+ * runs and a changed key takes effect at the next start. */
+int sysctr_ct_config_set(struct sysctr *s, const char *name,
+			 const char *const *assignments, size_t n,
+			 bool *restart_needed, struct sysctr_error **err);
+/* For `config edit`: copy container.conf to a temp file, returned in
+ * *tmp_path (the caller unlinks it). */
+int sysctr_ct_config_edit_begin(struct sysctr *s, const char *name,
+				char **tmp_path, struct sysctr_error **err);
+/* Validate tmp_path; when it is valid, install it atomically as the
+ * container.conf. An invalid file leaves container.conf unchanged. */
+int sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
+				 const char *tmp_path, bool *restart_needed,
+				 struct sysctr_error **err);
+
+/* ---- history ----------------------------------------------------------- */
+
+struct sysctr_history_entry {
+	int64_t id;
+	int64_t time; /* unix time */
+	char *container;
+	char *action;
+	char *outcome; /* "ok", "failed", ... */
+	char *detail;
+};
+
+void sysctr_history_free_array(struct sysctr_history_entry *e, size_t n);
+/* Newest last; name NULL for all containers; limit 0 for no limit. */
+int sysctr_history_list(struct sysctr *s, const char *name, size_t limit,
+			struct sysctr_history_entry **out, size_t *n,
+			struct sysctr_error **err);
+
+/* ---- templates --------------------------------------------------------- */
+
+struct sysctr_template_info {
+	char *name;
+	char *path;
+	char *description;
+	char *default_release;
+	char *releases; /* space separated */
+};
+
+void sysctr_template_info_free_array(struct sysctr_template_info *t, size_t n);
+int sysctr_templates_list(struct sysctr *s, struct sysctr_template_info **out,
+			  size_t *n, struct sysctr_error **err);
+
+/* The version of sysctr and of the liblxc it runs on. */
+const char *sysctr_version(void);
+const char *sysctr_lxc_version(void);
+
+#endif

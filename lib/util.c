@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "error.h"
+#include "util.h"
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *p = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+void strv_free(char **strv)
+{
+	if (strv == NULL)
+		return;
+	for (char **p = strv; *p; p++)
+		free(*p);
+	free(strv);
+}
+
+size_t strv_length(char *const *strv)
+{
+	size_t n = 0;
+
+	while (strv && strv[n])
+		n++;
+	return n;
+}
+
+void strv_push(char ***strv, const char *s)
+{
+	size_t n = strv_length(*strv);
+
+	*strv = xrealloc(*strv, (n + 2) * sizeof(char *));
+	(*strv)[n] = xstrdup(s);
+	(*strv)[n + 1] = NULL;
+}
+
+bool strv_contains(char *const *strv, const char *s)
+{
+	for (size_t i = 0; strv && strv[i]; i++)
+		if (strcmp(strv[i], s) == 0)
+			return true;
+	return false;
+}
+
+bool str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+double now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int64_t now_realtime(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int mkdir_p(const char *path, mode_t mode, struct sysctr_error **err)
+{
+	cleanup_free char *copy = xstrdup(path);
+
+	for (char *p = copy + 1;; p++) {
+		bool last = (*p == '\0');
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "create directory %s", copy);
+		if (last)
+			break;
+		*p = '/';
+	}
+	if (!is_dir(path))
+		return sysctr_err(err, SYSCTR_E_FAILED, ENOTDIR,
+				  "create directory %s", path);
+	return 0;
+}
+
+/* Remove everything below dirfd, staying on device dev. */
+static int rm_children(int dirfd, dev_t dev, const char *path,
+		       struct sysctr_error **err)
+{
+	cleanup_closedir DIR *d = NULL;
+	struct dirent *de;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "remove %s/%s", path, de->d_name);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			cleanup_close int sub = -1;
+			cleanup_free char *subpath = NULL;
+
+			/* Never cross into a mount: a bind mount left in a
+			 * rootfs must not take the host's files with it. */
+			if (st.st_dev != dev)
+				return sysctr_err(err, SYSCTR_E_FAILED, EBUSY,
+						  "remove %s/%s: a mount point",
+						  path, de->d_name);
+			sub = openat(dirfd, de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
+			if (sub < 0)
+				return sysctr_err(err, SYSCTR_E_FAILED, errno,
+						  "remove %s/%s", path,
+						  de->d_name);
+			subpath = xasprintf("%s/%s", path, de->d_name);
+			if (rm_children(sub, dev, subpath, err) < 0)
+				return -1;
+			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 &&
+			    errno != ENOENT)
+				return sysctr_err(err, SYSCTR_E_FAILED, errno,
+						  "remove %s", subpath);
+		} else if (unlinkat(dirfd, de->d_name, 0) < 0 &&
+			   errno != ENOENT) {
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "remove %s/%s", path, de->d_name);
+		}
+	}
+	if (errno != 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "read %s", path);
+	return 0;
+}
+
+int rm_rf(const char *path, struct sysctr_error **err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "remove %s", path);
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+	if (rm_children(fd, st.st_dev, path, err) < 0)
+		return -1;
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+	return 0;
+}
+
+int read_file(const char *path, char **out, size_t *len,
+	      struct sysctr_error **err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	size_t size = 0, cap = 4096;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sysctr_err(err, errno == ENOENT ? SYSCTR_E_NOT_FOUND
+						       : SYSCTR_E_FAILED,
+				  errno, "read %s", path);
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (size + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + size, cap - size - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "read %s", path);
+		}
+		if (r == 0)
+			break;
+		size += (size_t)r;
+	}
+	buf[size] = '\0';
+	if (len)
+		*len = size;
+	*out = steal_ptr(&buf);
+	return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len,
+		      mode_t mode, struct sysctr_error **err)
+{
+	cleanup_free char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	cleanup_close int fd = -1;
+	size_t off = 0;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", path);
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto undo_tmp;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto undo_tmp;
+	if (close(steal_fd(&fd)) < 0)
+		goto undo_tmp;
+	if (rename(tmp, path) < 0)
+		goto undo_tmp;
+	return 0;
+
+undo_tmp:
+	sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", path);
+	unlink(tmp);
+	return -1;
+}
+
+bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] &&
+		    r[3]) {
+			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) |
+				      (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+int umount_below(const char *path)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *line = NULL;
+	cleanup_strv char **found = NULL;
+	size_t cap = 0, plen = strlen(path);
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *tok = strtok_r(line, " ", &save);
+
+		/* the fifth field is the mount point */
+		for (int i = 1; tok != NULL && i < 5; i++)
+			tok = strtok_r(NULL, " ", &save);
+		if (tok == NULL)
+			continue;
+		unescape_octal(tok);
+		if (strncmp(tok, path, plen) == 0 &&
+		    (tok[plen] == '\0' || tok[plen] == '/'))
+			strv_push(&found, tok);
+	}
+	/* Later lines are mounted later, on top of or below earlier ones:
+	 * undo them in reverse. */
+	for (size_t i = strv_length(found); i > 0; i--) {
+		if (umount2(found[i - 1], MNT_DETACH) == 0)
+			n++;
+	}
+	return n;
+}
+
+static int64_t size_below(int dirfd)
+{
+	cleanup_closedir DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+	int64_t total = 0;
+
+	if (d == NULL) {
+		close(dirfd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		total += (int64_t)st.st_blocks * 512;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						 O_CLOEXEC);
+			if (sub >= 0)
+				total += size_below(sub);
+		}
+	}
+	return total;
+}
+
+int64_t tree_size(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	return size_below(fd);
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The command line contract: help, version, exit codes, one-line errors,
+# JSON documents, and invalid names that create nothing.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+check "help" sysctr help
+check "--help" sysctr --help
+out=$(sysctr help create)
+case $out in *"usage: sysctr create TEMPLATE NAME"*) ok "help COMMAND" ;; *) not_ok "help create: $out" ;; esac
+out2=$(sysctr create --help)
+check_eq "COMMAND --help is the same text" "$out" "$out2"
+check_exit "help of an unknown command is usage (2)" 2 sysctr help frobnicate
+check_exit "unknown command is usage (2)" 2 sysctr frobnicate
+check_exit "no command is usage (2)" 2 sysctr
+check_exit "bad --format is usage (2)" 2 sysctr list --format yaml
+out=$(sysctr version)
+case $out in "sysctr "*"liblxc"*) ok "version" ;; *) not_ok "version: $out" ;; esac
+v=$(sysctr --version --format json | json_get "d['version']")
+[ -n "$v" ] && ok "version as json" || not_ok "version as json"
+out=$(sysctr list --format json)
+check_eq "empty list is an empty JSON array" "[]" "$(printf '%s' "$out" | json_get 'json.dumps(d)')"
+out=$(sysctr templates --format json | json_get "' '.join(sorted(t['name'] for t in d))")
+case $out in *busybox*debian*) ok "templates lists busybox and debian" ;; *) not_ok "templates: $out" ;; esac
+
+check_exit "info of a missing container is not found (3)" 3 sysctr info "${PFX}-nope"
+check_exit "start of a missing container is not found (3)" 3 sysctr start "${PFX}-nope"
+check_exit "destroy of a missing container is not found (3)" 3 sysctr destroy "${PFX}-nope"
+check_exit "unknown template is not found (3)" 3 sysctr create no-such-template "${PFX}-x"
+
+err=$(sysctr info "${PFX}-nope" 2>&1 >/dev/null)
+check_eq "error format" "sysctr: ${PFX}-nope: no such container" "$err"
+
+nl='
+'
+for bad in "" "-lead" ".." "a/b" "../etc" "a b" "a_b" "x.y" "$(printf 'a%.0s' $(seq 1 64))" "a${nl}b" '$(id)'; do
+	check_exit "invalid name '$bad' is refused (2)" 2 sysctr create busybox "$bad"
+	lines=$(sysctr create busybox "$bad" 2>&1 | wc -l)
+	check_eq "one line of error for '$bad'" 1 "$lines"
+done
+n=$(sysctr list --format json | json_get 'len(d)')
+check_eq "nothing was created" 0 "$n"
+left=$(find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1 | wc -l)
+check_eq "no directory was created" 0 "$left"
+
+check_exit "--set without = is usage" 2 sysctr create busybox "${PFX}-s" --set nonsense
+check_exit "--set of an unknown key is usage" 2 sysctr create busybox "${PFX}-s" --set resources.colour=red
+check_exit "--set of a bad value is usage" 2 sysctr create busybox "${PFX}-s" --set resources.memory=lots
+n=$(sysctr list --format json | json_get 'len(d)')
+check_eq "still nothing created" 0 "$n"
+
+check_exit "relative --root is usage" 2 "$SYSCTR" --root relative/dir list
+
+done_testing

@@ -1,0 +1,63 @@
+#!/bin/sh
+# config show/get/set/edit: valid changes land, invalid ones are refused and
+# leave container.conf byte for byte as it was.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+c="${PFX}-cf"
+check "create with --set" sysctr create busybox "$c" --set resources.memory=128M --set autostart.after=db1,cache1
+conf="$TROOT/var/lib/sysctr/containers/$c/container.conf"
+check_eq "create --set landed" 128M "$(sysctr config get "$c" resources.memory)"
+check_eq "list value" "db1,cache1" "$(sysctr config get "$c" autostart.after)"
+check_eq "template recorded" busybox "$(sysctr config get "$c" template)"
+check_eq "default of an unset key" 50 "$(sysctr config get "$c" autostart.order)"
+check_exit "get of an unknown key is usage (2)" 2 sysctr config get "$c" nope.nope
+check "show" sysctr config show "$c"
+check_eq "show as json" busybox "$(sysctr config show "$c" --format json | json_get "d['text'].split('template')[1].split('\"')[1]")"
+
+# comments survive a set
+printf '# admin note: keep me\n' >> "$conf"
+check "set" sysctr config set "$c" resources.memory=256M autostart.order=10
+check_eq "set landed" 256M "$(sysctr config get "$c" resources.memory)"
+check_eq "second key of one set landed" 10 "$(sysctr config get "$c" autostart.order)"
+grep -q '# admin note: keep me' "$conf" && ok "comments kept" || not_ok "comments kept"
+
+cp "$conf" "$TROOT/before"
+check_exit "invalid value refused (2)" 2 sysctr config set "$c" resources.memory=lots
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+check_exit "unknown key refused (2)" 2 sysctr config set "$c" resources.colour=red
+check_exit "all or nothing: a bad second key refuses the first" 2 sysctr config set "$c" resources.memory=64M network.mode=warp
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+check_exit "a value with a newline is refused" 2 sysctr config set "$c" "network.bridge=br0
+raw.lxc.rootfs.path=dir:/"
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+check_exit "config of a missing container (3)" 3 sysctr config get "${PFX}-none" template
+
+# edit: an editor that writes nonsense is refused (no terminal: no retry)
+cat > "$TROOT/ed-bad" <<'ED'
+#!/bin/sh
+printf 'resources {\n  memory = "lots"\n}\n' >> "$1"
+ED
+cat > "$TROOT/ed-good" <<'ED'
+#!/bin/sh
+sed -i 's/256M/512M/' "$1"
+ED
+chmod +x "$TROOT/ed-bad" "$TROOT/ed-good"
+err=$(EDITOR="$TROOT/ed-bad" sysctr config edit "$c" 2>&1 </dev/null)
+rc=$?
+check_eq "edit to an invalid file is refused (2)" 2 "$rc"
+case $err in *"config not saved"*"memory"*) ok "the error says why" ;; *) not_ok "edit error: $err" ;; esac
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+check_eq "no editor temp file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*' | wc -l)"
+check "edit with a valid change" env EDITOR="$TROOT/ed-good" "$SYSCTR" --root "$TROOT" config edit "$c"
+check_eq "edit landed" 512M "$(sysctr config get "$c" resources.memory)"
+
+# the config reaches liblxc at the next start
+check "start" sysctr start "$c"
+lim=$(lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.limit_in_bytes 2>/dev/null ||
+	lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.max)
+check_eq "memory limit applied" $((512 * 1024 * 1024)) "$lim"
+err=$(sysctr config set "$c" resources.memory=300M 2>&1 >/dev/null)
+case $err in *"next start"*) ok "a running container is told to restart" ;; *) not_ok "restart note: $err" ;; esac
+check "destroy -f" sysctr destroy -f "$c"
+
+done_testing

@@ -1,0 +1,121 @@
+#!/bin/sh
+# Bad things happen: a template fails halfway, sysctr is killed mid-create,
+# a container dies, container.conf is hostile, two commands race. Each
+# gives a clear error and loses nothing.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+tpl="$TROOT/tpl"
+mkdir -p "$tpl"
+cat > "$tpl/broken" <<'TPL'
+#!/bin/sh
+set -eu
+[ "${1:-}" = --describe ] && { echo "description=fails halfway"; echo "default_release=one"; exit 0; }
+while [ $# -gt 0 ]; do case $1 in --rootfs) rootfs=$2; shift 2 ;; *) shift ;; esac; done
+echo "@step 1/2 unpacking"
+mkdir -p "$rootfs/etc" "$rootfs/proc"
+echo half > "$rootfs/etc/half"
+mount -t tmpfs none "$rootfs/proc"
+echo "@step 2/2 configuring"
+echo "broken: step two failed" >&2
+exit 1
+TPL
+cat > "$tpl/slow" <<TPL
+#!/bin/sh
+set -eu
+[ "\${1:-}" = --describe ] && { echo "description=slow"; echo "default_release=one"; exit 0; }
+while [ \$# -gt 0 ]; do case \$1 in --rootfs) rootfs=\$2; shift 2 ;; *) shift ;; esac; done
+if [ -e "$TROOT/slow-ran" ]; then echo "slow: second run fails" >&2; exit 1; fi
+touch "$TROOT/slow-ran"
+mkdir -p "\$rootfs/proc"
+mount -t tmpfs none "\$rootfs/proc"
+touch "$TROOT/slow-mounted"
+sleep 20
+TPL
+chmod +x "$tpl/broken" "$tpl/slow"
+cp "$SYSCTR_SRCDIR/templates/busybox" "$tpl/busybox"
+alt="$TROOT/etc/sysctr/alt.conf"
+cat > "$alt" <<CONF
+paths {
+  templates = "$tpl"
+  images = "$TROOT/images-alt"
+}
+timeouts { lock = 2 }
+CONF
+alt_sysctr() { "$SYSCTR" --root "$TROOT" --config "$alt" "$@"; }
+
+mounts_below() { grep -c -F " $TROOT/" /proc/self/mountinfo; }
+builds() { find "$TROOT/images-alt" -mindepth 1 -maxdepth 1 -name '.build-*' 2>/dev/null | wc -l; }
+
+# --- a template that fails halfway
+err=$(alt_sysctr create broken "${PFX}-br" 2>&1)
+rc=$?
+check_eq "failing template exits 1" 1 "$rc"
+case $err in
+"sysctr: ${PFX}-br: template broken: broken: step two failed (log: "*")") ok "one line naming the template's reason and log" ;;
+*) not_ok "error line: $err" ;;
+esac
+check_eq "no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
+check_eq "no container directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1 | wc -l)"
+check_eq "no half-built image" 0 "$(builds)"
+check_eq "no mount left" 0 "$(mounts_below)"
+
+# --- sysctr killed in the middle of a template run
+alt_sysctr create slow "${PFX}-sl" >/dev/null 2>&1 &
+spid=$!
+i=0
+while [ ! -e "$TROOT/slow-mounted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 "$spid"
+wait "$spid" 2>/dev/null
+sleep 0.5
+check_eq "killed create left no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
+check_exit "the name's lock died with it: the next create is not busy" 1 alt_sysctr create slow "${PFX}-sl"
+check_eq "the next build cleared the leftover build" 0 "$(builds)"
+check_eq "and its mount" 0 "$(mounts_below)"
+
+# --- a container that dies
+c="${PFX}-die"
+check "create" sysctr create busybox "$c"
+check "start" sysctr start "$c"
+pid=$(sysctr info "$c" --format json | json_get "d['pid']")
+kill -9 "$pid"
+i=0
+while [ "$(sysctr info "$c" --format json | json_get "d['state']")" != STOPPED ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+check_eq "a dead container shows STOPPED" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"
+check "and starts again" sysctr start "$c"
+check "stop" sysctr stop -k "$c"
+
+# --- hostile container.conf
+conf="$TROOT/var/lib/sysctr/containers/$c/container.conf"
+cp "$conf" "$TROOT/conf.orig"
+for bad in 'include("/etc/shadow")' 'resources { memory = "1Q" }' 'raw { lxc.rootfs.path = "dir:/" }' \
+	'template = "busybox"
+network { mode = "bridge"
+' "$(head -c 2000 /dev/urandom | tr -d '\000')"; do
+	printf '%s\n' "$bad" > "$conf"
+	err=$(sysctr start "$c" 2>&1)
+	rc=$?
+	check_eq "hostile config refused with usage (2)" 2 "$rc"
+	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	case $err in *"container.conf"*) ok "the error names the file" ;; *) not_ok "error: $err" ;; esac
+done
+check "list still works with a broken config" sysctr list
+check_eq "and the container did not start" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"
+cp "$TROOT/conf.orig" "$conf"
+
+# --- two commands racing on one container
+sysctr start "$c" >/dev/null 2>&1 &
+p1=$!
+sysctr start "$c" >/dev/null 2>&1 &
+p2=$!
+wait "$p1"; r1=$?
+wait "$p2"; r2=$?
+# the loser finds it running (4), or gave up waiting for the lock (5)
+if { [ $r1 -eq 0 ] && [ $r2 -ge 4 ]; } || { [ $r1 -ge 4 ] && [ $r2 -eq 0 ]; }; then
+	ok "racing starts: one starts it, the other finds it running"
+else
+	not_ok "racing starts: exit $r1 and $r2"
+fi
+check_eq "running once" RUNNING "$(sysctr info "$c" --format json | json_get "d['state']")"
+check "destroy -f" sysctr destroy -f "$c"
+
+done_testing

@@ -1,0 +1,123 @@
+# Shared by the integration tests: a fresh --root per test script, TAP
+# output, and cleanup of containers, mounts and the root even on failure.
+# shellcheck shell=sh
+
+: "${SYSCTR:?SYSCTR must point at the built sysctr}"
+: "${SYSCTR_SRCDIR:?}"
+: "${SYSCTR_BUILDDIR:?}"
+
+tap_n=0
+tap_failed=0
+
+skip_all() {
+	if [ "${SYSCTR_TESTS_MUST_RUN:-0}" = 1 ]; then
+		echo "Bail out! cannot run: $1 (SYSCTR_TESTS_MUST_RUN=1)"
+		exit 1
+	fi
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+unshare --user --map-root-user true 2>/dev/null || skip_all "no user namespaces"
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check DESC CMD...: the command must succeed
+check() {
+	desc=$1
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		printf '%s\n' "$out" | sed 's/^/# /'
+	fi
+}
+
+# check_exit DESC CODE CMD...: the command must exit with CODE
+check_exit() {
+	desc=$1
+	want=$2
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $got, wanted $want)"
+		printf '%s\n' "$out" | sed 's/^/# /'
+	fi
+}
+
+# check_eq DESC WANT GOT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1: wanted '$2', got '$3'"
+	fi
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# Images are cached across test scripts (and runs) of this build tree, so a
+# run pays for debootstrap once.
+TEST_CACHE=${SYSCTR_TEST_CACHE:-$SYSCTR_BUILDDIR/tests/.cache}
+mkdir -p "$TEST_CACHE/images"
+
+TROOT=$(mktemp -d /tmp/sysctr-test.XXXXXX)
+chmod 0711 "$TROOT"
+mkdir -p "$TROOT/etc/sysctr"
+cat > "$TROOT/etc/sysctr/sysctr.conf" <<CONF
+paths {
+  templates = "$SYSCTR_SRCDIR/templates"
+  images = "$TEST_CACHE/images"
+}
+timeouts {
+  lock = 2
+  stop = 30
+}
+CONF
+
+# Container names unique to this run: the pid keeps parallel test scripts
+# apart and cannot clash with an admin's names.
+PFX="st$$"
+
+sysctr() {
+	"$SYSCTR" --root "$TROOT" "$@"
+}
+
+cleanup() {
+	set +e
+	for c in $(sysctr list --format json 2>/dev/null |
+		python3 -c 'import json,sys; [print(c["name"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
+		sysctr destroy -f "$c" >/dev/null 2>&1
+	done
+	# whatever is still mounted below the root goes before the files
+	grep -F " $TROOT" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
+	rm -rf "$TROOT"
+	if [ -n "${TEST_CLEANUP_EXTRA:-}" ]; then
+		eval "$TEST_CLEANUP_EXTRA"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+json_get() {
+	# json_get EXPR: evaluate a Python expression on the parsed stdin as d
+	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}

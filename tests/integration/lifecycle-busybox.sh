@@ -1,0 +1,90 @@
+#!/bin/sh
+# The whole lifecycle on a real busybox container.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+c="${PFX}-bb"
+
+check "create busybox" sysctr create busybox "$c"
+check_exit "create again is 'exists' (4)" 4 sysctr create busybox "$c"
+state=$(sysctr list --format json | json_get "[x['state'] for x in d if x['name']=='$c'][0]")
+check_eq "list shows it STOPPED" STOPPED "$state"
+tmpl=$(sysctr info "$c" --format json | json_get "d['template']")
+check_eq "info names the template" busybox "$tmpl"
+check_exit "exec in a stopped container is a state error (4)" 4 sysctr exec "$c" -- true
+
+check "start" sysctr start "$c"
+state=$(sysctr info "$c" --format json | json_get "d['state']")
+check_eq "info says RUNNING" RUNNING "$state"
+pid=$(sysctr info "$c" --format json | json_get "d['pid']")
+if [ "$pid" -gt 1 ] && [ -d "/proc/$pid" ]; then ok "init pid $pid exists on the host"; else not_ok "init pid ($pid)"; fi
+uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
+check_eq "unprivileged: init runs as the mapped root on the host" 100000 "$uid"
+inner=$(sysctr exec "$c" -- id -u)
+check_eq "root inside is uid 0" 0 "$inner"
+check_exit "start again is a state error (4)" 4 sysctr start "$c"
+
+check_exit "exec returns the command's status" 7 sysctr exec "$c" -- sh -c 'exit 7'
+out=$(sysctr exec "$c" -- echo hello)
+check_eq "exec passes stdout" hello "$out"
+out=$(echo piped | sysctr exec "$c" -- cat)
+check_eq "exec passes stdin" piped "$out"
+out=$(FOO=host-secret sysctr exec "$c" -- sh -c 'echo "${FOO:-clean}"')
+check_eq "the host environment stays out" clean "$out"
+out=$(sysctr exec "$c" -- hostname)
+check_eq "hostname is the container name" "$c" "$out"
+
+check "freeze" sysctr freeze "$c"
+state=$(sysctr info "$c" --format json | json_get "d['state']")
+check_eq "frozen" FROZEN "$state"
+check_exit "freeze again is a state error" 4 sysctr freeze "$c"
+check "unfreeze" sysctr unfreeze "$c"
+state=$(sysctr info "$c" --format json | json_get "d['state']")
+check_eq "running again" RUNNING "$state"
+
+out=$(sysctr stop "$c" --format json)
+res=$(printf '%s' "$out" | json_get "d['result'] + ' ' + d['state'] + ' ' + d['detail'].split()[0]")
+check_eq "clean stop" "ok STOPPED stopped" "$res"
+check_exit "stop again is a state error (4)" 4 sysctr stop "$c"
+
+check "restart from stopped starts" sysctr restart "$c"
+check "restart while running" sysctr restart "$c" -t 10
+state=$(sysctr info "$c" --format json | json_get "d['state']")
+check_eq "running after restart" RUNNING "$state"
+
+# A container whose init ignores its halt signal is killed after the timeout.
+check "set a halt signal init ignores" sysctr config set "$c" raw.lxc.signal.halt=SIGURG
+check "restart to apply it" sysctr restart "$c" -t 1
+t0=$(date +%s)
+out=$(sysctr stop "$c" -t 2 --format json)
+t1=$(date +%s)
+res=$(printf '%s' "$out" | json_get "d['detail'].split()[0]")
+check_eq "stop escalates to kill" killed "$res"
+if [ $((t1 - t0)) -ge 2 ] && [ $((t1 - t0)) -le 15 ]; then ok "after the timeout ($((t1 - t0)) s)"; else not_ok "escalation took $((t1 - t0)) s"; fi
+check "start again" sysctr start "$c"
+check "stop -k kills at once" sysctr stop -k "$c"
+
+check "start for destroy" sysctr start "$c"
+check_exit "destroy of a running container is refused (4)" 4 sysctr destroy "$c"
+state=$(sysctr info "$c" --format json | json_get "d['state']")
+check_eq "still running after the refusal" RUNNING "$state"
+
+# Another sysctr holding the lock makes a command wait, then exit 5.
+lock="$TROOT/run/sysctr/locks/$c.lock"
+flock -o "$lock" sleep 6 &
+holder=$!
+sleep 0.3
+check_exit "a held lock gives busy (5)" 5 sysctr stop "$c"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
+check "destroy -f" sysctr destroy -f "$c"
+check_exit "info after destroy is not found (3)" 3 sysctr info "$c"
+if [ -e "$TROOT/var/lib/sysctr/containers/$c" ]; then not_ok "directory removed"; else ok "directory removed"; fi
+
+hist=$(sysctr history "$c" --format json | json_get "' '.join(x['action'] for x in d)")
+case $hist in
+"create start freeze unfreeze stop"*"destroy") ok "history records the lifecycle" ;;
+*) not_ok "history: $hist" ;;
+esac
+
+done_testing

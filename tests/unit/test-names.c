@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "names.h"
+#include "util.h"
+
+static void test_valid_names(void **state)
+{
+	static const char *const good[] = {
+		"a", "web1", "Web-1", "0", "a-b-c", "db01",
+		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij123",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		assert_true(sysctr_name_valid(good[i]));
+}
+
+static void test_invalid_names(void **state)
+{
+	static const char *const bad[] = {
+		"", "-a", "..", ".", "a/b", "/", "a b", "a_b", "a.b", "ä",
+		"web1\n", "a\tb", "$(id)", "`x`", "a;b",
+		/* 64 characters: one too many */
+		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_false(sysctr_name_valid(bad[i]));
+	assert_false(sysctr_name_valid(NULL));
+}
+
+static void test_name_check_error(void **state)
+{
+	struct sysctr_error *e = NULL;
+
+	(void)state;
+	assert_int_equal(sysctr_name_check("ok-name", &e), 0);
+	assert_null(e);
+	assert_int_equal(sysctr_name_check("../etc", &e), -1);
+	assert_non_null(e);
+	assert_int_equal(e->kind, SYSCTR_E_USAGE);
+	assert_int_equal(sysctr_error_exit_code(e), 2);
+	assert_non_null(strstr(e->msg, "invalid container name"));
+	sysctr_error_free(e);
+	e = NULL;
+	assert_int_equal(sysctr_name_check("", &e), -1);
+	assert_non_null(strstr(e->msg, "empty"));
+	sysctr_error_free(e);
+}
+
+static void test_tokens(void **state)
+{
+	(void)state;
+	assert_true(sysctr_token_valid("bookworm"));
+	assert_true(sysctr_token_valid("1.35.0"));
+	assert_true(sysctr_token_valid("ubuntu-22.04"));
+	assert_false(sysctr_token_valid("../x"));
+	assert_false(sysctr_token_valid("a..b"));
+	assert_false(sysctr_token_valid("a/b"));
+	assert_false(sysctr_token_valid(".hidden"));
+	assert_false(sysctr_token_valid(""));
+}
+
+static void test_error_prefix(void **state)
+{
+	struct sysctr_error *e = NULL;
+
+	(void)state;
+	assert_int_equal(sysctr_err(&e, SYSCTR_E_STATE, 0, "not running"), -1);
+	assert_int_equal(sysctr_err_prefix(&e, "%s", "web1"), -1);
+	assert_string_equal(e->msg, "web1: not running");
+	assert_int_equal(e->kind, SYSCTR_E_STATE);
+	/* the first error wins: a second one must not hide the cause */
+	sysctr_err(&e, SYSCTR_E_FAILED, 0, "later");
+	assert_string_equal(e->msg, "web1: not running");
+	sysctr_error_free(e);
+	e = NULL;
+	sysctr_err(&e, SYSCTR_E_FAILED, 2, "open %s", "/x");
+	assert_string_equal(e->msg, "open /x: No such file or directory");
+	sysctr_error_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_names),
+		cmocka_unit_test(test_invalid_names),
+		cmocka_unit_test(test_name_check_error),
+		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_error_prefix),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lib/store.c on throwaway databases in a temp dir. The raw sqlite3
+ * connections here only look at what the store wrote. */
+#include "config.h"
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "error.h"
+#include "store.h"
+#include "util.h"
+
+struct fixture {
+	char dir[64];
+	char *path;
+	struct sysctr_store *st;
+};
+
+static int setup_dir(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/sysctr-store-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
+	fx->path = xasprintf("%s/sysctr.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int setup_open(void **state)
+{
+	struct fixture *fx;
+	cleanup_error struct sysctr_error *err = NULL;
+
+	if (setup_dir(state) < 0)
+		return -1;
+	fx = *state;
+	if (sysctr_store_open(fx->path, &fx->st, &err) < 0) {
+		fprintf(stderr, "open: %s\n", err->msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+
+	sysctr_store_close(fx->st);
+	if (rm_rf(fx->dir, &err) < 0)
+		fprintf(stderr, "rm_rf: %s\n", err->msg);
+	free(fx->path);
+	free(fx);
+	return 0;
+}
+
+/* One value from a separate connection; text is copied when asked. */
+static int64_t raw_query(const char *path, const char *sql, char **text)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		v = sqlite3_column_int64(s, 0);
+		if (text != NULL)
+			*text = xstrdup_or_null(
+				(const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db,
+					 SQLITE_OPEN_READWRITE |
+						 SQLITE_OPEN_CREATE,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static mode_t file_mode(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_mode & 07777;
+}
+
+static void add_ct(struct sysctr_store *st, const char *name, int64_t image)
+{
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_ct_row row = {
+		.name = (char *)name,
+		.template = (char *)"debian",
+		.release = (char *)"bookworm",
+		.arch = (char *)"amd64",
+		.image_id = image,
+	};
+
+	assert_int_equal(sysctr_store_ct_insert(st, &row, &err), 0);
+	assert_null(err);
+	assert_true(row.id > 0);
+	assert_int_equal(row.owner, sysctr_store_host_id(st));
+	assert_true(row.created > 0);
+}
+
+static void test_migrate_empty(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	cleanup_free char *mode = NULL;
+	cleanup_free char *wal = xasprintf("%s-wal", fx->path);
+	struct sysctr_ct_row row = {
+		.name = (char *)"orphan",
+		.template = (char *)"debian",
+		.release = (char *)"bookworm",
+		.arch = (char *)"amd64",
+		.image_id = 9999,
+	};
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	assert_null(err);
+	assert_true(sysctr_store_schema_version() >= 1);
+	assert_int_equal(raw_query(fx->path, "PRAGMA user_version", NULL),
+			 sysctr_store_schema_version());
+	assert_int_equal(file_mode(fx->path), 0600);
+	raw_query(fx->path, "PRAGMA journal_mode", &mode);
+	assert_string_equal(mode, "wal");
+	if (path_exists(wal))
+		assert_int_equal(file_mode(wal), 0600);
+
+	/* foreign_keys is per connection: only a violation shows it. */
+	assert_int_equal(sysctr_store_ct_insert(fx->st, &row, &err), -1);
+	assert_non_null(err);
+	assert_int_equal(err->kind, SYSCTR_E_FAILED);
+	assert_non_null(strstr(err->msg, "FOREIGN KEY"));
+	assert_int_equal(raw_query(fx->path,
+				   "SELECT count(*) FROM containers", NULL),
+			 0);
+}
+
+static void test_mode_tightened(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	FILE *f;
+
+	f = fopen(fx->path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(fx->path, 0644), 0);
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	assert_int_equal(file_mode(fx->path), 0600);
+}
+
+static void test_newer_schema(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+
+	raw_exec(fx->path, "PRAGMA user_version = 99");
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), -1);
+	assert_null(fx->st);
+	assert_non_null(err);
+	assert_int_equal(err->kind, SYSCTR_E_FAILED);
+	assert_non_null(strstr(err->msg, "database schema version 99 is newer "
+					 "than this sysctr supports"));
+	/* Nothing was created in a database we do not understand. */
+	assert_int_equal(raw_query(fx->path,
+				   "SELECT count(*) FROM sqlite_master", NULL),
+			 0);
+}
+
+static void test_open_missing_dir(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	cleanup_free char *path = xasprintf("%s/nodir/sysctr.db", fx->dir);
+
+	assert_int_equal(sysctr_store_open(path, &fx->st, &err), -1);
+	assert_null(fx->st);
+	assert_non_null(err);
+	assert_int_equal(err->kind, SYSCTR_E_FAILED);
+}
+
+static void test_host_row(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *name = NULL;
+	char host[256] = "";
+	int64_t id = sysctr_store_host_id(fx->st);
+
+	assert_true(id > 0);
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	assert_int_equal(raw_query(fx->path, "SELECT id FROM hosts", &name),
+			 id);
+	free(name);
+	name = NULL;
+	raw_query(fx->path, "SELECT name FROM hosts", &name);
+	assert_string_equal(name, host);
+	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM hosts",
+				   NULL),
+			 1);
+}
+
+static void test_ct_crud(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_ct_row row = { 0 };
+	struct sysctr_ct_row *rows = NULL;
+	const char *sorted[] = { "a1", "b2", "c3", "web1" };
+	size_t n = 0;
+
+	add_ct(fx->st, "web1", 0);
+	add_ct(fx->st, "c3", 0);
+	add_ct(fx->st, "a1", 0);
+	add_ct(fx->st, "b2", 0);
+
+	row = (struct sysctr_ct_row){ .name = (char *)"web1",
+				      .template = (char *)"alpine",
+				      .release = (char *)"3.19",
+				      .arch = (char *)"amd64" };
+	assert_int_equal(sysctr_store_ct_insert(fx->st, &row, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_STATE);
+	assert_string_equal(err->msg, "container web1 already exists");
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
+	assert_string_equal(row.name, "web1");
+	assert_string_equal(row.template, "debian");
+	assert_string_equal(row.release, "bookworm");
+	assert_string_equal(row.arch, "amd64");
+	assert_string_equal(row.state, "STOPPED");
+	assert_int_equal(row.image_id, 0);
+	assert_int_equal(row.owner, sysctr_store_host_id(fx->st));
+	sysctr_ct_row_clear(&row);
+	/* image_id 0 is NULL in SQL. */
+	assert_int_equal(raw_query(fx->path,
+				   "SELECT count(*) FROM containers "
+				   "WHERE image_id IS NULL",
+				   NULL),
+			 4);
+
+	assert_int_equal(sysctr_store_ct_get(fx->st, "nope", &row, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_ct_list(fx->st, &rows, &n, &err), 0);
+	assert_int_equal(n, ARRAY_SIZE(sorted));
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(rows[i].name, sorted[i]);
+	sysctr_ct_rows_free(rows, n);
+
+	assert_int_equal(
+		sysctr_store_ct_set_state(fx->st, "web1", "RUNNING", &err), 0);
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
+	assert_string_equal(row.state, "RUNNING");
+	assert_true(row.state_time > 0);
+	sysctr_ct_row_clear(&row);
+	assert_int_equal(
+		sysctr_store_ct_set_state(fx->st, "nope", "RUNNING", &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "web1", &err), 0);
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "web1", &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_ct_list(fx->st, &rows, &n, &err), 0);
+	assert_int_equal(n, 3);
+	sysctr_ct_rows_free(rows, n);
+}
+
+static void test_ct_list_empty(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_ct_row *rows = (struct sysctr_ct_row *)1;
+	size_t n = 42;
+
+	assert_int_equal(sysctr_store_ct_list(fx->st, &rows, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(rows);
+}
+
+static void test_images(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_image_row img = {
+		.template = (char *)"debian",
+		.release = (char *)"bookworm",
+		.arch = (char *)"amd64",
+		.path = (char *)"/var/cache/sysctr/images/debian-bookworm",
+		.size = 123456,
+		.init = (char *)"systemd",
+	};
+	struct sysctr_image_row img2 = {
+		.template = (char *)"alpine",
+		.release = (char *)"3.19",
+		.arch = (char *)"amd64",
+		.path = (char *)"/var/cache/sysctr/images/alpine-3.19",
+	};
+	struct sysctr_image_row dup = img;
+	struct sysctr_image_row got = { 0 };
+	struct sysctr_image_row *rows = NULL;
+	size_t n = 0;
+
+	assert_int_equal(sysctr_store_image_insert(fx->st, &img, &err), 0);
+	assert_true(img.id > 0);
+	assert_int_equal(sysctr_store_image_insert(fx->st, &img2, &err), 0);
+
+	dup.path = (char *)"/elsewhere";
+	assert_int_equal(sysctr_store_image_insert(fx->st, &dup, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_STATE);
+	sysctr_error_free(steal_ptr(&err));
+	dup = img2;
+	dup.release = (char *)"3.20";
+	assert_int_equal(sysctr_store_image_insert(fx->st, &dup, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_STATE);
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_image_find(fx->st, "debian", "bookworm",
+						 "amd64", &got, &err),
+			 0);
+	assert_int_equal(got.id, img.id);
+	assert_string_equal(got.path, img.path);
+	assert_string_equal(got.init, "systemd");
+	assert_null(got.hash);
+	assert_int_equal(got.size, 123456);
+	sysctr_image_row_clear(&got);
+
+	assert_int_equal(sysctr_store_image_get(fx->st, img2.id, &got, &err),
+			 0);
+	assert_string_equal(got.template, "alpine");
+	assert_null(got.init);
+	sysctr_image_row_clear(&got);
+	assert_int_equal(sysctr_store_image_get(fx->st, 4242, &got, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+	assert_int_equal(sysctr_store_image_find(fx->st, "debian", "trixie",
+						 "amd64", &got, &err),
+			 -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_image_list(fx->st, &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].template, "alpine");
+	assert_string_equal(rows[1].template, "debian");
+	sysctr_image_rows_free(rows, n);
+
+	add_ct(fx->st, "web1", img.id);
+	add_ct(fx->st, "web2", img.id);
+	assert_int_equal(sysctr_store_image_delete(fx->st, img.id, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_STATE);
+	assert_string_equal(err->msg, "image in use by 2 containers");
+	sysctr_error_free(steal_ptr(&err));
+
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "web1", &err), 0);
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "web2", &err), 0);
+	assert_int_equal(sysctr_store_image_delete(fx->st, img.id, &err), 0);
+	assert_null(err);
+	assert_int_equal(sysctr_store_image_find(fx->st, "debian", "bookworm",
+						 "amd64", &got, &err),
+			 -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+	assert_int_equal(sysctr_store_image_delete(fx->st, img.id, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+}
+
+static void add_history(struct sysctr_store *st, const char *ct,
+			const char *detail)
+{
+	cleanup_error struct sysctr_error *err = NULL;
+
+	assert_int_equal(sysctr_store_history_add(st, ct, "start", "ok",
+						  detail, &err),
+			 0);
+	assert_null(err);
+}
+
+static void test_history(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_history_row *rows = NULL;
+	size_t n = 0;
+
+	add_history(fx->st, "a", "a1");
+	add_history(fx->st, "b", "b1");
+	add_history(fx->st, "a", "a2");
+	add_history(fx->st, NULL, "boot");
+	add_history(fx->st, "a", "a3");
+	add_history(fx->st, "b", "b2");
+	add_history(fx->st, "a", "a4");
+
+	assert_int_equal(
+		sysctr_store_history_list(fx->st, NULL, 0, &rows, &n, &err), 0);
+	assert_int_equal(n, 7);
+	for (size_t i = 1; i < n; i++)
+		assert_true(rows[i - 1].id < rows[i].id);
+	assert_string_equal(rows[0].detail, "a1");
+	assert_null(rows[3].container);
+	assert_string_equal(rows[3].detail, "boot");
+	assert_string_equal(rows[6].action, "start");
+	assert_string_equal(rows[6].outcome, "ok");
+	assert_true(rows[6].time > 0);
+	sysctr_history_rows_free(rows, n);
+
+	/* The newest three of a, oldest first. */
+	assert_int_equal(
+		sysctr_store_history_list(fx->st, "a", 3, &rows, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].detail, "a2");
+	assert_string_equal(rows[1].detail, "a3");
+	assert_string_equal(rows[2].detail, "a4");
+	sysctr_history_rows_free(rows, n);
+
+	assert_int_equal(
+		sysctr_store_history_list(fx->st, "b", 0, &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].detail, "b1");
+	assert_string_equal(rows[1].detail, "b2");
+	sysctr_history_rows_free(rows, n);
+
+	assert_int_equal(
+		sysctr_store_history_list(fx->st, NULL, 2, &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].detail, "b2");
+	assert_string_equal(rows[1].detail, "a4");
+	sysctr_history_rows_free(rows, n);
+
+	assert_int_equal(
+		sysctr_store_history_list(fx->st, "zz", 5, &rows, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(rows);
+
+	/* History outlives its container. */
+	add_ct(fx->st, "a", 0);
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "a", &err), 0);
+	assert_int_equal(
+		sysctr_store_history_list(fx->st, "a", 0, &rows, &n, &err), 0);
+	assert_int_equal(n, 4);
+	sysctr_history_rows_free(rows, n);
+	assert_null(err);
+}
+
+static void test_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_ct_row row = { 0 };
+
+	assert_int_equal(sysctr_store_begin(fx->st, &err), 0);
+	add_ct(fx->st, "web1", 0);
+	add_history(fx->st, "web1", "create");
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
+	sysctr_ct_row_clear(&row);
+	/* A second begin inside the first is refused. */
+	assert_int_equal(sysctr_store_begin(fx->st, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_FAILED);
+	sysctr_error_free(steal_ptr(&err));
+	sysctr_store_rollback(fx->st);
+
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(steal_ptr(&err));
+	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM history",
+				   NULL),
+			 0);
+	/* Rolling back with nothing open is harmless. */
+	sysctr_store_rollback(fx->st);
+
+	/* A failing statement inside leaves the transaction to its owner. */
+	assert_int_equal(sysctr_store_begin(fx->st, &err), 0);
+	add_ct(fx->st, "web2", 0);
+	row = (struct sysctr_ct_row){ .name = (char *)"web2",
+				      .template = (char *)"debian",
+				      .release = (char *)"bookworm",
+				      .arch = (char *)"amd64" };
+	assert_int_equal(sysctr_store_ct_insert(fx->st, &row, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_STATE);
+	sysctr_error_free(steal_ptr(&err));
+	add_ct(fx->st, "web3", 0);
+	assert_int_equal(sysctr_store_commit(fx->st, &err), 0);
+	assert_null(err);
+	assert_int_equal(raw_query(fx->path,
+				   "SELECT count(*) FROM containers", NULL),
+			 2);
+
+	assert_int_equal(sysctr_store_commit(fx->st, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_FAILED);
+}
+
+static void test_reopen(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_ct_row row = { 0 };
+	int64_t host = sysctr_store_host_id(fx->st);
+
+	add_ct(fx->st, "web1", 0);
+	add_history(fx->st, "web1", "create");
+	sysctr_store_close(steal_ptr(&fx->st));
+
+	/* A re-run of step 1 would bring the index back (or fail on the
+	 * tables that exist). */
+	raw_exec(fx->path, "DROP INDEX history_container");
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	assert_null(err);
+	assert_int_equal(raw_query(fx->path,
+				   "SELECT count(*) FROM sqlite_master "
+				   "WHERE name = 'history_container'",
+				   NULL),
+			 0);
+	assert_int_equal(raw_query(fx->path, "PRAGMA user_version", NULL),
+			 sysctr_store_schema_version());
+	assert_int_equal(sysctr_store_host_id(fx->st), host);
+	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM hosts",
+				   NULL),
+			 1);
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
+	assert_string_equal(row.template, "debian");
+	sysctr_ct_row_clear(&row);
+	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM history",
+				   NULL),
+			 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_empty, setup_dir,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mode_tightened, setup_dir,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema, setup_dir,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing_dir,
+						setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_host_row, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ct_crud, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ct_list_empty, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_images, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_history, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_transaction, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup_open,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
