@@ -236,6 +236,8 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	int opt, ret;
 
 	opts.root = getenv("SYSCTR_ROOT");
+	/* getopt must not print: errors are ours, one line each. */
+	opterr = 0;
 	if (take_format(cli, &argc, argv, err) < 0)
 		return -1;
 	/* "+": global options end at the command name. */

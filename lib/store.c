@@ -712,7 +712,7 @@ int sysctr_store_ct_get(struct sysctr_store *st, const char *name,
 	ret = fetch_one(st->db, s, ct_read, out, err);
 	if (ret == 0)
 		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
-				  "no such container %s", name);
+				  "no such container");
 	return ret < 0 ? -1 : 0;
 }
 
@@ -751,7 +751,7 @@ static int ct_delete(struct sysctr_store *st, const char *name,
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
-				  "no such container %s", name);
+				  "no such container");
 	return 0;
 }
 
@@ -787,7 +787,7 @@ static int ct_set_state(struct sysctr_store *st, const char *name,
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
-				  "no such container %s", name);
+				  "no such container");
 	return 0;
 }
 

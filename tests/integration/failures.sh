@@ -60,7 +60,8 @@ check_eq "no half-built image" 0 "$(builds)"
 check_eq "no mount left" 0 "$(mounts_below)"
 
 # --- sysctr killed in the middle of a template run
-alt_sysctr create slow "${PFX}-sl" >/dev/null 2>&1 &
+# exec: $! must be sysctr itself, not a subshell around it
+(exec "$SYSCTR" --root "$TROOT" --config "$alt" create slow "${PFX}-sl" >/dev/null 2>&1) &
 spid=$!
 i=0
 while [ ! -e "$TROOT/slow-mounted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -81,10 +81,13 @@ check "destroy -f" sysctr destroy -f "$c"
 check_exit "info after destroy is not found (3)" 3 sysctr info "$c"
 if [ -e "$TROOT/var/lib/sysctr/containers/$c" ]; then not_ok "directory removed"; else ok "directory removed"; fi
 
-hist=$(sysctr history "$c" --format json | json_get "' '.join(x['action'] for x in d)")
+hist=$(sysctr history "$c" --format json | json_get "' '.join(x['action'] + ':' + x['outcome'] for x in d)")
 case $hist in
-"create start freeze unfreeze stop"*"destroy") ok "history records the lifecycle" ;;
+"create:ok create:failed start:ok start:failed freeze:ok freeze:failed unfreeze:ok stop:ok stop:failed restart:ok"*"destroy:failed destroy:ok")
+	ok "history records every action and its outcome" ;;
 *) not_ok "history: $hist" ;;
 esac
+detail=$(sysctr history "$c" --format json | json_get "[x['detail'] for x in d if x['action']=='stop' and x['outcome']=='ok'][0]")
+case $detail in "stopped cleanly after "*) ok "history says how it stopped" ;; *) not_ok "stop detail: $detail" ;; esac
 
 done_testing

@@ -147,6 +147,7 @@ static void test_bridge_and_resources(void **state)
 
 	/* the host's default network applies when the container sets none */
 	ct.network.mode = (char *)"";
+	ct.network.bridge = (char *)"";
 	host.network.mode = (char *)"bridge";
 	host.network.bridge = (char *)"sysctr0";
 	t = sysctr_lxcconf_generate(&in, &e);
