@@ -15,10 +15,10 @@ enum cli_format {
 };
 
 struct cli {
-	struct sysctr *s;	    /* opened by main() as the flags ask */
-	enum cli_format format;	    /* --format, accepted by every command */
+	struct sysctr *s;	/* opened by main() as the flags ask */
+	enum cli_format format; /* --format, accepted by every command */
 	bool quiet;
-	int exit_status;	    /* exec/shell: the command's status */
+	int exit_status; /* exec/shell: the command's status */
 	const struct cli_command *cmd;
 };
 

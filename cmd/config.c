@@ -33,11 +33,13 @@ static int run_editor(const char *path, struct sysctr_error **err)
 		editor = "vi";
 	pid = fork();
 	if (pid < 0)
-		return cli_err(err, SYSCTR_E_FAILED, "fork: %s", strerror(errno));
+		return cli_err(err, SYSCTR_E_FAILED, "fork: %s",
+			       strerror(errno));
 	if (pid == 0) {
-		/* $EDITOR may carry arguments ("code --wait"), as git allows. */
-		execl("/bin/sh", "sh", "-c", "$SYSCTR_EDITOR \"$1\"", "sh", path,
-		      (char *)NULL);
+		/* $EDITOR may carry arguments ("code --wait"), as git allows.
+		 */
+		execl("/bin/sh", "sh", "-c", "$SYSCTR_EDITOR \"$1\"", "sh",
+		      path, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -113,7 +115,8 @@ static int config_get(struct cli *cli, const char *name, const char *key,
 
 		json_object_object_add(o, "name", json_object_new_string(name));
 		json_object_object_add(o, "key", json_object_new_string(key));
-		json_object_object_add(o, "value", json_object_new_string(value));
+		json_object_object_add(o, "value",
+				       json_object_new_string(value));
 		cli_json_print(o);
 	} else {
 		printf("%s\n", value);
@@ -174,7 +177,8 @@ int cmd_config(struct cli *cli, int argc, char **argv,
 	const char *sub, *name;
 	int ret;
 
-	if (getopt_long(argc, argv, "+", (struct option[]){{0}}, NULL) != -1)
+	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
+	    -1)
 		return cli_usage(cli, err, "unknown option");
 	if (argc - optind < 2)
 		return cli_usage(cli, err, "needs a subcommand and NAME");

@@ -14,7 +14,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	int status = 0;
 
 	/* "+": everything after NAME belongs to the command. */
-	if (getopt_long(argc, argv, "+", (struct option[]){{0}}, NULL) != -1)
+	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
+	    -1)
 		return cli_usage(cli, err, "unknown option");
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
@@ -33,7 +34,7 @@ int cmd_shell(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	int status = 0;
 
-	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
 		return cli_usage(cli, err, "unknown option");
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
@@ -47,10 +48,10 @@ int cmd_console(struct cli *cli, int argc, char **argv,
 		struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
-		{"tty", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+		{ "tty", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
 	};
-	int opt, tty = -1;
+	int opt, tty = 0; /* the console itself, where its getty runs */
 
 	while ((opt = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
 		char *end;

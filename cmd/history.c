@@ -11,8 +11,8 @@ int cmd_history(struct cli *cli, int argc, char **argv,
 		struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
-		{"limit", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct sysctr_history_entry *e = NULL;
 	const char *name = NULL;
@@ -44,7 +44,8 @@ int cmd_history(struct cli *cli, int argc, char **argv,
 			char t[32];
 
 			cli_time_iso(e[i].time, t, sizeof(t));
-			json_object_object_add(o, "time", json_object_new_string(t));
+			json_object_object_add(o, "time",
+					       json_object_new_string(t));
 			json_object_object_add(o, "name",
 					       cli_json_str(e[i].container));
 			json_object_object_add(o, "action",
@@ -57,8 +58,8 @@ int cmd_history(struct cli *cli, int argc, char **argv,
 		}
 		cli_json_print(arr);
 	} else {
-		static const char *const hdr[] = {"TIME", "NAME", "ACTION",
-						  "OUTCOME", "DETAIL"};
+		static const char *const hdr[] = { "TIME", "NAME", "ACTION",
+						   "OUTCOME", "DETAIL" };
 		struct cli_table *t = cli_table_new(5, hdr);
 
 		for (size_t i = 0; i < n; i++) {

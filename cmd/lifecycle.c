@@ -69,21 +69,22 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 	       struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
-		{"release", required_argument, NULL, 'r'},
-		{"arch", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"set", required_argument, NULL, 's'},
-		{"start", no_argument, NULL, 'S'},
-		{NULL, 0, NULL, 0},
+		{ "release", required_argument, NULL, 'r' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, 's' },
+		{ "start", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct sysctr_create_opts o = {0};
+	struct sysctr_create_opts o = { 0 };
 	const char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	bool start = false;
 	int opt, ret = -1;
 
 	if (sets == NULL)
 		abort();
-	while ((opt = getopt_long(argc, argv, "r:a:c:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:a:c:", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'r':
 			o.release = optarg;
@@ -140,15 +141,14 @@ out:
 }
 
 static int do_start(struct cli *cli, const char *name, void *data,
-		char **detail,
-		    struct sysctr_error **err)
+		    char **detail, struct sysctr_error **err)
 {
 	return sysctr_ct_start(cli->s, name, err);
 }
 
 int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
-	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
 		return cli_usage(cli, err, "unknown option");
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
@@ -161,15 +161,13 @@ struct stop_opts {
 	bool kill;
 };
 
-static int do_stop(struct cli *cli, const char *name, void *data,
-		char **detail,
+static int do_stop(struct cli *cli, const char *name, void *data, char **detail,
 		   struct sysctr_error **err)
 {
 	const struct stop_opts *o = data;
 	struct sysctr_stop_result res;
 
-	if (sysctr_ct_stop(cli->s, name, o->timeout, o->kill, &res,
-			   err) < 0)
+	if (sysctr_ct_stop(cli->s, name, o->timeout, o->kill, &res, err) < 0)
 		return -1;
 	if (asprintf(detail, "%s after %.1f s",
 		     res.killed ? "killed" : "stopped cleanly",
@@ -179,8 +177,7 @@ static int do_stop(struct cli *cli, const char *name, void *data,
 }
 
 static int do_restart(struct cli *cli, const char *name, void *data,
-		char **detail,
-		      struct sysctr_error **err)
+		      char **detail, struct sysctr_error **err)
 {
 	const struct stop_opts *o = data;
 
@@ -202,11 +199,11 @@ static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
 		     struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
-		{"timeout", required_argument, NULL, 't'},
-		{"kill", no_argument, NULL, 'k'},
-		{NULL, 0, NULL, 0},
+		{ "timeout", required_argument, NULL, 't' },
+		{ "kill", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct stop_opts o = {.timeout = -1, .kill = false};
+	struct stop_opts o = { .timeout = -1, .kill = false };
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, restart ? "t:" : "t:k", longopts,
@@ -245,15 +242,13 @@ int cmd_restart(struct cli *cli, int argc, char **argv,
 }
 
 static int do_freeze(struct cli *cli, const char *name, void *data,
-		char **detail,
-		     struct sysctr_error **err)
+		     char **detail, struct sysctr_error **err)
 {
 	return sysctr_ct_freeze(cli->s, name, err);
 }
 
 static int do_unfreeze(struct cli *cli, const char *name, void *data,
-		char **detail,
-		       struct sysctr_error **err)
+		       char **detail, struct sysctr_error **err)
 {
 	return sysctr_ct_unfreeze(cli->s, name, err);
 }
@@ -261,14 +256,15 @@ static int do_unfreeze(struct cli *cli, const char *name, void *data,
 static int one_name(struct cli *cli, int argc, char **argv, const char *action,
 		    each_fn fn, struct sysctr_error **err)
 {
-	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
 		return cli_usage(cli, err, "unknown option");
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	return for_each_name(cli, 1, argv + optind, action, fn, NULL, err);
 }
 
-int cmd_freeze(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
+int cmd_freeze(struct cli *cli, int argc, char **argv,
+	       struct sysctr_error **err)
 {
 	return one_name(cli, argc, argv, "freeze", do_freeze, err);
 }
@@ -280,8 +276,7 @@ int cmd_unfreeze(struct cli *cli, int argc, char **argv,
 }
 
 static int do_destroy(struct cli *cli, const char *name, void *data,
-		char **detail,
-		      struct sysctr_error **err)
+		      char **detail, struct sysctr_error **err)
 {
 	const bool *force = data;
 
@@ -292,8 +287,8 @@ int cmd_destroy(struct cli *cli, int argc, char **argv,
 		struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
 	bool force = false;
 	int opt;

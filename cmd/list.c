@@ -41,9 +41,9 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
-		{"running", no_argument, NULL, 'r'},
-		{"stopped", no_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
+		{ "running", no_argument, NULL, 'r' },
+		{ "stopped", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
 	};
 	enum sysctr_list_filter filter = SYSCTR_LIST_ALL;
 	struct sysctr_ct_info *infos = NULL;
@@ -76,9 +76,10 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 			json_object_array_add(arr, info_json(&infos[i], false));
 		cli_json_print(arr);
 	} else {
-		static const char *const hdr[] = {"NAME",    "STATE", "TEMPLATE",
-						  "RELEASE", "IPV4",  "AUTOSTART",
-						  "PID"};
+		static const char *const hdr[] = { "NAME",     "STATE",
+						   "TEMPLATE", "RELEASE",
+						   "IPV4",     "AUTOSTART",
+						   "PID" };
 		struct cli_table *t = cli_table_new(7, hdr);
 
 		for (size_t i = 0; i < n; i++) {
@@ -106,7 +107,7 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 
 static void human_bytes(int64_t b, char *buf, size_t len)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)b;
 	size_t u = 0;
 
@@ -122,7 +123,7 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	struct sysctr_ct_info i;
 	char created[32], mem[32], use[32];
 
-	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1)
+	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
 		return cli_usage(cli, err, "unknown option");
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
@@ -145,8 +146,8 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	printf("privileged:  %s\n", i.privileged ? "yes" : "no");
 	printf("autostart:   %s\n", i.autostart ? "yes" : "no");
 	printf("ipv4:        %s\n", i.ipv4 ? i.ipv4 : "-");
-	printf("memory:      %s limit, %s used\n",
-	       i.memory_bytes ? mem : "no", i.memory_usage ? use : "none");
+	printf("memory:      %s limit, %s used\n", i.memory_bytes ? mem : "no",
+	       i.memory_usage ? use : "none");
 	printf("path:        %s\n", i.path);
 	printf("log:         %s\n", i.log_path);
 	sysctr_ct_info_clear(&i);

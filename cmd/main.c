@@ -13,58 +13,58 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
-	{"create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	 "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
-	 "[--start]",
-	 "create a container from a template",
-	 "  -r, --release RELEASE  distribution release (template's default)\n"
-	 "  -a, --arch ARCH        architecture (the host's)\n"
-	 "  -c, --config FILE      start from this container.conf\n"
-	 "      --set KEY=VALUE    set section.key in container.conf\n"
-	 "      --start            start it once created\n"},
-	{"list", "ls", cmd_list, CMD_OPENS_STORE,
-	 "[--running|--stopped] [PATTERN]", "list containers",
-	 "      --running          only running containers\n"
-	 "      --stopped          only stopped containers\n"
-	 "  PATTERN                a shell glob on names\n"},
-	{"info", NULL, cmd_info, CMD_OPENS_STORE, "NAME",
-	 "show a container's details", NULL},
-	{"start", NULL, cmd_start, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME...",
-	 "start containers", NULL},
-	{"stop", NULL, cmd_stop, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	 "NAME... [-t SECONDS] [-k]",
-	 "stop containers cleanly, killing after a timeout",
-	 "  -t, --timeout SECONDS  wait this long for a clean stop\n"
-	 "  -k, --kill             kill at once\n"},
-	{"restart", NULL, cmd_restart, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	 "NAME... [-t SECONDS]", "stop and start containers",
-	 "  -t, --timeout SECONDS  wait this long for a clean stop\n"},
-	{"freeze", NULL, cmd_freeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
-	 "freeze all processes of a container", NULL},
-	{"unfreeze", NULL, cmd_unfreeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	 "NAME", "thaw a frozen container", NULL},
-	{"exec", NULL, cmd_exec, CMD_NEEDS_ROOT, "NAME -- CMD [ARG...]",
-	 "run a command inside; exit status is the command's", NULL},
-	{"shell", NULL, cmd_shell, CMD_NEEDS_ROOT, "NAME",
-	 "open a root login shell inside", NULL},
-	{"console", NULL, cmd_console, CMD_NEEDS_ROOT, "NAME [-t TTY]",
-	 "attach to the console (Ctrl-a q leaves)",
-	 "  -t, --tty N            the tty number (default: the console)\n"},
-	{"destroy", "rm", cmd_destroy, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	 "NAME [-f|--force]", "remove a container and its files",
-	 "  -f, --force            kill it first if it runs\n"},
-	{"config", NULL, cmd_config, CMD_OPENS_STORE,
-	 "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
-	 "show, get, set or edit container.conf", NULL},
-	{"history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
-	 "show what was done to containers",
-	 "  -n, --limit COUNT      only the newest COUNT entries\n"},
-	{"templates", NULL, cmd_templates, 0, "",
-	 "list the available templates", NULL},
-	{"version", NULL, cmd_version, CMD_NO_CONTEXT, "",
-	 "show the version of sysctr and liblxc", NULL},
-	{"help", NULL, cmd_help, CMD_NO_CONTEXT, "[COMMAND]",
-	 "show help for sysctr or a command", NULL},
+	{ "create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
+	  "[--start]",
+	  "create a container from a template",
+	  "  -r, --release RELEASE  distribution release (template's default)\n"
+	  "  -a, --arch ARCH        architecture (the host's)\n"
+	  "  -c, --config FILE      start from this container.conf\n"
+	  "      --set KEY=VALUE    set section.key in container.conf\n"
+	  "      --start            start it once created\n" },
+	{ "list", "ls", cmd_list, CMD_OPENS_STORE,
+	  "[--running|--stopped] [PATTERN]", "list containers",
+	  "      --running          only running containers\n"
+	  "      --stopped          only stopped containers\n"
+	  "  PATTERN                a shell glob on names\n" },
+	{ "info", NULL, cmd_info, CMD_OPENS_STORE, "NAME",
+	  "show a container's details", NULL },
+	{ "start", NULL, cmd_start, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME...",
+	  "start containers", NULL },
+	{ "stop", NULL, cmd_stop, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME... [-t SECONDS] [-k]",
+	  "stop containers cleanly, killing after a timeout",
+	  "  -t, --timeout SECONDS  wait this long for a clean stop\n"
+	  "  -k, --kill             kill at once\n" },
+	{ "restart", NULL, cmd_restart, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME... [-t SECONDS]", "stop and start containers",
+	  "  -t, --timeout SECONDS  wait this long for a clean stop\n" },
+	{ "freeze", NULL, cmd_freeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
+	  "freeze all processes of a container", NULL },
+	{ "unfreeze", NULL, cmd_unfreeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME", "thaw a frozen container", NULL },
+	{ "exec", NULL, cmd_exec, CMD_NEEDS_ROOT, "NAME -- CMD [ARG...]",
+	  "run a command inside; exit status is the command's", NULL },
+	{ "shell", NULL, cmd_shell, CMD_NEEDS_ROOT, "NAME",
+	  "open a root login shell inside", NULL },
+	{ "console", NULL, cmd_console, CMD_NEEDS_ROOT, "NAME [-t TTY]",
+	  "attach to the console (Ctrl-a q leaves)",
+	  "  -t, --tty N            attach to tty N instead of the console\n" },
+	{ "destroy", "rm", cmd_destroy, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME [-f|--force]", "remove a container and its files",
+	  "  -f, --force            kill it first if it runs\n" },
+	{ "config", NULL, cmd_config, CMD_OPENS_STORE,
+	  "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
+	  "show, get, set or edit container.conf", NULL },
+	{ "history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
+	  "show what was done to containers",
+	  "  -n, --limit COUNT      only the newest COUNT entries\n" },
+	{ "templates", NULL, cmd_templates, 0, "",
+	  "list the available templates", NULL },
+	{ "version", NULL, cmd_version, CMD_NO_CONTEXT, "",
+	  "show the version of sysctr and liblxc", NULL },
+	{ "help", NULL, cmd_help, CMD_NO_CONTEXT, "[COMMAND]",
+	  "show help for sysctr or a command", NULL },
 };
 
 const struct cli_command *cli_commands(size_t *n)
@@ -143,8 +143,8 @@ int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	}
 	c = cli_find(argv[1]);
 	if (c == NULL)
-		return cli_err(err, SYSCTR_E_USAGE, "help: unknown command '%s'",
-			       argv[1]);
+		return cli_err(err, SYSCTR_E_USAGE,
+			       "help: unknown command '%s'", argv[1]);
 	print_cmd_help(stdout, c);
 	return 0;
 }
@@ -152,17 +152,17 @@ int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 int cmd_version(struct cli *cli, int argc, char **argv,
 		struct sysctr_error **err)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-			 strcmp(argv[1], "-h") == 0))
+	if (argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cli_help(cli);
 	if (cli->format == CLI_JSON) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "version",
-				       json_object_new_string(sysctr_version()));
 		json_object_object_add(
-			o, "lxc_version",
-			json_object_new_string(sysctr_lxc_version()));
+		    o, "version", json_object_new_string(sysctr_version()));
+		json_object_object_add(
+		    o, "lxc_version",
+		    json_object_new_string(sysctr_lxc_version()));
 		cli_json_print(o);
 		return 0;
 	}
@@ -177,7 +177,8 @@ static void print_error(const struct sysctr_error *e)
 {
 	fputs("sysctr: ", stderr);
 	for (const char *p = e->msg; *p; p++)
-		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p,
+		      stderr);
 	fputc('\n', stderr);
 }
 
@@ -223,15 +224,15 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	       struct cli *cli)
 {
 	static const struct option global[] = {
-		{"root", required_argument, NULL, 'R'},
-		{"config", required_argument, NULL, 'C'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "root", required_argument, NULL, 'R' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct sysctr_options opts = {0};
+	struct sysctr_options opts = { 0 };
 	const struct cli_command *c;
 	int opt, ret;
 
@@ -283,7 +284,8 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0 ||
-		    (strcmp(argv[i], "-h") == 0 && strcmp(c->name, "stop") != 0))
+		    (strcmp(argv[i], "-h") == 0 &&
+		     strcmp(c->name, "stop") != 0))
 			return cli_help(cli);
 
 	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0)
@@ -306,12 +308,12 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 int main(int argc, char **argv)
 {
 	struct sysctr_error *err = NULL;
-	struct cli cli = {0};
+	struct cli cli = { 0 };
 	int ret, code;
 
 	ret = run(argc, argv, &err, &cli);
-	code = ret < 0 ? (err ? sysctr_error_exit_code(err) : 1)
-		       : cli.exit_status;
+	code =
+	    ret < 0 ? (err ? sysctr_error_exit_code(err) : 1) : cli.exit_status;
 	/* A write error on stdout (a full disk, a closed pipe) is a failure,
 	 * not a silent success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

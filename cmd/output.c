@@ -45,8 +45,8 @@ int cli_err_prefix(struct sysctr_error **err, const char *prefix)
 
 void cli_json_print(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -83,12 +83,13 @@ struct cli_table *cli_table_new(size_t ncols, const char *const *headers)
 
 void cli_table_add(struct cli_table *t, const char *const *cells)
 {
-	t->cells = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	t->cells =
+	    realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
 	if (t->cells == NULL)
 		abort();
 	for (size_t i = 0; i < t->ncols; i++) {
 		t->cells[t->nrows * t->ncols + i] =
-			strdup(cells[i] ? cells[i] : "-");
+		    strdup(cells[i] ? cells[i] : "-");
 		if (t->cells[t->nrows * t->ncols + i] == NULL)
 			abort();
 	}
@@ -150,9 +151,11 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
 			       json_object_new_string(e ? "failed" : "ok"));
 	json_object_object_add(o, "state", cli_json_str(state));
 	if (detail)
-		json_object_object_add(o, "detail", json_object_new_string(detail));
+		json_object_object_add(o, "detail",
+				       json_object_new_string(detail));
 	if (e)
-		json_object_object_add(o, "error", json_object_new_string(e->msg));
+		json_object_object_add(o, "error",
+				       json_object_new_string(e->msg));
 	json_object_array_add(arr, o);
 }
 
@@ -163,7 +166,8 @@ void cli_outcomes_print(struct cli *cli, json_object *arr)
 		return;
 	}
 	if (json_object_array_length(arr) == 1) {
-		json_object *one = json_object_get(json_object_array_get_idx(arr, 0));
+		json_object *one =
+		    json_object_get(json_object_array_get_idx(arr, 0));
 
 		json_object_put(arr);
 		cli_json_print(one);
@@ -185,8 +189,8 @@ void cli_progress(void *data, const char *step, int done, int total)
 	el = (double)(now.tv_sec - start.tv_sec) +
 	     (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 	if (total > 0)
-		fprintf(stderr, "\r\033[K[%d/%d] %s (%.0f s)", done, total, step,
-			el);
+		fprintf(stderr, "\r\033[K[%d/%d] %s (%.0f s)", done, total,
+			step, el);
 	else
 		fprintf(stderr, "\r\033[K%s (%.0f s)", step, el);
 	if (total > 0 && done >= total)

@@ -12,7 +12,8 @@ int cmd_templates(struct cli *cli, int argc, char **argv,
 	struct sysctr_template_info *t = NULL;
 	size_t n = 0;
 
-	if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1 ||
+	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) !=
+		-1 ||
 	    optind != argc)
 		return cli_usage(cli, err, "takes no arguments");
 	if (sysctr_templates_list(cli->s, &t, &n, err) < 0)
@@ -23,24 +24,26 @@ int cmd_templates(struct cli *cli, int argc, char **argv,
 		for (size_t i = 0; i < n; i++) {
 			json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "name", cli_json_str(t[i].name));
+			json_object_object_add(o, "name",
+					       cli_json_str(t[i].name));
 			json_object_object_add(o, "description",
 					       cli_json_str(t[i].description));
-			json_object_object_add(o, "default_release",
-					       cli_json_str(t[i].default_release));
+			json_object_object_add(
+			    o, "default_release",
+			    cli_json_str(t[i].default_release));
 			json_object_object_add(o, "releases",
 					       cli_json_str(t[i].releases));
 			json_object_array_add(arr, o);
 		}
 		cli_json_print(arr);
 	} else {
-		static const char *const hdr[] = {"TEMPLATE", "DEFAULT",
-						  "RELEASES", "DESCRIPTION"};
+		static const char *const hdr[] = { "TEMPLATE", "DEFAULT",
+						   "RELEASES", "DESCRIPTION" };
 		struct cli_table *tb = cli_table_new(4, hdr);
 
 		for (size_t i = 0; i < n; i++) {
-			const char *row[] = {t[i].name, t[i].default_release,
-					     t[i].releases, t[i].description};
+			const char *row[] = { t[i].name, t[i].default_release,
+					      t[i].releases, t[i].description };
 
 			cli_table_add(tb, row);
 		}

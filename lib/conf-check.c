@@ -69,8 +69,8 @@ int sysctr_conf_v_range(cfg_t *cfg, cfg_opt_t *opt)
 		if (strcmp(key, ranges[i].key) == 0 &&
 		    (n < ranges[i].min || n > ranges[i].max))
 			return sysctr_conf_invalid(
-				cfg, opt, "%ld is out of range (%ld to %ld)", n,
-				ranges[i].min, ranges[i].max);
+			    cfg, opt, "%ld is out of range (%ld to %ld)", n,
+			    ranges[i].min, ranges[i].max);
 	return 0;
 }
 
@@ -105,10 +105,10 @@ int sysctr_conf_v_token(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	if (*s != '\0' && !sysctr_token_valid(s))
 		return sysctr_conf_invalid(
-			cfg, opt,
-			"invalid name '%.40s': use lower-case letters, "
-			"digits, '.', '_' and '-'",
-			s);
+		    cfg, opt,
+		    "invalid name '%.40s': use lower-case letters, "
+		    "digits, '.', '_' and '-'",
+		    s);
 	return 0;
 }
 
@@ -128,10 +128,10 @@ int sysctr_conf_v_group(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	if (*s != '\0' && !sysctr_conf_valid_word(s, 63))
 		return sysctr_conf_invalid(
-			cfg, opt,
-			"invalid group '%.40s': use letters, digits, "
-			"'_' and '-'",
-			s);
+		    cfg, opt,
+		    "invalid group '%.40s': use letters, digits, "
+		    "'_' and '-'",
+		    s);
 	return 0;
 }
 
@@ -144,7 +144,7 @@ int sysctr_conf_v_after(cfg_t *cfg, cfg_opt_t *opt)
 			return -1;
 		if (!sysctr_name_valid(s))
 			return sysctr_conf_invalid(
-				cfg, opt, "invalid container name '%.40s'", s);
+			    cfg, opt, "invalid container name '%.40s'", s);
 	}
 	return 0;
 }
@@ -168,10 +168,10 @@ int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt)
 			return 0;
 	}
 	return sysctr_conf_invalid(
-		cfg, opt,
-		"invalid ready check '%.40s': use started, systemd, "
-		"tcp:PORT or exec:COMMAND",
-		s);
+	    cfg, opt,
+	    "invalid ready check '%.40s': use started, systemd, "
+	    "tcp:PORT or exec:COMMAND",
+	    s);
 }
 
 int sysctr_conf_parse_size(const char *s, int64_t *out)
@@ -213,10 +213,10 @@ int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	if (sysctr_conf_parse_size(s, &n) < 0)
 		return sysctr_conf_invalid(
-			cfg, opt,
-			"invalid size '%.40s': use a number with K, M, "
-			"G or T",
-			s);
+		    cfg, opt,
+		    "invalid size '%.40s': use a number with K, M, "
+		    "G or T",
+		    s);
 	return 0;
 }
 
@@ -257,10 +257,10 @@ int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt)
 			break;
 	}
 	return sysctr_conf_invalid(
-		cfg, opt,
-		"invalid cpuset '%.40s': use CPU numbers and ranges such "
-		"as 0-1,3",
-		s);
+	    cfg, opt,
+	    "invalid cpuset '%.40s': use CPU numbers and ranges such "
+	    "as 0-1,3",
+	    s);
 }
 
 /* As the kernel's dev_valid_name(). */
@@ -282,10 +282,10 @@ int sysctr_conf_bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty)
 		return 0;
 	if (!sysctr_conf_valid_ifname(s))
 		return sysctr_conf_invalid(
-			cfg, opt,
-			"invalid interface name '%.40s': 1 to 15 "
-			"characters, no '/', ':' or spaces",
-			s);
+		    cfg, opt,
+		    "invalid interface name '%.40s': 1 to 15 "
+		    "characters, no '/', ':' or spaces",
+		    s);
 	return 0;
 }
 
@@ -364,7 +364,7 @@ int sysctr_conf_v_path(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	if (s[0] != '/')
 		return sysctr_conf_invalid(
-			cfg, opt, "'%.40s' is not an absolute path", s);
+		    cfg, opt, "'%.40s' is not an absolute path", s);
 	if (has_dotdot(s))
 		return sysctr_conf_invalid(cfg, opt,
 					   "'%.40s' must not contain '..'", s);

@@ -62,8 +62,8 @@ struct parser {
 
 static void add_span(struct sysctr_conf_scan *scan, size_t start, size_t end)
 {
-	scan->spans = xrealloc(scan->spans,
-			       (scan->nspans + 1) * sizeof(*scan->spans));
+	scan->spans =
+	    xrealloc(scan->spans, (scan->nspans + 1) * sizeof(*scan->spans));
 	scan->spans[scan->nspans].start = start;
 	scan->spans[scan->nspans].end = end;
 	scan->nspans++;
@@ -254,8 +254,8 @@ static void add_stmt(struct parser *ps, size_t value_start, size_t value_end)
 	struct sysctr_conf_scan *scan = ps->scan;
 	struct sysctr_conf_stmt *s;
 
-	scan->stmts = xrealloc(scan->stmts,
-			       (scan->nstmts + 1) * sizeof(*scan->stmts));
+	scan->stmts =
+	    xrealloc(scan->stmts, (scan->nstmts + 1) * sizeof(*scan->stmts));
 	s = &scan->stmts[scan->nstmts++];
 	memset(s, 0, sizeof(*s));
 	if (ps->in_section) {
@@ -278,9 +278,8 @@ static void open_section(struct parser *ps, const struct tok *brace,
 	struct sysctr_conf_scan *scan = ps->scan;
 	struct sysctr_conf_section *s;
 
-	scan->sections =
-		xrealloc(scan->sections,
-			 (scan->nsections + 1) * sizeof(*scan->sections));
+	scan->sections = xrealloc(scan->sections, (scan->nsections + 1) *
+						      sizeof(*scan->sections));
 	s = &scan->sections[scan->nsections];
 	memset(s, 0, sizeof(*s));
 	s->name = tok_text(ps->lx.t, &ps->name);
@@ -368,7 +367,7 @@ static void track_braces(struct parser *ps, const struct tok *tk)
 				ps->open[ps->depth].kind = OPEN_LIST;
 			} else if (!ps->scan->unusual && ps->in_section &&
 				   ps->scan->sections[ps->section].open ==
-					   tk->start) {
+				       tk->start) {
 				ps->open[ps->depth].kind = OPEN_SECTION;
 				ps->open[ps->depth].index = ps->section;
 			}
@@ -397,8 +396,7 @@ static int unclosed(struct parser *ps, const char *name,
 
 		if (ps->in_section)
 			label = xasprintf(
-				"%s.%s: ", ps->scan->sections[ps->section].name,
-				k);
+			    "%s.%s: ", ps->scan->sections[ps->section].name, k);
 		else
 			label = xasprintf("%s: ", k);
 	}
@@ -412,7 +410,7 @@ static int fail(struct sysctr_conf_scan *scan, const char *name,
 		const struct lexer *lx, struct sysctr_error **err)
 {
 	cleanup_free char *msg =
-		xasprintf("%s:%u: %s", name, lx->what_line, lx->what);
+	    xasprintf("%s:%u: %s", name, lx->what_line, lx->what);
 
 	sysctr_conf_printable(msg);
 	sysctr_conf_scan_free(scan);
@@ -627,9 +625,8 @@ static int format_value(const char *key, enum sysctr_conf_kind kind,
 			}
 		}
 		return sysctr_err(
-			err, SYSCTR_E_USAGE, 0,
-			"%s: '%s' is not a boolean: use true or false", key,
-			value);
+		    err, SYSCTR_E_USAGE, 0,
+		    "%s: '%s' is not a boolean: use true or false", key, value);
 	case SYSCTR_CONF_LIST:
 		return format_list(key, value, out, err);
 	case SYSCTR_CONF_STRING:

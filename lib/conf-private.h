@@ -69,7 +69,7 @@ int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,
  * reports "KEY: what" at the current line and returns -1. */
 char *sysctr_conf_key_of(cfg_t *cfg, const char *name);
 int sysctr_conf_invalid(cfg_t *cfg, cfg_opt_t *opt, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Value checks (conf-check.c): validation callbacks return 0 or report
  * and return -1. sysctr_conf_text() gives value i, or NULL after

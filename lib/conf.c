@@ -113,8 +113,8 @@ static int vnote(unsigned line, const char *key, const char *fmt, va_list ap)
 	if (vasprintf(&what, fmt, ap) < 0)
 		abort();
 	if (key != NULL)
-		cur->msg = xasprintf("%s:%u: %.80s: %s", cur->file, line, key,
-				     what);
+		cur->msg =
+		    xasprintf("%s:%u: %.80s: %s", cur->file, line, key, what);
 	else
 		cur->msg = xasprintf("%s:%u: %s", cur->file, line, what);
 	sysctr_conf_printable(cur->msg);
@@ -122,7 +122,7 @@ static int vnote(unsigned line, const char *key, const char *fmt, va_list ap)
 }
 
 static int note(unsigned line, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int note(unsigned line, const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -430,10 +430,9 @@ int sysctr_conf_read(const char *path, bool allow_missing, char **text,
 		return 0;
 	}
 	if (fd < 0)
-		return sysctr_err(err,
-				  errno == ENOENT ? SYSCTR_E_NOT_FOUND
-						  : SYSCTR_E_FAILED,
-				  errno, "%s", path);
+		return sysctr_err(
+		    err, errno == ENOENT ? SYSCTR_E_NOT_FOUND : SYSCTR_E_FAILED,
+		    errno, "%s", path);
 	if (fstat(fd, &st) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s", path);
 	if (!S_ISREG(st.st_mode))
@@ -443,7 +442,7 @@ int sysctr_conf_read(const char *path, bool allow_missing, char **text,
 	/* Read one byte past the limit: the file may grow after fstat(). */
 	while (size <= SYSCTR_CONF_MAX_SIZE) {
 		ssize_t r =
-			read(fd, buf + size, SYSCTR_CONF_MAX_SIZE + 1 - size);
+		    read(fd, buf + size, SYSCTR_CONF_MAX_SIZE + 1 - size);
 
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -172,7 +172,8 @@ static int seed_upper(const char *upper, const char *name, uid_t uid,
 	cleanup_free char *text = xasprintf("%s\n", name);
 
 	if (mkdir(etc, 0755) < 0 && errno != EEXIST)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", etc);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  etc);
 	if (write_file_atomic(hostname, text, strlen(text), 0644, err) < 0)
 		return -1;
 	if (lchown(etc, uid, uid) < 0 || lchown(hostname, uid, uid) < 0)
@@ -194,9 +195,11 @@ static int make_ct_tree(struct sysctr *s, const char *tmp, const char *name,
 	/* liblxc puts overlayfs' workdir beside the upper directory and
 	 * creates it as the container's root, who cannot write here. */
 	cleanup_free char *work = xasprintf("%s/overlay/work", tmp);
-	uid_t root_uid = ct->security.privileged ? 0 : (uid_t)s->cfg->idmap.base;
+	uid_t root_uid =
+	    ct->security.privileged ? 0 : (uid_t)s->cfg->idmap.base;
 
-	if (write_file_atomic(conf, conf_text, strlen(conf_text), 0644, err) < 0)
+	if (write_file_atomic(conf, conf_text, strlen(conf_text), 0644, err) <
+	    0)
 		return -1;
 	if (mkdir(layers, 0711) < 0 || mkdir(upper, 0755) < 0 ||
 	    mkdir(work, 0700) < 0)
@@ -229,8 +232,8 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	cleanup_free char *tmp = NULL, *text = NULL;
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
 	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_image_row img = {0};
-	struct sysctr_ct_row row = {0};
+	struct sysctr_image_row img = { 0 };
+	struct sysctr_ct_row row = { 0 };
 	int ret = -1;
 
 	if (sysctr_store_ct_get(s->store, o->name, &row, &e) == 0) {
@@ -253,7 +256,8 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 		return -1;
 	free(text);
 	text = build_conf(o, conf_name, img.release, img.arch, err);
-	if (text == NULL || sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
+	if (text == NULL ||
+	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
 		goto undo_img;
 	if (!ct->security.privileged &&
 	    sysctr_idmap_prepare(s, img.path, err) < 0)
@@ -358,9 +362,9 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 {
 	cleanup_free char *upper = NULL, *log = NULL, *path = NULL;
 	cleanup_free char *text = NULL, *lower = NULL;
-	struct sysctr_image_row img = {0};
-	struct sysctr_image_meta meta = {0};
-	struct sysctr_lxcconf_input in = {0};
+	struct sysctr_image_row img = { 0 };
+	struct sysctr_image_meta meta = { 0 };
+	struct sysctr_lxcconf_input in = { 0 };
 	int ret = -1;
 
 	if (sysctr_store_image_get(s->store, row->image_id, &img, err) < 0)
@@ -415,8 +419,8 @@ static int liblxc_failed(struct sysctr *s, const char *name, const char *what,
 {
 	cleanup_free char *log = sysctr_ct_log_path(s, name);
 
-	return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s: liblxc failed (log: %s)",
-			  what, log);
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "%s: liblxc failed (log: %s)", what, log);
 }
 
 static void set_state(struct sysctr *s, const char *name, const char *state)
@@ -434,7 +438,7 @@ static int start_locked(struct sysctr *s, const char *name,
 	cleanup_free char *conf = sysctr_ct_conf_path(s, name);
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
 	cleanup_ct struct lxc_container *c = NULL;
-	struct sysctr_ct_row row = {0};
+	struct sysctr_ct_row row = { 0 };
 	const char *mode;
 	int ret = -1;
 
@@ -495,7 +499,8 @@ SYSCTR_PUBLIC int sysctr_ct_start(struct sysctr *s, const char *name,
 
 static int stop_handle(struct sysctr *s, struct lxc_container *c,
 		       const char *name, int timeout, bool kill,
-		       struct sysctr_stop_result *res, struct sysctr_error **err)
+		       struct sysctr_stop_result *res,
+		       struct sysctr_error **err)
 {
 	double t0 = now_monotonic();
 	const char *state = c->state(c);
@@ -654,10 +659,10 @@ static int attach_wait(struct sysctr *s, const char *name, bool terminal,
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_free char *term = NULL;
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
-	char *env[] = {
-		(char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			"/usr/bin:/sbin:/bin",
-		(char *)"HOME=/root", (char *)"LANG=C.UTF-8", NULL, NULL};
+	char *env[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+				"/usr/bin:/sbin:/bin",
+			(char *)"HOME=/root", (char *)"LANG=C.UTF-8", NULL,
+			NULL };
 	int ret;
 
 	c = running_handle(s, name, err);
@@ -698,10 +703,10 @@ SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
 {
 	/* A login shell for root; sh exists in every image, bash is nicer
 	 * where the image has it. */
-	char *argv[] = {(char *)"/bin/sh", (char *)"-c",
-			(char *)"if [ -x /bin/bash ]; then exec /bin/bash -l; "
-				"else exec /bin/sh -l; fi",
-			NULL};
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c",
+			 (char *)"if [ -x /bin/bash ]; then exec /bin/bash -l; "
+				 "else exec /bin/sh -l; fi",
+			 NULL };
 
 	return attach_wait(s, name, isatty(0) && isatty(1), argv, status, err);
 }
@@ -731,7 +736,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	cleanup_free char *trash = NULL, *log = NULL;
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_ct_row row = {0};
+	struct sysctr_ct_row row = { 0 };
 
 	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
 		return -1;

@@ -35,10 +35,10 @@ static int make_dirs(struct sysctr *s, struct sysctr_error **err)
 		const char *path;
 		mode_t mode;
 	} dirs[] = {
-		{s->containers_dir, 0711},
-		{s->images_dir, 0711},
-		{s->logs_dir, 0700},
-		{s->locks_dir, 0700},
+		{ s->containers_dir, 0711 },
+		{ s->images_dir, 0711 },
+		{ s->logs_dir, 0700 },
+		{ s->locks_dir, 0700 },
 	};
 
 	if (slash != NULL && slash != dbdir) {
@@ -72,9 +72,9 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 			s->root[strlen(s->root) - 1] = '\0';
 	}
 
-	s->conf_path = opts->config ? xstrdup(opts->config)
-				    : xasprintf("%s/etc/sysctr/sysctr.conf",
-						s->root);
+	s->conf_path = opts->config
+			   ? xstrdup(opts->config)
+			   : xasprintf("%s/etc/sysctr/sysctr.conf", s->root);
 	if (sysctr_host_config_load(s->conf_path, opts->config != NULL, &s->cfg,
 				    err) < 0)
 		goto undo_ctx;
@@ -92,15 +92,16 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 
 	s->containers_dir = resolve(s->root, s->cfg->paths.containers,
 				    "/var/lib/sysctr/containers");
-	s->images_dir = resolve(s->root, s->cfg->paths.images,
-				"/var/cache/sysctr/images");
+	s->images_dir =
+	    resolve(s->root, s->cfg->paths.images, "/var/cache/sysctr/images");
 	s->logs_dir = resolve(s->root, s->cfg->paths.logs, "/var/log/sysctr");
 	s->db_path = resolve(s->root, s->cfg->paths.database,
 			     "/var/lib/sysctr/sysctr.db");
 	s->locks_dir = xasprintf("%s/run/sysctr/locks", s->root);
 	if (s->cfg->paths.templates != NULL &&
 	    s->cfg->paths.templates[0] != '\0')
-		s->templates_dir = resolve(s->root, s->cfg->paths.templates, "");
+		s->templates_dir =
+		    resolve(s->root, s->cfg->paths.templates, "");
 	else
 		s->templates_dir = xstrdup(SYSCTR_TEMPLATES_DIR);
 

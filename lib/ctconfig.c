@@ -112,12 +112,14 @@ SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
 			name);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  tmp);
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
 
 		if (w < 0) {
-			sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", tmp);
+			sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
+				   tmp);
 			unlink(tmp);
 			return -1;
 		}
@@ -150,8 +152,8 @@ SYSCTR_PUBLIC int sysctr_ct_config_edit_commit(struct sysctr *s,
 	if (read_file(path, &old, NULL, err) < 0)
 		return -1;
 	if (restart_needed != NULL)
-		*restart_needed = strcmp(old, text) != 0 &&
-				  sysctr_ct_is_active(s, name);
+		*restart_needed =
+		    strcmp(old, text) != 0 && sysctr_ct_is_active(s, name);
 	if (strcmp(old, text) == 0)
 		return 0;
 	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)

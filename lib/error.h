@@ -8,12 +8,12 @@
  * message ends in ": strerror(sys_errno)". */
 int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
 	       int sys_errno, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Prefix the message of *err with "PREFIX: " and return -1: adds context
  * while crossing a layer and keeps the cause and its kind. */
 int sysctr_err_prefix(struct sysctr_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static inline void sysctr_error_free_p(struct sysctr_error **e)
 {

@@ -184,7 +184,7 @@ static int subid_check(const char *file, long long base, long long size,
  * container managers do. */
 int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err)
 {
-	static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
+	static const char *const files[] = { "/etc/subuid", "/etc/subgid" };
 	long long base = s->cfg->idmap.base, size = s->cfg->idmap.size;
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
@@ -196,7 +196,8 @@ int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err)
 		if (has)
 			continue;
 		f = fopen(files[i], "ae");
-		if (f == NULL || fprintf(f, "root:%lld:%lld\n", base, size) < 0 ||
+		if (f == NULL ||
+		    fprintf(f, "root:%lld:%lld\n", base, size) < 0 ||
 		    fflush(f) != 0)
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "reserve ids in %s", files[i]);

@@ -85,7 +85,7 @@ static int meta_read(const char *path, struct sysctr_image_meta *m,
 				  m->lxc_common);
 	if (m->halt_signal != NULL &&
 	    strspn(m->halt_signal, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") !=
-		    strlen(m->halt_signal))
+		strlen(m->halt_signal))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "%s: invalid halt_signal", path);
 	return 0;
@@ -104,11 +104,11 @@ const char *sysctr_host_arch(void)
 	static const struct {
 		const char *uname, *debian;
 	} map[] = {
-		{"x86_64", "amd64"},   {"aarch64", "arm64"},
-		{"armv7l", "armhf"},   {"armv6l", "armel"},
-		{"i686", "i386"},      {"i586", "i386"},
-		{"ppc64le", "ppc64el"}, {"s390x", "s390x"},
-		{"riscv64", "riscv64"},
+		{ "x86_64", "amd64" },	  { "aarch64", "arm64" },
+		{ "armv7l", "armhf" },	  { "armv6l", "armel" },
+		{ "i686", "i386" },	  { "i586", "i386" },
+		{ "ppc64le", "ppc64el" }, { "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
 	};
 	static char arch[65];
 	struct utsname u;
@@ -134,9 +134,9 @@ int sysctr_template_path(struct sysctr *s, const char *template, char **path,
 				  "invalid template name");
 	p = xasprintf("%s/%s", s->templates_dir, template);
 	if (access(p, X_OK) < 0)
-		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
-				  "no such template '%s' (see sysctr templates)",
-				  template);
+		return sysctr_err(
+		    err, SYSCTR_E_NOT_FOUND, 0,
+		    "no such template '%s' (see sysctr templates)", template);
 	*path = steal_ptr(&p);
 	return 0;
 }
@@ -156,8 +156,8 @@ static void output_line(struct run_output *o, int which, const char *line)
 {
 	int done = 0, total = 0, off = 0;
 
-	if (which == 0 && sscanf(line, "@step %d/%d %n", &done, &total, &off) ==
-				  2 &&
+	if (which == 0 &&
+	    sscanf(line, "@step %d/%d %n", &done, &total, &off) == 2 &&
 	    off > 0) {
 		sysctr_progress(o->s, line + off, done, total);
 		if (o->log)
@@ -190,9 +190,9 @@ static void output_chunk(struct run_output *o, int which, const char *buf,
 
 static void child_exec(const char *path, char *const argv[], int out, int errfd)
 {
-	static const char *const keep[] = {"http_proxy", "https_proxy",
-					   "no_proxy", "HTTP_PROXY",
-					   "HTTPS_PROXY", "NO_PROXY"};
+	static const char *const keep[] = { "http_proxy",  "https_proxy",
+					    "no_proxy",	   "HTTP_PROXY",
+					    "HTTPS_PROXY", "NO_PROXY" };
 	char *envp[ARRAY_SIZE(keep) + 5];
 	size_t n = 0;
 	int devnull;
@@ -229,8 +229,8 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 			const char *log_path, struct sysctr_error **err)
 {
 	cleanup_fclose FILE *log = NULL;
-	struct run_output o = {.s = s};
-	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	struct run_output o = { .s = s };
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int status = 0;
 	pid_t pid;
 
@@ -252,8 +252,8 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 	out[1] = errp[1] = -1;
 
 	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN},
-					{.fd = errp[0], .events = POLLIN}};
+		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN },
+					 { .fd = errp[0], .events = POLLIN } };
 		char buf[4096];
 
 		if (poll(pfd, 2, -1) < 0) {
@@ -264,7 +264,8 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 		for (int i = 0; i < 2; i++) {
 			ssize_t r;
 
-			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP)))
+			if (pfd[i].fd < 0 ||
+			    !(pfd[i].revents & (POLLIN | POLLHUP)))
 				continue;
 			r = read(pfd[i].fd, buf, sizeof(buf));
 			if (r > 0) {
@@ -293,7 +294,8 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 		return 0;
 	if (o.last_err[0] == '\0')
 		snprintf(o.last_err, sizeof(o.last_err), "%s %d",
-			 WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			 WIFSIGNALED(status) ? "killed by signal"
+					     : "exit status",
 			 WIFSIGNALED(status) ? WTERMSIG(status)
 					     : WEXITSTATUS(status));
 	return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s (log: %s)", o.last_err,
@@ -317,8 +319,8 @@ static void template_info_clear(struct sysctr_template_info *t)
 	memset(t, 0, sizeof(*t));
 }
 
-SYSCTR_PUBLIC void sysctr_template_info_free_array(struct sysctr_template_info *t,
-						   size_t n)
+SYSCTR_PUBLIC void
+sysctr_template_info_free_array(struct sysctr_template_info *t, size_t n)
 {
 	for (size_t i = 0; t != NULL && i < n; i++)
 		template_info_clear(&t[i]);
@@ -441,25 +443,25 @@ static void remove_stale_builds(struct sysctr *s, const char *prefix)
 }
 
 static int build_image(struct sysctr *s, const char *template,
-		       const char *tpath, const char *release,
-		       const char *arch, struct sysctr_image_row *out,
-		       struct sysctr_error **err)
+		       const char *tpath, const char *release, const char *arch,
+		       struct sysctr_image_row *out, struct sysctr_error **err)
 {
 	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
 	cleanup_free char *stale = xasprintf(".build-%s.", key);
-	cleanup_free char *tmp = xasprintf("%s/.build-%s.XXXXXX", s->images_dir,
-					   key);
+	cleanup_free char *tmp =
+	    xasprintf("%s/.build-%s.XXXXXX", s->images_dir, key);
 	cleanup_free char *final = NULL, *rootfs = NULL, *meta_path = NULL;
 	cleanup_free char *cache = xasprintf("%s/.cache", s->images_dir);
-	cleanup_free char *log_path = xasprintf("%s/template-%s.log",
-						s->logs_dir, key);
+	cleanup_free char *log_path =
+	    xasprintf("%s/template-%s.log", s->logs_dir, key);
 	const char *mirror = "";
-	struct sysctr_image_meta meta = {0};
+	struct sysctr_image_meta meta = { 0 };
 	int64_t created = now_realtime();
 
 	remove_stale_builds(s, stale);
 	if (mkdtemp(tmp) == NULL)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  tmp);
 	chmod(tmp, 0711);
 	rootfs = xasprintf("%s/rootfs", tmp);
 	meta_path = xasprintf("%s/meta", tmp);
@@ -477,12 +479,12 @@ static int build_image(struct sysctr *s, const char *template,
 		mirror = s->cfg->mirrors.alpine;
 
 	{
-		char *argv[] = {(char *)tpath,	 "--name",   (char *)key,
-				"--rootfs",	 rootfs,     "--release",
-				(char *)release, "--arch",   (char *)arch,
-				"--mirror",	 (char *)mirror, "--cache",
-				cache,		 "--meta",   meta_path,
-				NULL};
+		char *argv[] = {
+			(char *)tpath, "--name",    (char *)key,     "--rootfs",
+			rootfs,	       "--release", (char *)release, "--arch",
+			(char *)arch,  "--mirror",  (char *)mirror,  "--cache",
+			cache,	       "--meta",    meta_path,	     NULL
+		};
 
 		log_info("building image %s with template %s", key, tpath);
 		if (run_template(s, tpath, argv, log_path, err) < 0) {
@@ -549,8 +551,8 @@ int sysctr_image_lock(struct sysctr *s, const char *image_dir,
 		      struct sysctr_error **err)
 {
 	const char *slash = strrchr(image_dir, '/');
-	cleanup_free char *key = xasprintf("dir-%s", slash ? slash + 1
-							   : image_dir);
+	cleanup_free char *key =
+	    xasprintf("dir-%s", slash ? slash + 1 : image_dir);
 
 	return image_lock(s, key, err);
 }
@@ -562,11 +564,11 @@ static int adopt_image(struct sysctr *s, const char *template,
 		       const char *release, const char *arch,
 		       struct sysctr_image_row *out, struct sysctr_error **err)
 {
-	cleanup_free char *prefix = xasprintf("%s-%s-%s.", template, release,
-					      arch);
+	cleanup_free char *prefix =
+	    xasprintf("%s-%s-%s.", template, release, arch);
 	cleanup_free char *best = NULL;
 	cleanup_closedir DIR *d = opendir(s->images_dir);
-	struct sysctr_image_meta meta = {0};
+	struct sysctr_image_meta meta = { 0 };
 	struct dirent *de;
 
 	if (d == NULL)
@@ -624,23 +626,24 @@ int sysctr_image_ensure(struct sysctr *s, const char *template,
 		return sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid arch '%s'",
 				  arch);
 	if (release == NULL || release[0] == '\0') {
-		struct sysctr_template_info info = {0};
+		struct sysctr_template_info info = { 0 };
 
 		if (sysctr_template_describe(template, tpath, &info, err) < 0)
 			return -1;
 		rel = xstrdup_or_null(info.default_release);
 		template_info_clear(&info);
 		if (rel == NULL || rel[0] == '\0')
-			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "template %s names no default release",
-					  template);
+			return sysctr_err(
+			    err, SYSCTR_E_FAILED, 0,
+			    "template %s names no default release", template);
 		release = rel;
 	}
 	if (!sysctr_token_valid(release))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "invalid release '%s'", release);
 
-	ret = sysctr_store_image_find(s->store, template, release, arch, out, &e);
+	ret =
+	    sysctr_store_image_find(s->store, template, release, arch, out, &e);
 	if (ret == 0 && is_dir(out->path))
 		return 0;
 	if (ret < 0 && e->kind != SYSCTR_E_NOT_FOUND) {
@@ -655,7 +658,8 @@ int sysctr_image_ensure(struct sysctr *s, const char *template,
 	if (lock < 0)
 		return -1;
 	/* Somebody may have built it while we waited. */
-	ret = sysctr_store_image_find(s->store, template, release, arch, out, &e);
+	ret =
+	    sysctr_store_image_find(s->store, template, release, arch, out, &e);
 	if (ret == 0 && is_dir(out->path))
 		return 0;
 	if (ret == 0) {

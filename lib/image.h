@@ -38,7 +38,8 @@ int sysctr_template_describe(const char *name, const char *path,
  * directory, mount or row behind. */
 int sysctr_image_ensure(struct sysctr *s, const char *template,
 			const char *release, const char *arch,
-			struct sysctr_image_row *out, struct sysctr_error **err);
+			struct sysctr_image_row *out,
+			struct sysctr_error **err);
 
 /* Lock one image directory (for work on it such as the id shift); the
  * lock lives in the images directory. Returns the fd (sysctr_unlock). */

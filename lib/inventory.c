@@ -81,8 +81,8 @@ static int64_t cgroup_int(struct lxc_container *c, const char *key)
 static void from_kernel(struct sysctr *s, struct sysctr_ct_info *info,
 			bool detail)
 {
-	struct lxc_container *c = lxc_container_new(info->name,
-						    s->containers_dir);
+	struct lxc_container *c =
+	    lxc_container_new(info->name, s->containers_dir);
 	const char *state;
 
 	if (c == NULL) {
@@ -168,7 +168,7 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 				 struct sysctr_ct_info *out,
 				 struct sysctr_error **err)
 {
-	struct sysctr_ct_row row = {0};
+	struct sysctr_ct_row row = { 0 };
 
 	memset(out, 0, sizeof(*out));
 	if (sysctr_name_check(name, err) < 0 || sysctr_need_store(s, err) < 0)

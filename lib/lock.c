@@ -44,23 +44,26 @@ int sysctr_lock_path(const char *path, int wait_seconds,
 	if (fd < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "lock %s", path);
 	for (;;) {
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+		struct timespec ts = { .tv_sec = 0,
+				       .tv_nsec = 20 * 1000 * 1000 };
 
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			break;
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return sysctr_err(err, SYSCTR_E_FAILED, errno, "lock %s",
-					  path);
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "lock %s", path);
 		if (now_monotonic() >= deadline) {
 			pid_t p = holder(fd);
 
 			if (p > 0)
-				return sysctr_err(err, SYSCTR_E_BUSY, 0,
-						  "busy: sysctr (pid %d) holds "
-						  "its lock since more than %d s",
-						  (int)p, wait_seconds);
-			return sysctr_err(err, SYSCTR_E_BUSY, 0,
-					  "busy: another sysctr holds its lock");
+				return sysctr_err(
+				    err, SYSCTR_E_BUSY, 0,
+				    "busy: sysctr (pid %d) holds "
+				    "its lock since more than %d s",
+				    (int)p, wait_seconds);
+			return sysctr_err(
+			    err, SYSCTR_E_BUSY, 0,
+			    "busy: another sysctr holds its lock");
 		}
 		nanosleep(&ts, NULL);
 	}

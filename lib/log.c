@@ -21,7 +21,7 @@ enum sysctr_log_level sysctr_log_get_level(void)
 
 int sysctr_log_level_parse(const char *s)
 {
-	static const char *const names[] = {"error", "warn", "info", "debug"};
+	static const char *const names[] = { "error", "warn", "info", "debug" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(s, names[i]) == 0)
@@ -31,7 +31,8 @@ int sysctr_log_level_parse(const char *s)
 
 void sysctr_log(enum sysctr_log_level level, const char *fmt, ...)
 {
-	static const char *const tags[] = {"error", "warning", "info", "debug"};
+	static const char *const tags[] = { "error", "warning", "info",
+					    "debug" };
 	va_list ap;
 
 	if (level > current)

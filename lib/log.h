@@ -13,7 +13,7 @@ enum sysctr_log_level sysctr_log_get_level(void);
 int sysctr_log_level_parse(const char *s);
 
 void sysctr_log(enum sysctr_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) sysctr_log(SYSCTR_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) sysctr_log(SYSCTR_LOG_WARN, __VA_ARGS__)

@@ -10,16 +10,16 @@
 
 struct sysctr_lxcconf_input {
 	const char *name;
-	const char *lower;	  /* the image rootfs (read-only layer) */
-	const char *upper;	  /* the container's own layer */
+	const char *lower; /* the image rootfs (read-only layer) */
+	const char *upper; /* the container's own layer */
 	const char *log_file;
 	const char *lxc_config_dir; /* /usr/share/lxc/config */
-	const char *lxc_common;	  /* "debian", "common", ... */
-	const char *halt_signal;  /* from the image; NULL for liblxc's */
+	const char *lxc_common;	    /* "debian", "common", ... */
+	const char *halt_signal;    /* from the image; NULL for liblxc's */
 	const struct sysctr_ct_config *ct;
 	const struct sysctr_host_config *host;
-	bool cgroup2;	/* the host's memory controller is on cgroup2 */
-	bool apparmor;	/* the host kernel has AppArmor */
+	bool cgroup2;  /* the host's memory controller is on cgroup2 */
+	bool apparmor; /* the host kernel has AppArmor */
 	/* the uid/gid map of an unprivileged container */
 	long idmap_base;
 	long idmap_size;

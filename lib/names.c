@@ -49,9 +49,10 @@ SYSCTR_PUBLIC int sysctr_name_check(const char *name, struct sysctr_error **err)
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "invalid container name: empty");
 	if (!sysctr_name_valid(name))
-		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "invalid container name '%s': use 1-63 "
-				  "letters, digits and '-', not starting with '-'",
-				  name);
+		return sysctr_err(
+		    err, SYSCTR_E_USAGE, 0,
+		    "invalid container name '%s': use 1-63 "
+		    "letters, digits and '-', not starting with '-'",
+		    name);
 	return 0;
 }

@@ -118,8 +118,8 @@ typedef void (*row_clear_fn)(void *row);
 
 /* At most one row: 1 when there is one (read into row unless read is
  * NULL: the caller reads the columns), 0 when there is none. */
-static int fetch_one(sqlite3 *db, sqlite3_stmt *s, row_read_fn read,
-		     void *row, struct sysctr_error **err)
+static int fetch_one(sqlite3 *db, sqlite3_stmt *s, row_read_fn read, void *row,
+		     struct sysctr_error **err)
 {
 	int rc;
 
@@ -244,49 +244,49 @@ void sysctr_store_rollback(struct sysctr_store *st)
  * the record of a container outlives it. containers(image_id) is indexed
  * because deleting an image looks up the containers that use it. */
 static const char schema_v1[] =
-	"CREATE TABLE hosts ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" created INTEGER NOT NULL);"
-	"CREATE TABLE images ("
-	" id INTEGER PRIMARY KEY,"
-	" template TEXT NOT NULL,"
-	" release TEXT NOT NULL,"
-	" arch TEXT NOT NULL,"
-	" path TEXT NOT NULL UNIQUE,"
-	" created INTEGER NOT NULL,"
-	" size INTEGER NOT NULL DEFAULT 0,"
-	" hash TEXT,"
-	" init TEXT,"
-	" UNIQUE (template, release, arch));"
-	"CREATE TABLE containers ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" owner INTEGER NOT NULL REFERENCES hosts(id),"
-	" template TEXT NOT NULL,"
-	" release TEXT NOT NULL,"
-	" arch TEXT NOT NULL,"
-	" image_id INTEGER REFERENCES images(id) ON DELETE RESTRICT,"
-	" created INTEGER NOT NULL,"
-	" state TEXT NOT NULL DEFAULT 'STOPPED',"
-	" state_time INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX containers_image ON containers(image_id);"
-	"CREATE TABLE snapshots ("
-	" id INTEGER PRIMARY KEY,"
-	" container_id INTEGER NOT NULL"
-	"  REFERENCES containers(id) ON DELETE CASCADE,"
-	" name TEXT NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" comment TEXT,"
-	" UNIQUE (container_id, name));"
-	"CREATE TABLE history ("
-	" id INTEGER PRIMARY KEY,"
-	" time INTEGER NOT NULL,"
-	" container TEXT,"
-	" action TEXT NOT NULL,"
-	" outcome TEXT NOT NULL,"
-	" detail TEXT);"
-	"CREATE INDEX history_container ON history(container, id);";
+    "CREATE TABLE hosts ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE images ("
+    " id INTEGER PRIMARY KEY,"
+    " template TEXT NOT NULL,"
+    " release TEXT NOT NULL,"
+    " arch TEXT NOT NULL,"
+    " path TEXT NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL,"
+    " size INTEGER NOT NULL DEFAULT 0,"
+    " hash TEXT,"
+    " init TEXT,"
+    " UNIQUE (template, release, arch));"
+    "CREATE TABLE containers ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " owner INTEGER NOT NULL REFERENCES hosts(id),"
+    " template TEXT NOT NULL,"
+    " release TEXT NOT NULL,"
+    " arch TEXT NOT NULL,"
+    " image_id INTEGER REFERENCES images(id) ON DELETE RESTRICT,"
+    " created INTEGER NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'STOPPED',"
+    " state_time INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX containers_image ON containers(image_id);"
+    "CREATE TABLE snapshots ("
+    " id INTEGER PRIMARY KEY,"
+    " container_id INTEGER NOT NULL"
+    "  REFERENCES containers(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " comment TEXT,"
+    " UNIQUE (container_id, name));"
+    "CREATE TABLE history ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " container TEXT,"
+    " action TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " detail TEXT);"
+    "CREATE INDEX history_container ON history(container, id);";
 
 static int migrate_v1(sqlite3 *db, struct sysctr_error **err)
 {
@@ -405,8 +405,7 @@ static int prepare_file(const char *path, struct sysctr_error **err)
 	if (!S_ISREG(sb.st_mode))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "%s is not a regular file", path);
-	if ((sb.st_mode & 07777 & ~(mode_t)0600) != 0 &&
-	    fchmod(fd, 0600) < 0)
+	if ((sb.st_mode & 07777 & ~(mode_t)0600) != 0 && fchmod(fd, 0600) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chmod %s",
 				  path);
 	return 0;
@@ -488,14 +487,14 @@ static int host_ensure(struct sysctr_store *st, struct sysctr_error **err)
 }
 
 static int db_connect(struct sysctr_store *st, const char *path,
-		   struct sysctr_error **err)
+		      struct sysctr_error **err)
 {
 	int rc;
 
 	/* One connection per thread of use; sysctr does not share it. */
 	rc = sqlite3_open_v2(path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
+				 SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		if (st->db == NULL)
@@ -723,8 +722,8 @@ int sysctr_store_ct_list(struct sysctr_store *st, struct sysctr_ct_row **out,
 	void *rows = NULL;
 	int ret;
 
-	s = prepare(st->db,
-		    "SELECT " CT_COLS " FROM containers ORDER BY name", err);
+	s = prepare(st->db, "SELECT " CT_COLS " FROM containers ORDER BY name",
+		    err);
 	if (s == NULL)
 		return -1;
 	ret = fetch_all(st->db, s, sizeof(struct sysctr_ct_row), ct_read,
@@ -1082,11 +1081,11 @@ static void history_clear(void *p)
  * would keep the planner from using the index. */
 #define HISTORY_COLS "id, time, container, action, outcome, detail"
 static const char history_all_sql[] =
-	"SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS " FROM history "
-	"ORDER BY id DESC LIMIT ?1) ORDER BY id";
+    "SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS " FROM history "
+    "ORDER BY id DESC LIMIT ?1) ORDER BY id";
 static const char history_ct_sql[] =
-	"SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS " FROM history "
-	"WHERE container = ?2 ORDER BY id DESC LIMIT ?1) ORDER BY id";
+    "SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS " FROM history "
+    "WHERE container = ?2 ORDER BY id DESC LIMIT ?1) ORDER BY id";
 
 int sysctr_store_history_list(struct sysctr_store *st, const char *container,
 			      size_t limit, struct sysctr_history_row **out,

@@ -46,10 +46,11 @@ enum sysctr_log_level {
 struct sysctr;
 
 struct sysctr_options {
-	const char *root;   /* --root or $SYSCTR_ROOT; NULL means "/" */
-	const char *config; /* --config; NULL means ROOT/etc/sysctr/sysctr.conf */
-	int verbosity;	    /* -q gives -1, each -v adds 1; 0 uses sysctr.conf */
-	bool open_store;    /* open (and migrate) the registry */
+	const char *root; /* --root or $SYSCTR_ROOT; NULL means "/" */
+	const char
+	    *config;	 /* --config; NULL means ROOT/etc/sysctr/sysctr.conf */
+	int verbosity;	 /* -q gives -1, each -v adds 1; 0 uses sysctr.conf */
+	bool open_store; /* open (and migrate) the registry */
 };
 
 /* Load sysctr.conf, set up logging, create the host directories and
@@ -74,15 +75,15 @@ struct sysctr_ct_info {
 	char *template;
 	char *release;
 	char *arch;
-	char *state;	  /* "STOPPED", "RUNNING", "FROZEN", ... */
-	pid_t pid;	  /* init pid on the host, 0 when not running */
-	int64_t created;  /* unix time */
+	char *state;	 /* "STOPPED", "RUNNING", "FROZEN", ... */
+	pid_t pid;	 /* init pid on the host, 0 when not running */
+	int64_t created; /* unix time */
 	bool autostart;
-	char *ipv4;	  /* NULL when unknown */
-	int64_t memory_bytes;	  /* memory limit, 0 when unlimited */
-	int64_t memory_usage;	  /* current usage, 0 when not running */
-	char *path;	  /* the container directory */
-	char *log_path;	  /* its liblxc log */
+	char *ipv4;	      /* NULL when unknown */
+	int64_t memory_bytes; /* memory limit, 0 when unlimited */
+	int64_t memory_usage; /* current usage, 0 when not running */
+	char *path;	      /* the container directory */
+	char *log_path;	      /* its liblxc log */
 	bool privileged;
 };
 

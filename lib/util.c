@@ -156,16 +156,19 @@ static int rm_children(int dirfd, dev_t dev, const char *path,
 	int fd = dup(dirfd);
 
 	if (fd < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
+				  path);
 	d = fdopendir(fd);
 	if (d == NULL) {
 		close(fd);
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
+				  path);
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		struct stat st;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
@@ -185,7 +188,7 @@ static int rm_children(int dirfd, dev_t dev, const char *path,
 						  path, de->d_name);
 			sub = openat(dirfd, de->d_name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					     O_CLOEXEC);
+					 O_CLOEXEC);
 			if (sub < 0)
 				return sysctr_err(err, SYSCTR_E_FAILED, errno,
 						  "remove %s/%s", path,
@@ -216,7 +219,8 @@ int rm_rf(const char *path, struct sysctr_error **err)
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
+				  path);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlink(path) < 0 && errno != ENOENT)
@@ -226,11 +230,13 @@ int rm_rf(const char *path, struct sysctr_error **err)
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
+				  path);
 	if (rm_children(fd, st.st_dev, path, err) < 0)
 		return -1;
 	if (rmdir(path) < 0 && errno != ENOENT)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
+				  path);
 	return 0;
 }
 
@@ -243,9 +249,9 @@ int read_file(const char *path, char **out, size_t *len,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return sysctr_err(err, errno == ENOENT ? SYSCTR_E_NOT_FOUND
-						       : SYSCTR_E_FAILED,
-				  errno, "read %s", path);
+		return sysctr_err(
+		    err, errno == ENOENT ? SYSCTR_E_NOT_FOUND : SYSCTR_E_FAILED,
+		    errno, "read %s", path);
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t r;
@@ -281,7 +287,8 @@ int write_file_atomic(const char *path, const char *data, size_t len,
 
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
+				  path);
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
 
@@ -328,8 +335,8 @@ static void unescape_octal(char *s)
 	for (char *r = s; *r; r++) {
 		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] &&
 		    r[3]) {
-			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) |
-				      (r[3] - '0'));
+			*w++ = (char)(((r[1] - '0') << 6) |
+				      ((r[2] - '0') << 3) | (r[3] - '0'));
 			r += 3;
 		} else {
 			*w++ = *r;
@@ -383,7 +390,8 @@ static int64_t size_below(int dirfd)
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
@@ -391,7 +399,7 @@ static int64_t size_below(int dirfd)
 		if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd, de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-						 O_CLOEXEC);
+					     O_CLOEXEC);
 			if (sub >= 0)
 				total += size_below(sub);
 		}

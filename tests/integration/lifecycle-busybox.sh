@@ -81,6 +81,17 @@ check "destroy -f" sysctr destroy -f "$c"
 check_exit "info after destroy is not found (3)" 3 sysctr info "$c"
 if [ -e "$TROOT/var/lib/sysctr/containers/$c" ]; then not_ok "directory removed"; else ok "directory removed"; fi
 
+# privileged on request: root inside is root on the host
+p="${PFX}-priv"
+check "create privileged" sysctr create busybox "$p" --set security.privileged=true
+check "start privileged" sysctr start "$p"
+pid=$(sysctr info "$p" --format json | json_get "d['pid']")
+check_eq "privileged init runs as host root" 0 "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")"
+check_eq "info says privileged" True "$(sysctr info "$p" --format json | json_get "d['privileged']")"
+check "freeze, then destroy -f of a frozen container" sysctr freeze "$p"
+check "destroy -f frozen" sysctr destroy -f "$p"
+if [ -d "/proc/$pid" ]; then not_ok "frozen init is gone"; else ok "frozen init is gone"; fi
+
 hist=$(sysctr history "$c" --format json | json_get "' '.join(x['action'] + ':' + x['outcome'] for x in d)")
 case $hist in
 "create:ok create:failed start:ok start:failed freeze:ok freeze:failed unfreeze:ok stop:ok stop:failed restart:ok"*"destroy:failed destroy:ok")

@@ -145,7 +145,7 @@ static void test_defaults(void **state)
 	struct sysctr_error *err = NULL;
 
 	assert_int_equal(
-		sysctr_ct_config_parse("# nothing\n", "x.conf", &c, &err), 0);
+	    sysctr_ct_config_parse("# nothing\n", "x.conf", &c, &err), 0);
 	assert_string_equal(c->template, "");
 	assert_false(c->autostart.enabled);
 	assert_int_equal(c->autostart.order, 50);
@@ -191,12 +191,12 @@ static void test_memory(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		cleanup_free char *text = xasprintf(
-			"resources {\n  memory = \"%s\"\n}\n", cases[i].text);
+		    "resources {\n  memory = \"%s\"\n}\n", cases[i].text);
 		struct sysctr_ct_config *c = NULL;
 		struct sysctr_error *err = NULL;
 
 		assert_int_equal(
-			sysctr_ct_config_parse(text, "m.conf", &c, &err), 0);
+		    sysctr_ct_config_parse(text, "m.conf", &c, &err), 0);
 		assert_int_equal(c->resources.memory, cases[i].bytes);
 		sysctr_ct_config_free(c);
 	}
@@ -260,14 +260,14 @@ static void test_invalid(void **state)
 	expect_invalid("mount \"data\" {\n  path = \"/srv\"\n}\n", 1,
 		       "mount.data.source: required");
 	expect_invalid(
-		"mount \"data\" {\n  source = \"/srv\"\n  path = \"srv\"\n}\n",
-		3, "mount.data.path: 'srv' is not an absolute path");
+	    "mount \"data\" {\n  source = \"/srv\"\n  path = \"srv\"\n}\n", 3,
+	    "mount.data.path: 'srv' is not an absolute path");
 	expect_invalid("mount \"data\" {\n  source = \"/srv\"\n"
 		       "  path = \"/srv/../etc\"\n}\n",
 		       3, "mount.data.path");
 	expect_invalid(
-		"mount \"a b\" {\n  source = \"/srv\"\n  path = \"/x\"\n}\n", 1,
-		"invalid mount name");
+	    "mount \"a b\" {\n  source = \"/srv\"\n  path = \"/x\"\n}\n", 1,
+	    "invalid mount name");
 	expect_invalid("mount \"d\" {\n source = \"/a\"\n path = \"/b\"\n}\n"
 		       "mount \"d\" {\n source = \"/a\"\n path = \"/b\"\n}\n",
 		       5, "mount.d: defined twice");
@@ -281,8 +281,8 @@ static void test_invalid(void **state)
 	expect_invalid("raw {\n  lxc.include = \"/etc/x\"\n}\n", 2,
 		       "raw.lxc.include");
 	expect_invalid(
-		"raw {\n  lxc.cap.drop = \"a\"\n  lxc.cap.drop = \"b\"\n}\n", 3,
-		"raw.lxc.cap.drop: set twice");
+	    "raw {\n  lxc.cap.drop = \"a\"\n  lxc.cap.drop = \"b\"\n}\n", 3,
+	    "raw.lxc.cap.drop: set twice");
 	expect_invalid("template = \"debian\"\ninclude(\"/etc/shadow\")\n", 2,
 		       "include: include() of other files is not allowed");
 	expect_invalid("raw {\n  include(\"/etc/shadow\")\n}\n", 2,
@@ -300,8 +300,8 @@ static void test_invalid(void **state)
 	expect_invalid("autostart {\n  group = \"a\\nb\"\n}\n", 2,
 		       "autostart.group: control characters");
 	expect_invalid(
-		"raw {\n  lxc.environment = \"A=1\\nlxc.rootfs.path=/\"\n}\n",
-		2, "raw.lxc.environment: control characters");
+	    "raw {\n  lxc.environment = \"A=1\\nlxc.rootfs.path=/\"\n}\n", 2,
+	    "raw.lxc.environment: control characters");
 	expect_invalid("template =\n", 2, "a value is missing");
 	expect_invalid("template = \"d\"\n\"\" = 1\n", 2, "empty key");
 }
@@ -341,7 +341,7 @@ static void test_hostile(void **state)
 		for (size_t i = 0; i < sizeof(bin); i++)
 			bin[i] = (unsigned char)(1 + rand_r(&seed) % 255);
 		noise_path =
-			write_tmp("noise.conf", (const char *)bin, sizeof(bin));
+		    write_tmp("noise.conf", (const char *)bin, sizeof(bin));
 		if (sysctr_ct_config_load(noise_path, &c, &err) == 0) {
 			sysctr_ct_config_free(c);
 		} else {
@@ -402,13 +402,13 @@ static char *host_file(const char *text)
 static void test_host_values(void **state)
 {
 	cleanup_free char *path = host_file(
-		"log_level = \"debug\"\n"
-		"paths {\n  containers = \"/data/ct\"\n}\n"
-		"defaults {\n  template = \"alpine\"\n  release = \"3.19\"\n}\n"
-		"timeouts {\n  stop = 60\n  lock = 0\n}\n"
-		"network {\n  mode = \"bridge\"\n  bridge = \"br0\"\n}\n"
-		"idmap {\n  base = 200000\n  size = 1000\n}\n"
-		"mirrors {\n  debian = \"file:///srv/mirror\"\n}\n");
+	    "log_level = \"debug\"\n"
+	    "paths {\n  containers = \"/data/ct\"\n}\n"
+	    "defaults {\n  template = \"alpine\"\n  release = \"3.19\"\n}\n"
+	    "timeouts {\n  stop = 60\n  lock = 0\n}\n"
+	    "network {\n  mode = \"bridge\"\n  bridge = \"br0\"\n}\n"
+	    "idmap {\n  base = 200000\n  size = 1000\n}\n"
+	    "mirrors {\n  debian = \"file:///srv/mirror\"\n}\n");
 	struct sysctr_host_config *h = NULL;
 	struct sysctr_error *err = NULL;
 
@@ -590,7 +590,7 @@ static void test_apply_append(void **state)
 		"raw.lxc.signal.halt=SIGURG", "raw.lxc.environment=A=\"x$y\\z\""
 	};
 	cleanup_free char *out =
-		apply("template = \"debian\"", a, ARRAY_SIZE(a));
+	    apply("template = \"debian\"", a, ARRAY_SIZE(a));
 	struct sysctr_ct_config *c = NULL;
 	struct sysctr_error *err = NULL;
 
@@ -623,12 +623,11 @@ static void test_apply_top_level(void **state)
 	cleanup_free char *o1 = apply("autostart {\n  order = 1\n}\n", a, 1);
 	cleanup_free char *o2 = apply("", a, 1);
 	cleanup_free char *o3 = apply("# only a comment", a, 1);
-	cleanup_free char *o4 =
-		apply("raw {}\n",
-		      (const char *[]){ "raw.lxc.signal.halt=SIGURG" }, 1);
+	cleanup_free char *o4 = apply(
+	    "raw {}\n", (const char *[]){ "raw.lxc.signal.halt=SIGURG" }, 1);
 	cleanup_free char *o5 =
-		apply("autostart { enabled = true order = 1 }\n",
-		      (const char *[]){ "autostart.order=2" }, 1);
+	    apply("autostart { enabled = true order = 1 }\n",
+		  (const char *[]){ "autostart.order=2" }, 1);
 
 	assert_string_equal(o1, "release = \"bookworm\"\n"
 				"autostart {\n  order = 1\n}\n");
@@ -646,7 +645,7 @@ static void expect_apply_error(const char *text, const char *assignment,
 	struct sysctr_error *err = NULL;
 
 	assert_int_equal(
-		sysctr_ct_config_apply(text, "c.conf", a, 1, &out, &err), -1);
+	    sysctr_ct_config_apply(text, "c.conf", a, 1, &out, &err), -1);
 	assert_string_equal(out, "untouched");
 	assert_int_equal(err->kind, SYSCTR_E_USAGE);
 	if (strstr(err->msg, what) == NULL)
@@ -679,10 +678,10 @@ static void test_apply_errors(void **state)
 	expect_apply_error(edit_conf, "mount.a/b.path=/x",
 			   "invalid mount name");
 	expect_apply_error(
-		"autostart {\n  after = {\"a\"}\n  after += {\"b\"}\n}\n",
-		"autostart.after=c",
-		"cannot edit autostart.after in c.conf "
-		"automatically: use config edit");
+	    "autostart {\n  after = {\"a\"}\n  after += {\"b\"}\n}\n",
+	    "autostart.after=c",
+	    "cannot edit autostart.after in c.conf "
+	    "automatically: use config edit");
 	expect_apply_error("autostart {\n", "autostart.order=1",
 			   "never closed");
 }

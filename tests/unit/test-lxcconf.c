@@ -14,7 +14,7 @@
 #include "lxcconf.h"
 #include "util.h"
 
-static char *none_after[] = {NULL};
+static char *none_after[] = { NULL };
 
 static void base(struct sysctr_ct_config *ct, struct sysctr_host_config *host,
 		 struct sysctr_lxcconf_input *in)
@@ -66,8 +66,10 @@ static void test_privileged_no_network(void **state)
 	t = sysctr_lxcconf_generate(&in, &e);
 	assert_non_null(t);
 	assert_line(t, "lxc.uts.name = web1");
-	assert_line(t, "lxc.rootfs.path = overlay:/img/rootfs:/ct/web1/overlay/delta");
-	assert_line(t, "lxc.include = /usr/share/lxc/config/debian.common.conf");
+	assert_line(
+	    t, "lxc.rootfs.path = overlay:/img/rootfs:/ct/web1/overlay/delta");
+	assert_line(t,
+		    "lxc.include = /usr/share/lxc/config/debian.common.conf");
 	assert_line(t, "lxc.net.0.type = empty");
 	assert_line(t, "lxc.signal.halt = SIGRTMIN+3");
 	assert_line(t, "lxc.apparmor.profile = unconfined");
@@ -90,7 +92,8 @@ static void test_unprivileged(void **state)
 	ct.security.privileged = false;
 	t = sysctr_lxcconf_generate(&in, &e);
 	assert_non_null(t);
-	assert_line(t, "lxc.include = /usr/share/lxc/config/debian.userns.conf");
+	assert_line(t,
+		    "lxc.include = /usr/share/lxc/config/debian.userns.conf");
 	assert_line(t, "lxc.idmap = u 0 100000 65536");
 	assert_line(t, "lxc.idmap = g 0 100000 65536");
 	free(t);
@@ -107,9 +110,9 @@ static void test_bridge_and_resources(void **state)
 	struct sysctr_host_config host;
 	struct sysctr_lxcconf_input in;
 	struct sysctr_error *e = NULL;
-	struct sysctr_mount m = {(char *)"data", (char *)"/srv/web1",
-				 (char *)"/srv", true};
-	char *rk[] = {(char *)"lxc.cap.drop"}, *rv[] = {(char *)"sys_time"};
+	struct sysctr_mount m = { (char *)"data", (char *)"/srv/web1",
+				  (char *)"/srv", true };
+	char *rk[] = { (char *)"lxc.cap.drop" }, *rv[] = { (char *)"sys_time" };
 	char *t;
 
 	(void)state;
@@ -135,7 +138,8 @@ static void test_bridge_and_resources(void **state)
 	assert_line(t, "lxc.cgroup.memory.limit_in_bytes = 536870912");
 	assert_line(t, "lxc.cgroup.cpuset.cpus = 0-1");
 	assert_line(t, "lxc.cgroup.pids.max = 2048");
-	assert_line(t, "lxc.mount.entry = /srv/web1 srv none bind,create=file,ro 0 0");
+	assert_line(
+	    t, "lxc.mount.entry = /srv/web1 srv none bind,create=file,ro 0 0");
 	assert_line(t, "lxc.cap.drop = sys_time");
 	free(t);
 
@@ -161,8 +165,8 @@ static void test_injection_refused(void **state)
 	struct sysctr_host_config host;
 	struct sysctr_lxcconf_input in;
 	struct sysctr_error *e = NULL;
-	char *rk[] = {(char *)"lxc.cap.drop"};
-	char *rv[] = {(char *)"x\nlxc.rootfs.path = dir:/"};
+	char *rk[] = { (char *)"lxc.cap.drop" };
+	char *rv[] = { (char *)"x\nlxc.rootfs.path = dir:/" };
 	char *t;
 
 	(void)state;

@@ -16,8 +16,14 @@
 static void test_valid_names(void **state)
 {
 	static const char *const good[] = {
-		"a", "web1", "Web-1", "0", "a-b-c", "db01",
-		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij123",
+		"a",
+		"web1",
+		"Web-1",
+		"0",
+		"a-b-c",
+		"db01",
+		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12"
+		"3",
 	};
 
 	(void)state;
@@ -28,10 +34,24 @@ static void test_valid_names(void **state)
 static void test_invalid_names(void **state)
 {
 	static const char *const bad[] = {
-		"", "-a", "..", ".", "a/b", "/", "a b", "a_b", "a.b", "ä",
-		"web1\n", "a\tb", "$(id)", "`x`", "a;b",
+		"",
+		"-a",
+		"..",
+		".",
+		"a/b",
+		"/",
+		"a b",
+		"a_b",
+		"a.b",
+		"ä",
+		"web1\n",
+		"a\tb",
+		"$(id)",
+		"`x`",
+		"a;b",
 		/* 64 characters: one too many */
-		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234",
+		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12"
+		"34",
 	};
 
 	(void)state;

@@ -75,15 +75,14 @@ static int64_t raw_query(const char *path, const char *sql, char **text)
 	sqlite3_stmt *s = NULL;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		v = sqlite3_column_int64(s, 0);
 		if (text != NULL)
 			*text = xstrdup_or_null(
-				(const char *)sqlite3_column_text(s, 0));
+			    (const char *)sqlite3_column_text(s, 0));
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);
@@ -94,11 +93,10 @@ static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open_v2(path, &db,
-					 SQLITE_OPEN_READWRITE |
-						 SQLITE_OPEN_CREATE,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
@@ -159,9 +157,8 @@ static void test_migrate_empty(void **state)
 	assert_non_null(err);
 	assert_int_equal(err->kind, SYSCTR_E_FAILED);
 	assert_non_null(strstr(err->msg, "FOREIGN KEY"));
-	assert_int_equal(raw_query(fx->path,
-				   "SELECT count(*) FROM containers", NULL),
-			 0);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM containers", NULL), 0);
 }
 
 static void test_mode_tightened(void **state)
@@ -192,9 +189,8 @@ static void test_newer_schema(void **state)
 	assert_non_null(strstr(err->msg, "database schema version 99 is newer "
 					 "than this sysctr supports"));
 	/* Nothing was created in a database we do not understand. */
-	assert_int_equal(raw_query(fx->path,
-				   "SELECT count(*) FROM sqlite_master", NULL),
-			 0);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM sqlite_master", NULL), 0);
 }
 
 static void test_open_missing_dir(void **state)
@@ -224,9 +220,8 @@ static void test_host_row(void **state)
 	name = NULL;
 	raw_query(fx->path, "SELECT name FROM hosts", &name);
 	assert_string_equal(name, host);
-	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM hosts",
-				   NULL),
-			 1);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM hosts", NULL), 1);
 }
 
 static void test_ct_crud(void **state)
@@ -279,13 +274,13 @@ static void test_ct_crud(void **state)
 	sysctr_ct_rows_free(rows, n);
 
 	assert_int_equal(
-		sysctr_store_ct_set_state(fx->st, "web1", "RUNNING", &err), 0);
+	    sysctr_store_ct_set_state(fx->st, "web1", "RUNNING", &err), 0);
 	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
 	assert_string_equal(row.state, "RUNNING");
 	assert_true(row.state_time > 0);
 	sysctr_ct_row_clear(&row);
 	assert_int_equal(
-		sysctr_store_ct_set_state(fx->st, "nope", "RUNNING", &err), -1);
+	    sysctr_store_ct_set_state(fx->st, "nope", "RUNNING", &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
 	sysctr_error_free(steal_ptr(&err));
 
@@ -406,9 +401,8 @@ static void add_history(struct sysctr_store *st, const char *ct,
 {
 	cleanup_error struct sysctr_error *err = NULL;
 
-	assert_int_equal(sysctr_store_history_add(st, ct, "start", "ok",
-						  detail, &err),
-			 0);
+	assert_int_equal(
+	    sysctr_store_history_add(st, ct, "start", "ok", detail, &err), 0);
 	assert_null(err);
 }
 
@@ -428,7 +422,7 @@ static void test_history(void **state)
 	add_history(fx->st, "a", "a4");
 
 	assert_int_equal(
-		sysctr_store_history_list(fx->st, NULL, 0, &rows, &n, &err), 0);
+	    sysctr_store_history_list(fx->st, NULL, 0, &rows, &n, &err), 0);
 	assert_int_equal(n, 7);
 	for (size_t i = 1; i < n; i++)
 		assert_true(rows[i - 1].id < rows[i].id);
@@ -442,7 +436,7 @@ static void test_history(void **state)
 
 	/* The newest three of a, oldest first. */
 	assert_int_equal(
-		sysctr_store_history_list(fx->st, "a", 3, &rows, &n, &err), 0);
+	    sysctr_store_history_list(fx->st, "a", 3, &rows, &n, &err), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(rows[0].detail, "a2");
 	assert_string_equal(rows[1].detail, "a3");
@@ -450,21 +444,21 @@ static void test_history(void **state)
 	sysctr_history_rows_free(rows, n);
 
 	assert_int_equal(
-		sysctr_store_history_list(fx->st, "b", 0, &rows, &n, &err), 0);
+	    sysctr_store_history_list(fx->st, "b", 0, &rows, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].detail, "b1");
 	assert_string_equal(rows[1].detail, "b2");
 	sysctr_history_rows_free(rows, n);
 
 	assert_int_equal(
-		sysctr_store_history_list(fx->st, NULL, 2, &rows, &n, &err), 0);
+	    sysctr_store_history_list(fx->st, NULL, 2, &rows, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].detail, "b2");
 	assert_string_equal(rows[1].detail, "a4");
 	sysctr_history_rows_free(rows, n);
 
 	assert_int_equal(
-		sysctr_store_history_list(fx->st, "zz", 5, &rows, &n, &err), 0);
+	    sysctr_store_history_list(fx->st, "zz", 5, &rows, &n, &err), 0);
 	assert_int_equal(n, 0);
 	assert_null(rows);
 
@@ -472,7 +466,7 @@ static void test_history(void **state)
 	add_ct(fx->st, "a", 0);
 	assert_int_equal(sysctr_store_ct_delete(fx->st, "a", &err), 0);
 	assert_int_equal(
-		sysctr_store_history_list(fx->st, "a", 0, &rows, &n, &err), 0);
+	    sysctr_store_history_list(fx->st, "a", 0, &rows, &n, &err), 0);
 	assert_int_equal(n, 4);
 	sysctr_history_rows_free(rows, n);
 	assert_null(err);
@@ -498,9 +492,8 @@ static void test_transaction(void **state)
 	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
 	sysctr_error_free(steal_ptr(&err));
-	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM history",
-				   NULL),
-			 0);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM history", NULL), 0);
 	/* Rolling back with nothing open is harmless. */
 	sysctr_store_rollback(fx->st);
 
@@ -517,9 +510,8 @@ static void test_transaction(void **state)
 	add_ct(fx->st, "web3", 0);
 	assert_int_equal(sysctr_store_commit(fx->st, &err), 0);
 	assert_null(err);
-	assert_int_equal(raw_query(fx->path,
-				   "SELECT count(*) FROM containers", NULL),
-			 2);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM containers", NULL), 2);
 
 	assert_int_equal(sysctr_store_commit(fx->st, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_FAILED);
@@ -550,15 +542,13 @@ static void test_reopen(void **state)
 	assert_int_equal(raw_query(fx->path, "PRAGMA user_version", NULL),
 			 sysctr_store_schema_version());
 	assert_int_equal(sysctr_store_host_id(fx->st), host);
-	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM hosts",
-				   NULL),
-			 1);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM hosts", NULL), 1);
 	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
 	assert_string_equal(row.template, "debian");
 	sysctr_ct_row_clear(&row);
-	assert_int_equal(raw_query(fx->path, "SELECT count(*) FROM history",
-				   NULL),
-			 1);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM history", NULL), 1);
 }
 
 int main(void)
