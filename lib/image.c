@@ -210,10 +210,11 @@ static void child_exec(const char *path, char *const argv[], int out, int errfd)
 	}
 	envp[n] = NULL;
 
-	/* Its own process group, so a failure can end all of it; and it dies
-	 * with a killed sysctr instead of writing into a removed tree. */
+	/* Its own process group, so a failure can end all of it. When sysctr
+	 * is killed it gets SIGTERM, which our templates pass on to their
+	 * downloader and answer by unmounting what they mounted. */
 	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull >= 0)
 		dup2(devnull, 0);
@@ -224,38 +225,30 @@ static void child_exec(const char *path, char *const argv[], int out, int errfd)
 	_exit(127);
 }
 
-/* Run a template to completion; output as described for output_line(). */
-static int run_template(struct sysctr *s, const char *path, char *const argv[],
-			const char *log_path, struct sysctr_error **err)
-{
-	cleanup_fclose FILE *log = NULL;
-	struct run_output o = { .s = s };
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int status = 0;
-	pid_t pid;
+static volatile sig_atomic_t interrupted;
 
-	log = fopen(log_path, "we");
-	o.log = log;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
-		goto undo_pipes;
-	}
-	pid = fork();
-	if (pid < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
-		goto undo_pipes;
-	}
-	if (pid == 0)
-		child_exec(path, argv, out[1], errp[1]);
-	close(out[1]);
-	close(errp[1]);
-	out[1] = errp[1] = -1;
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+/* Read the template's stdout and stderr until both close. A SIGINT, SIGTERM
+ * or SIGHUP to sysctr is passed on to the template's group once, so it can
+ * clean up; the caller then removes what is left. */
+static void pump_output(struct run_output *o, pid_t pid, int out, int errfd)
+{
+	int fds[2] = { out, errfd };
+	bool forwarded = false;
 
 	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN },
-					 { .fd = errp[0], .events = POLLIN } };
+		struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
+					 { .fd = fds[1], .events = POLLIN } };
 		char buf[4096];
 
+		if (interrupted && !forwarded) {
+			kill(-pid, SIGTERM);
+			forwarded = true;
+		}
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -269,38 +262,83 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 				continue;
 			r = read(pfd[i].fd, buf, sizeof(buf));
 			if (r > 0) {
-				output_chunk(&o, i, buf, (size_t)r);
+				output_chunk(o, i, buf, (size_t)r);
 				continue;
 			}
-			close(i == 0 ? out[0] : errp[0]);
-			if (i == 0)
-				out[0] = -1;
-			else
-				errp[0] = -1;
+			close_p(&fds[i]);
 			open_fds--;
 		}
 	}
 	for (int i = 0; i < 2; i++) {
-		if (o.plen[i] > 0) {
-			o.partial[i][o.plen[i]] = '\0';
-			output_line(&o, i, o.partial[i]);
+		close_p(&fds[i]);
+		if (o->plen[i] > 0) {
+			o->partial[i][o->plen[i]] = '\0';
+			output_line(o, i, o->partial[i]);
 		}
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* Whatever the template started and left behind goes with it. */
-	kill(-pid, SIGKILL);
+}
+
+static int template_status(struct run_output *o, int status,
+			   const char *log_path, struct sysctr_error **err)
+{
+	if (interrupted)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "interrupted by signal %d (log: %s)",
+				  (int)interrupted, log_path);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	if (o.last_err[0] == '\0')
-		snprintf(o.last_err, sizeof(o.last_err), "%s %d",
+	if (o->last_err[0] == '\0')
+		snprintf(o->last_err, sizeof(o->last_err), "%s %d",
 			 WIFSIGNALED(status) ? "killed by signal"
 					     : "exit status",
 			 WIFSIGNALED(status) ? WTERMSIG(status)
 					     : WEXITSTATUS(status));
-	return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s (log: %s)", o.last_err,
+	return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s (log: %s)", o->last_err,
 			  log_path);
+}
 
+/* Run a template to completion; output as described for output_line(). */
+static int run_template(struct sysctr *s, const char *path, char *const argv[],
+			const char *log_path, struct sysctr_error **err)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
+	cleanup_fclose FILE *log = NULL;
+	struct run_output o = { .s = s };
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int status = 0;
+	pid_t pid;
+
+	log = fopen(log_path, "we");
+	o.log = log;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
+		goto undo_pipes;
+	}
+	interrupted = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	pid = fork();
+	if (pid < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+		goto undo_signals;
+	}
+	if (pid == 0)
+		child_exec(path, argv, out[1], errp[1]);
+	close_p(&out[1]);
+	close_p(&errp[1]);
+	pump_output(&o, pid, steal_fd(&out[0]), steal_fd(&errp[0]));
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* Whatever the template started and left behind goes with it. */
+	kill(-pid, SIGKILL);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return template_status(&o, status, log_path, err);
+
+undo_signals:
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
 undo_pipes:
 	for (int i = 0; i < 2; i++) {
 		close_p(&out[i]);

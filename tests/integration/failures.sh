@@ -31,7 +31,17 @@ mount -t tmpfs none "\$rootfs/proc"
 touch "$TROOT/slow-mounted"
 sleep 20
 TPL
-chmod +x "$tpl/broken" "$tpl/slow"
+cat > "$tpl/stuck" <<TPL
+#!/bin/sh
+set -eu
+[ "\${1:-}" = --describe ] && { echo "description=stuck"; echo "default_release=one"; exit 0; }
+while [ \$# -gt 0 ]; do case \$1 in --rootfs) rootfs=\$2; shift 2 ;; *) shift ;; esac; done
+mkdir -p "\$rootfs/proc"
+mount -t tmpfs none "\$rootfs/proc"
+touch "$TROOT/stuck-mounted"
+sleep 30
+TPL
+chmod +x "$tpl/broken" "$tpl/slow" "$tpl/stuck"
 cp "$SYSCTR_SRCDIR/templates/busybox" "$tpl/busybox"
 alt="$TROOT/etc/sysctr/alt.conf"
 cat > "$alt" <<CONF
@@ -72,6 +82,20 @@ check_eq "killed create left no row" 0 "$(alt_sysctr list --format json | json_g
 check_exit "the name's lock died with it: the next create is not busy" 1 alt_sysctr create slow "${PFX}-sl"
 check_eq "the next build cleared the leftover build" 0 "$(builds)"
 check_eq "and its mount" 0 "$(mounts_below)"
+
+# --- sysctr told to stop (Ctrl-C, SIGTERM) in the middle of a template
+(exec "$SYSCTR" --root "$TROOT" --config "$alt" create stuck "${PFX}-st" >/dev/null 2>"$TROOT/stuck.err") &
+spid=$!
+i=0
+while [ ! -e "$TROOT/stuck-mounted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$spid"
+wait "$spid"
+rc=$?
+check_eq "an interrupted create fails (1)" 1 "$rc"
+case $(cat "$TROOT/stuck.err") in *interrupted*) ok "and says it was interrupted" ;; *) not_ok "interrupt error: $(cat "$TROOT/stuck.err")" ;; esac
+check_eq "it cleaned its build" 0 "$(builds)"
+check_eq "and its mount" 0 "$(mounts_below)"
+check_eq "and left no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
 
 # --- a container that dies
 c="${PFX}-die"
