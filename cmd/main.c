@@ -12,6 +12,8 @@
 
 #include "cli.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static const struct cli_command commands[] = {
 	{ "create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
@@ -69,13 +71,13 @@ static const struct cli_command commands[] = {
 
 const struct cli_command *cli_commands(size_t *n)
 {
-	*n = sizeof(commands) / sizeof(commands[0]);
+	*n = ARRAY_SIZE(commands);
 	return commands;
 }
 
 const struct cli_command *cli_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].name, name) == 0 ||
 		    (commands[i].alias && strcmp(commands[i].alias, name) == 0))
 			return &commands[i];
@@ -87,7 +89,7 @@ static void print_main_help(FILE *f)
 {
 	fprintf(f, "usage: sysctr [--root DIR] [--config FILE] [-q|-v] "
 		   "COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "%s%s%s", commands[i].name,
@@ -133,10 +135,38 @@ int cli_usage(struct cli *cli, struct sysctr_error **err, const char *why)
 		       cli->cmd->name, why, cli->cmd->name, cli->cmd->usage);
 }
 
+static json_object *cmd_json(const struct cli_command *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(c->name));
+	json_object_object_add(o, "alias", cli_json_str(c->alias));
+	json_object_object_add(o, "usage", json_object_new_string(c->usage));
+	json_object_object_add(o, "summary",
+			       json_object_new_string(c->summary));
+	json_object_object_add(o, "options", cli_json_str(c->help));
+	return o;
+}
+
 int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	const struct cli_command *c;
 
+	if (cli->format == CLI_JSON) {
+		json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			if (argc < 2 || &commands[i] == cli_find(argv[1]))
+				json_object_array_add(arr,
+						      cmd_json(&commands[i]));
+		if (argc >= 2 && json_object_array_length(arr) == 0) {
+			json_object_put(arr);
+			return cli_err(err, SYSCTR_E_USAGE,
+				       "help: unknown command '%s'", argv[1]);
+		}
+		cli_json_print(arr);
+		return 0;
+	}
 	if (argc < 2) {
 		print_main_help(stdout);
 		return 0;

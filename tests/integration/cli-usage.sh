@@ -9,6 +9,9 @@ out=$(sysctr help create)
 case $out in *"usage: sysctr create TEMPLATE NAME"*) ok "help COMMAND" ;; *) not_ok "help create: $out" ;; esac
 out2=$(sysctr create --help)
 check_eq "COMMAND --help is the same text" "$out" "$out2"
+n=$(sysctr help --format json | json_get "len([c for c in d if c['name'] in ('create','list','exec','config','history')])")
+check_eq "help as json lists the commands" 5 "$n"
+check_eq "help COMMAND as json" "NAME... [-t SECONDS] [-k]" "$(sysctr help stop --format json | json_get "d[0]['usage']")"
 check_exit "help of an unknown command is usage (2)" 2 sysctr help frobnicate
 check_exit "unknown command is usage (2)" 2 sysctr frobnicate
 check_exit "no command is usage (2)" 2 sysctr
