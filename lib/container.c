@@ -653,7 +653,7 @@ static struct lxc_container *running_handle(struct sysctr *s, const char *name,
 }
 
 static int attach_wait(struct sysctr *s, const char *name, bool terminal,
-		       char *const *argv, int *status,
+		       const char *cwd, char *const *argv, int *status,
 		       struct sysctr_error **err)
 {
 	cleanup_ct struct lxc_container *c = NULL;
@@ -675,6 +675,8 @@ static int attach_wait(struct sysctr *s, const char *name, bool terminal,
 	/* The host's environment stays on the host. */
 	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
 	opts.extra_env_vars = env;
+	/* The host's working directory means nothing inside. */
+	opts.initial_cwd = (char *)cwd;
 	if (terminal)
 		opts.attach_flags |= LXC_ATTACH_TERMINAL;
 	ret = c->attach_run_wait(c, &opts, argv[0], (const char *const *)argv);
@@ -695,7 +697,7 @@ SYSCTR_PUBLIC int sysctr_ct_exec(struct sysctr *s, const char *name,
 {
 	if (argv == NULL || argv[0] == NULL)
 		return sysctr_err(err, SYSCTR_E_USAGE, 0, "no command given");
-	return attach_wait(s, name, false, argv, status, err);
+	return attach_wait(s, name, false, "/", argv, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
@@ -708,7 +710,8 @@ SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
 				 "else exec /bin/sh -l; fi",
 			 NULL };
 
-	return attach_wait(s, name, isatty(0) && isatty(1), argv, status, err);
+	return attach_wait(s, name, isatty(0) && isatty(1), "/root", argv,
+			   status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
