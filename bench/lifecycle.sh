@@ -187,7 +187,9 @@ done
 TEMPLATES=${BENCH_TEMPLATES:-busybox debian}
 LIST_N=${BENCH_LIST_N:-500}
 LIST_UP=${BENCH_LIST_UP:-50}
-[ "$LIST_UP" -le "$LIST_N" ] || die "BENCH_LIST_UP > BENCH_LIST_N"
+if [ "$LIST_N" -gt 0 ] && [ "$LIST_UP" -gt "$LIST_N" ]; then
+	die "BENCH_LIST_UP > BENCH_LIST_N"
+fi
 
 ROOT=$(mktemp -d /var/tmp/sysctr-bench.XXXXXX)
 chmod 0711 "$ROOT"

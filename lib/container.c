@@ -744,20 +744,20 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
 		return -1;
 	sysctr_ct_row_clear(&row);
-	c = ct_handle(s, name, err);
-	if (c == NULL)
-		return -1;
-	if (c->is_running(c)) {
+	/* A liblxc handle (which parses the config) only when it runs. */
+	if (sysctr_ct_is_active(s, name)) {
 		struct sysctr_stop_result res;
 
 		if (!force)
 			return sysctr_err(err, SYSCTR_E_STATE, 0,
 					  "is running: stop it first, or use "
 					  "--force");
-		if (stop_handle(s, c, name, 0, true, &res, err) < 0)
+		c = ct_handle(s, name, err);
+		if (c == NULL ||
+		    stop_handle(s, c, name, 0, true, &res, err) < 0)
 			return -1;
+		lxc_container_put(steal_ptr(&c));
 	}
-	lxc_container_put(steal_ptr(&c));
 
 	/* Out of the way first, then the row: a failure in between leaves
 	 * the container as it was. */

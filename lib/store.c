@@ -504,6 +504,19 @@ static int db_connect(struct sysctr_store *st, const char *path,
 		return sql_fail(st->db, "open", err);
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/* Every sysctr command opens and closes the registry. By default the
+	 * last close checkpoints the WAL and deletes it, and the next open
+	 * creates it again: four fdatasync()s per command, more than the
+	 * command's own work for destroy or list. Keep the WAL file and leave
+	 * checkpoints to SQLite's automatic ones (every 1000 pages), which
+	 * loses nothing: the WAL is the database's journal either way. */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	{
+		int persist = 1;
+
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+				     &persist);
+	}
 	if (set_wal(st->db, err) < 0)
 		return -1;
 	/* Both are per connection and off by default; foreign_keys cannot

@@ -126,8 +126,12 @@ int64_t now_realtime(void)
 
 int mkdir_p(const char *path, mode_t mode, struct sysctr_error **err)
 {
-	cleanup_free char *copy = xstrdup(path);
+	cleanup_free char *copy = NULL;
 
+	/* The common case, on every command: it is there already. */
+	if (is_dir(path))
+		return 0;
+	copy = xstrdup(path);
 	for (char *p = copy + 1;; p++) {
 		bool last = (*p == '\0');
 
