@@ -736,7 +736,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 			  struct sysctr_error **err)
 {
 	cleanup_free char *dir = sysctr_ct_dir(s, name);
-	cleanup_free char *trash = NULL, *log = NULL;
+	cleanup_free char *log = NULL;
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_error struct sysctr_error *e = NULL;
 	struct sysctr_ct_row row = { 0 };
@@ -759,23 +759,13 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 		lxc_container_put(steal_ptr(&c));
 	}
 
-	/* Out of the way first, then the row: a failure in between leaves
-	 * the container as it was. */
-	trash = xasprintf("%s/.trash-%s.XXXXXX", s->containers_dir, name);
-	if (mkdtemp(trash) == NULL)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
-				  trash);
-	if (rename(dir, trash) < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "move %s", dir);
-		rmdir(trash);
+	/* The row first: once it is gone the container is gone, and files
+	 * that a failure (or a kill) leaves behind are a directory without a
+	 * row, which the next create of the name removes. */
+	if (sysctr_store_ct_delete(s->store, name, err) < 0)
 		return -1;
-	}
-	if (sysctr_store_ct_delete(s->store, name, err) < 0) {
-		rename(trash, dir);
-		return -1;
-	}
-	umount_below(trash);
-	if (rm_rf(trash, &e) < 0)
+	umount_below(dir);
+	if (rm_rf(dir, &e) < 0)
 		sysctr_log_warn_error(steal_ptr(&e), "remove container files");
 	log = sysctr_ct_log_path(s, name);
 	unlink(log);

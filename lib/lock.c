@@ -67,16 +67,16 @@ int sysctr_lock_path(const char *path, int wait_seconds,
 		}
 		nanosleep(&ts, NULL);
 	}
-	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) == 0 && len > 0)
+	/* Fixed width, so it overwrites the last holder's pid without a
+	 * truncate (a metadata write, the slowest part of taking a lock). */
+	len = snprintf(pid, sizeof(pid), "%-11d\n", (int)getpid());
+	if (len > 0)
 		(void)!pwrite(fd, pid, (size_t)len, 0);
 	return steal_fd(&fd);
 }
 
 void sysctr_unlock(int fd)
 {
-	if (fd >= 0) {
-		(void)!ftruncate(fd, 0);
+	if (fd >= 0)
 		close(fd);
-	}
 }
