@@ -739,11 +739,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	cleanup_free char *log = NULL;
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_ct_row row = { 0 };
 
-	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
-		return -1;
-	sysctr_ct_row_clear(&row);
 	/* A liblxc handle (which parses the config) only when it runs. */
 	if (sysctr_ct_is_active(s, name)) {
 		struct sysctr_stop_result res;
@@ -759,10 +755,19 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 		lxc_container_put(steal_ptr(&c));
 	}
 
-	/* The row first: once it is gone the container is gone, and files
-	 * that a failure (or a kill) leaves behind are a directory without a
-	 * row, which the next create of the name removes. */
-	if (sysctr_store_ct_delete(s->store, name, err) < 0)
+	/* The row first, with its history in the same transaction: once it
+	 * is gone the container is gone, and files that a failure (or a
+	 * kill) leaves behind are a directory without a row, which the next
+	 * create of the name removes. */
+	if (sysctr_store_begin(s->store, err) < 0)
+		return -1;
+	if (sysctr_store_ct_delete(s->store, name, err) < 0) {
+		sysctr_store_rollback(s->store);
+		return -1;
+	}
+	sysctr_history_record(s, name, "destroy", NULL,
+			      force ? "forced" : NULL);
+	if (sysctr_store_commit(s->store, err) < 0)
 		return -1;
 	umount_below(dir);
 	if (rm_rf(dir, &e) < 0)
@@ -784,7 +789,7 @@ SYSCTR_PUBLIC int sysctr_ct_destroy(struct sysctr *s, const char *name,
 	if (lock < 0)
 		return -1;
 	ret = destroy_locked(s, name, force, err);
-	sysctr_history_record(s, name, "destroy", ret < 0 ? *err : NULL,
-			      force ? "forced" : NULL);
+	if (ret < 0)
+		sysctr_history_record(s, name, "destroy", *err, NULL);
 	return ret;
 }
