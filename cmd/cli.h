@@ -60,6 +60,7 @@ int cmd_destroy(struct cli *, int, char **, struct sysctr_error **);
 int cmd_config(struct cli *, int, char **, struct sysctr_error **);
 int cmd_history(struct cli *, int, char **, struct sysctr_error **);
 int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
+int cmd_images(struct cli *, int, char **, struct sysctr_error **);
 int cmd_version(struct cli *, int, char **, struct sysctr_error **);
 int cmd_help(struct cli *, int, char **, struct sysctr_error **);
 

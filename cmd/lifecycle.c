@@ -2,6 +2,7 @@
 /* create, start, stop, restart, freeze, unfreeze, destroy */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,11 +75,15 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		{ "config", required_argument, NULL, 'c' },
 		{ "set", required_argument, NULL, 's' },
 		{ "start", no_argument, NULL, 'S' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "refresh", no_argument, NULL, 'R' },
+		{ "copy", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sysctr_create_opts o = { 0 };
 	const char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	bool start = false;
+	char *from = NULL;
 	int opt, ret = -1;
 
 	if (sets == NULL)
@@ -104,6 +109,22 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			break;
 		case 'S':
 			start = true;
+			break;
+		case 'F':
+			from = realpath(optarg, NULL);
+			if (from == NULL) {
+				cli_err(err, SYSCTR_E_NOT_FOUND,
+					"--from %s: %s", optarg,
+					strerror(errno));
+				goto out;
+			}
+			o.from = from;
+			break;
+		case 'R':
+			o.refresh = true;
+			break;
+		case 'C':
+			o.copy = true;
 			break;
 		default:
 			cli_usage(cli, err, "unknown option");
@@ -137,6 +158,7 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 	}
 out:
 	free(sets);
+	free(from);
 	return ret;
 }
 

@@ -17,13 +17,19 @@
 static const struct cli_command commands[] = {
 	{ "create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
-	  "[--start]",
+	  "[--start] [--from FILE] [--refresh] [--copy]",
 	  "create a container from a template",
 	  "  -r, --release RELEASE  distribution release (template's default)\n"
 	  "  -a, --arch ARCH        architecture (the host's)\n"
 	  "  -c, --config FILE      start from this container.conf\n"
 	  "      --set KEY=VALUE    set section.key in container.conf\n"
-	  "      --start            start it once created\n" },
+	  "      --start            start it once created\n"
+	  "      --from FILE        the rootfs tarball (template local)\n"
+	  "      --refresh          build a new image even when one is "
+	  "cached;\n"
+	  "                         containers of the old one keep it\n"
+	  "      --copy             a full copy of the image instead of a\n"
+	  "                         copy-on-write layer over it\n" },
 	{ "list", "ls", cmd_list, CMD_OPENS_STORE,
 	  "[--running|--stopped] [PATTERN]", "list containers",
 	  "      --running          only running containers\n"
@@ -61,6 +67,10 @@ static const struct cli_command commands[] = {
 	{ "history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
 	  "show what was done to containers",
 	  "  -n, --limit COUNT      only the newest COUNT entries\n" },
+	{ "images", NULL, cmd_images, CMD_OPENS_STORE, "list | rm IMAGE...",
+	  "list the image store, or remove unused images",
+	  "  IMAGE                  an image's id or name (see images "
+	  "list)\n" },
 	{ "templates", NULL, cmd_templates, 0, "",
 	  "list the available templates", NULL },
 	{ "version", NULL, cmd_version, CMD_NO_CONTEXT, "",

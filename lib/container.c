@@ -35,13 +35,6 @@ char *sysctr_ct_log_path(struct sysctr *s, const char *name)
 	return xasprintf("%s/%s.log", s->logs_dir, name);
 }
 
-static inline void ct_config_free_p(struct sysctr_ct_config **c)
-{
-	sysctr_ct_config_free(*c);
-	*c = NULL;
-}
-#define cleanup_ctconf __attribute__((cleanup(ct_config_free_p)))
-
 void sysctr_history_record(struct sysctr *s, const char *name,
 			   const char *action, const struct sysctr_error *e,
 			   const char *detail)
@@ -106,233 +99,10 @@ bool sysctr_ct_is_active(struct sysctr *s, const char *name)
 	return found;
 }
 
-static int lock_ct(struct sysctr *s, const char *name,
+int sysctr_ct_lock(struct sysctr *s, const char *name,
 		   struct sysctr_error **err)
 {
 	return sysctr_lock(s, name, s->cfg->timeouts.lock, err);
-}
-
-/* ---- create ------------------------------------------------------------ */
-
-static char *initial_conf(const struct sysctr_create_opts *o,
-			  struct sysctr_error **err)
-{
-	char *text = NULL;
-
-	if (o->conf_file == NULL)
-		return xstrdup("# container.conf: see sysctr(1) and "
-			       "container.conf.example\n");
-	if (read_file(o->conf_file, &text, NULL, err) < 0) {
-		sysctr_err_prefix(err, "-c");
-		return NULL;
-	}
-	return text;
-}
-
-/* container.conf text for the new container: -c FILE (or an empty one),
- * then template/release/arch, then every --set; validated. */
-static char *build_conf(const struct sysctr_create_opts *o,
-			const char *conf_name, const char *release,
-			const char *arch, struct sysctr_error **err)
-{
-	cleanup_free char *text = NULL, *t_set = NULL, *r_set = NULL;
-	cleanup_free char *a_set = NULL;
-	char *out = NULL;
-	const char **all;
-	size_t n = 0;
-
-	text = initial_conf(o, err);
-	if (text == NULL)
-		return NULL;
-	all = xcalloc(o->nsets + 3, sizeof(char *));
-	t_set = xasprintf("template=%s", o->template);
-	all[n++] = t_set;
-	if (release != NULL) {
-		r_set = xasprintf("release=%s", release);
-		all[n++] = r_set;
-	}
-	if (arch != NULL) {
-		a_set = xasprintf("arch=%s", arch);
-		all[n++] = a_set;
-	}
-	for (size_t i = 0; i < o->nsets; i++)
-		all[n++] = o->sets[i];
-	if (sysctr_ct_config_apply(text, conf_name, all, n, &out, err) < 0)
-		out = NULL;
-	free(all);
-	return out;
-}
-
-/* Files the container's own layer starts with. */
-static int seed_upper(const char *upper, const char *name, uid_t uid,
-		      struct sysctr_error **err)
-{
-	cleanup_free char *etc = xasprintf("%s/etc", upper);
-	cleanup_free char *hostname = xasprintf("%s/etc/hostname", upper);
-	cleanup_free char *text = xasprintf("%s\n", name);
-
-	if (mkdir(etc, 0755) < 0 && errno != EEXIST)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
-				  etc);
-	if (write_file_atomic(hostname, text, strlen(text), 0644, err) < 0)
-		return -1;
-	if (lchown(etc, uid, uid) < 0 || lchown(hostname, uid, uid) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chown %s", etc);
-	return 0;
-}
-
-/* Make the container's directory in a temporary place: container.conf,
- * the (empty) upper layer and overlayfs' work directory, owned by the
- * container's root. */
-static int make_ct_tree(struct sysctr *s, const char *tmp, const char *name,
-			const char *conf_text,
-			const struct sysctr_ct_config *ct,
-			struct sysctr_error **err)
-{
-	cleanup_free char *conf = xasprintf("%s/container.conf", tmp);
-	cleanup_free char *layers = xasprintf("%s/overlay", tmp);
-	cleanup_free char *upper = xasprintf("%s/overlay/delta", tmp);
-	/* liblxc puts overlayfs' workdir beside the upper directory and
-	 * creates it as the container's root, who cannot write here. */
-	cleanup_free char *work = xasprintf("%s/overlay/work", tmp);
-	uid_t root_uid =
-	    ct->security.privileged ? 0 : (uid_t)s->cfg->idmap.base;
-
-	if (write_file_atomic(conf, conf_text, strlen(conf_text), 0644, err) <
-	    0)
-		return -1;
-	if (mkdir(layers, 0711) < 0 || mkdir(upper, 0755) < 0 ||
-	    mkdir(work, 0700) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
-				  upper);
-	if (chown(upper, root_uid, root_uid) < 0 ||
-	    chown(work, root_uid, root_uid) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chown %s",
-				  upper);
-	return seed_upper(upper, name, root_uid, err);
-}
-
-/* A directory without a registry row is what a killed create leaves
- * behind; we hold the name's lock, so nobody is still making it. */
-static int remove_leftover(struct sysctr *s, const char *dir,
-			   struct sysctr_error **err)
-{
-	if (!path_exists(dir))
-		return 0;
-	log_warn("removing %s: left by an interrupted create", dir);
-	umount_below(dir);
-	return rm_rf(dir, err);
-}
-
-static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
-			 struct sysctr_error **err)
-{
-	cleanup_free char *dir = sysctr_ct_dir(s, o->name);
-	cleanup_free char *conf_name = sysctr_ct_conf_path(s, o->name);
-	cleanup_free char *tmp = NULL, *text = NULL;
-	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
-	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_image_row img = { 0 };
-	struct sysctr_ct_row row = { 0 };
-	int ret = -1;
-
-	if (sysctr_store_ct_get(s->store, o->name, &row, &e) == 0) {
-		sysctr_ct_row_clear(&row);
-		return sysctr_err(err, SYSCTR_E_STATE, 0, "already exists");
-	}
-	if (e->kind != SYSCTR_E_NOT_FOUND) {
-		*err = steal_ptr(&e);
-		return -1;
-	}
-	/* Fail on a bad --set or -c before a template runs for minutes. */
-	text = build_conf(o, conf_name, o->release, o->arch, err);
-	if (text == NULL)
-		return -1;
-	if (remove_leftover(s, dir, err) < 0)
-		return -1;
-
-	if (sysctr_image_ensure(s, o->template, o->release, o->arch, &img,
-				err) < 0)
-		return -1;
-	free(text);
-	text = build_conf(o, conf_name, img.release, img.arch, err);
-	if (text == NULL ||
-	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
-		goto undo_img;
-	if (!ct->security.privileged &&
-	    sysctr_idmap_prepare(s, img.path, err) < 0)
-		goto undo_img;
-
-	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, o->name);
-	if (mkdtemp(tmp) == NULL) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
-		goto undo_img;
-	}
-	chmod(tmp, 0711);
-	if (make_ct_tree(s, tmp, o->name, text, ct, err) < 0)
-		goto undo_tmp;
-
-	row.name = xstrdup(o->name);
-	row.template = xstrdup(o->template);
-	row.release = xstrdup(img.release);
-	row.arch = xstrdup(img.arch);
-	row.image_id = img.id;
-	row.created = now_realtime();
-	row.state = xstrdup("STOPPED");
-	row.state_time = row.created;
-
-	/* Row and directory appear together: the rename is the last step
-	 * inside the transaction, the commit the only thing after it. */
-	if (sysctr_store_begin(s->store, err) < 0)
-		goto undo_tmp;
-	if (sysctr_store_ct_insert(s->store, &row, err) < 0)
-		goto undo_tx;
-	if (rename(tmp, dir) < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
-		goto undo_tx;
-	}
-	if (sysctr_store_commit(s->store, err) < 0) {
-		rename(dir, tmp);
-		goto undo_tx;
-	}
-	ret = 0;
-	goto out;
-
-undo_tx:
-	sysctr_store_rollback(s->store);
-undo_tmp:
-	umount_below(tmp);
-	if (rm_rf(tmp, &e) < 0)
-		sysctr_log_warn_error(steal_ptr(&e), "remove failed create");
-undo_img:
-out:
-	sysctr_ct_row_clear(&row);
-	sysctr_image_row_clear(&img);
-	return ret;
-}
-
-SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
-				   const struct sysctr_create_opts *o,
-				   struct sysctr_error **err)
-{
-	cleanup_lock int lock = -1;
-	cleanup_free char *detail = NULL;
-	int ret;
-
-	if (sysctr_name_check(o->name, err) < 0 ||
-	    sysctr_need_store(s, err) < 0)
-		return -1;
-	if (!sysctr_token_valid(o->template))
-		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "invalid template name");
-	lock = lock_ct(s, o->name, err);
-	if (lock < 0)
-		return -1;
-	ret = create_locked(s, o, err);
-	detail = xasprintf("template %s", o->template);
-	sysctr_history_record(s, o->name, "create", ret < 0 ? *err : NULL,
-			      detail);
-	return ret;
 }
 
 /* ---- start ------------------------------------------------------------- */
@@ -354,14 +124,37 @@ static bool host_cgroup2(void)
 	return path_exists("/sys/fs/cgroup/cgroup.controllers");
 }
 
+/* The container's own files belong to the root it was created for; a
+ * security.privileged changed since would boot a tree that its root does
+ * not own. Say so instead. */
+static int check_owner(struct sysctr *s, const char *own,
+		       const struct sysctr_ct_config *ct,
+		       struct sysctr_error **err)
+{
+	uid_t want = ct->security.privileged ? 0 : (uid_t)s->cfg->idmap.base;
+	struct stat st;
+
+	if (stat(own, &st) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s", own);
+	if (st.st_uid != want)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "security.privileged = %s does not match "
+				  "how the container was created (its files "
+				  "belong to uid %u): set it back, or clone "
+				  "the container",
+				  ct->security.privileged ? "true" : "false",
+				  (unsigned)st.st_uid);
+	return 0;
+}
+
 /* Write NAME/config, the liblxc config, from container.conf. */
 static int write_lxc_config(struct sysctr *s, const char *name,
 			    const struct sysctr_ct_row *row,
 			    const struct sysctr_ct_config *ct,
 			    struct sysctr_error **err)
 {
-	cleanup_free char *upper = NULL, *log = NULL, *path = NULL;
-	cleanup_free char *text = NULL, *lower = NULL;
+	cleanup_free char *own = NULL, *log = NULL, *path = NULL;
+	cleanup_free char *text = NULL, *lower = NULL, *rootfs = NULL;
 	struct sysctr_image_row img = { 0 };
 	struct sysctr_image_meta meta = { 0 };
 	struct sysctr_lxcconf_input in = { 0 };
@@ -376,13 +169,20 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 	else if (sysctr_idmap_reserve(s, err) < 0 ||
 		 sysctr_idmap_lower(s, img.path, &lower, err) < 0)
 		goto out;
-	upper = xasprintf("%s/%s/overlay/delta", s->containers_dir, name);
+	if (row->storage != NULL && strcmp(row->storage, "dir") == 0) {
+		own = xasprintf("%s/%s/rootfs", s->containers_dir, name);
+		rootfs = xasprintf("dir:%s", own);
+	} else {
+		own = xasprintf("%s/%s/overlay/delta", s->containers_dir, name);
+		rootfs = xasprintf("overlay:%s:%s", lower, own);
+	}
+	if (check_owner(s, own, ct, err) < 0)
+		goto out;
 	log = sysctr_ct_log_path(s, name);
 	path = xasprintf("%s/%s/config", s->containers_dir, name);
 
 	in.name = name;
-	in.lower = lower;
-	in.upper = upper;
+	in.rootfs = rootfs;
 	in.log_file = log;
 	in.lxc_config_dir = LXC_CONFIG_DIR;
 	in.lxc_common = meta.lxc_common;
@@ -487,7 +287,7 @@ SYSCTR_PUBLIC int sysctr_ct_start(struct sysctr *s, const char *name,
 
 	if (ct_must_exist(s, name, err) < 0 || sysctr_need_store(s, err) < 0)
 		return -1;
-	lock = lock_ct(s, name, err);
+	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
 	ret = start_locked(s, name, err);
@@ -542,7 +342,7 @@ SYSCTR_PUBLIC int sysctr_ct_stop(struct sysctr *s, const char *name,
 		res = &local;
 	if (ct_must_exist(s, name, err) < 0)
 		return -1;
-	lock = lock_ct(s, name, err);
+	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
 	c = ct_handle(s, name, err);
@@ -569,7 +369,7 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 
 	if (ct_must_exist(s, name, err) < 0 || sysctr_need_store(s, err) < 0)
 		return -1;
-	lock = lock_ct(s, name, err);
+	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
 	c = ct_handle(s, name, err);
@@ -594,7 +394,7 @@ static int freeze_common(struct sysctr *s, const char *name, bool freeze,
 
 	if (ct_must_exist(s, name, err) < 0)
 		return -1;
-	lock = lock_ct(s, name, err);
+	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
 	c = ct_handle(s, name, err);
@@ -785,7 +585,7 @@ SYSCTR_PUBLIC int sysctr_ct_destroy(struct sysctr *s, const char *name,
 
 	if (sysctr_name_check(name, err) < 0 || sysctr_need_store(s, err) < 0)
 		return -1;
-	lock = lock_ct(s, name, err);
+	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
 	ret = destroy_locked(s, name, force, err);

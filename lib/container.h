@@ -5,6 +5,7 @@
 
 #include <lxc/lxccontainer.h>
 
+#include "conf.h"
 #include "context.h"
 
 static inline void lxc_container_put_p(struct lxc_container **c)
@@ -25,6 +26,17 @@ char *sysctr_ct_log_path(struct sysctr *s, const char *name);
 void sysctr_history_record(struct sysctr *s, const char *name,
 			   const char *action, const struct sysctr_error *e,
 			   const char *detail);
+
+/* Take the container's lock, waiting sysctr.conf's timeouts.lock. */
+int sysctr_ct_lock(struct sysctr *s, const char *name,
+		   struct sysctr_error **err);
+
+static inline void ct_config_free_p(struct sysctr_ct_config **c)
+{
+	sysctr_ct_config_free(*c);
+	*c = NULL;
+}
+#define cleanup_ctconf __attribute__((cleanup(ct_config_free_p)))
 
 /* Is the container running (or frozen)? From the kernel, via liblxc. */
 bool sysctr_ct_is_active(struct sysctr *s, const char *name);

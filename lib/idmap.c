@@ -119,30 +119,6 @@ int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
 	return 0;
 }
 
-/* cp -a keeps hard links, xattrs, ACLs and device nodes, and reflinks where
- * the filesystem can. */
-static int copy_tree(const char *from, const char *to,
-		     struct sysctr_error **err)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
-	if (pid == 0) {
-		execl("/bin/cp", "cp", "-a", "--reflink=auto", "--", from, to,
-		      (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return sysctr_err(err, SYSCTR_E_FAILED, errno, "wait");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, 0,
-				  "copy %s to %s failed", from, to);
-	return 0;
-}
-
 /* Does FILE give root the range [base, base+size)? Another user's range
  * overlapping it is an error: their ids would be our container's. */
 static int subid_check(const char *file, long long base, long long size,

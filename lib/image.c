@@ -480,9 +480,51 @@ static void remove_stale_builds(struct sysctr *s, const char *prefix)
 	}
 }
 
+/* A content hash of the image's rootfs: SHA-256 of a tar stream of it in
+ * name order with numeric owners, so the same tree hashes the same. */
+static char *tree_hash(const char *rootfs, struct sysctr_error **err)
+{
+	char *argv[] = { (char *)"/bin/bash",
+			 (char *)"-c",
+			 (char *)"set -o pipefail; cd \"$1\" && "
+				 "tar --sort=name --numeric-owner --xattrs "
+				 "-cf - . | sha256sum",
+			 (char *)"bash",
+			 (char *)rootfs,
+			 NULL };
+	char *out = NULL;
+
+	if (run_capture(argv, &out, err) < 0)
+		return NULL;
+	out[strcspn(out, " \n")] = '\0';
+	if (strlen(out) != 64) {
+		free(out);
+		sysctr_err(err, SYSCTR_E_FAILED, 0, "hash of %s failed",
+			   rootfs);
+		return NULL;
+	}
+	return out;
+}
+
+/* KEY.CREATED, or KEY.CREATED.N when a refresh in the same second made one
+ * already. */
+static char *final_name(struct sysctr *s, const char *key, int64_t created)
+{
+	char *p =
+	    xasprintf("%s/%s.%lld", s->images_dir, key, (long long)created);
+
+	for (int n = 2; path_exists(p); n++) {
+		free(p);
+		p = xasprintf("%s/%s.%lld.%d", s->images_dir, key,
+			      (long long)created, n);
+	}
+	return p;
+}
+
 static int build_image(struct sysctr *s, const char *template,
 		       const char *tpath, const char *release, const char *arch,
-		       struct sysctr_image_row *out, struct sysctr_error **err)
+		       const char *source, struct sysctr_image_row *out,
+		       struct sysctr_error **err)
 {
 	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
 	cleanup_free char *stale = xasprintf(".build-%s.", key);
@@ -521,8 +563,14 @@ static int build_image(struct sysctr *s, const char *template,
 			(char *)tpath, "--name",    (char *)key,     "--rootfs",
 			rootfs,	       "--release", (char *)release, "--arch",
 			(char *)arch,  "--mirror",  (char *)mirror,  "--cache",
-			cache,	       "--meta",    meta_path,	     NULL
+			cache,	       "--meta",    meta_path,	     NULL,
+			NULL,	       NULL
 		};
+
+		if (source != NULL) {
+			argv[ARRAY_SIZE(argv) - 3] = (char *)"--source";
+			argv[ARRAY_SIZE(argv) - 2] = (char *)source;
+		}
 
 		log_info("building image %s with template %s", key, tpath);
 		if (run_template(s, tpath, argv, log_path, err) < 0) {
@@ -534,8 +582,12 @@ static int build_image(struct sysctr *s, const char *template,
 		sysctr_err_prefix(err, "template %s", template);
 		goto undo_tmp;
 	}
+	sysctr_progress(s, "hash the image", 0, 0);
+	out->hash = tree_hash(rootfs, err);
+	if (out->hash == NULL)
+		goto undo_tmp;
 
-	final = xasprintf("%s/%s.%lld", s->images_dir, key, (long long)created);
+	final = final_name(s, key, created);
 	if (rename(tmp, final) < 0) {
 		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
 		goto undo_tmp;
@@ -569,6 +621,7 @@ undo_tmp:
 	}
 undo_meta:
 	sysctr_image_meta_clear(&meta);
+	sysctr_image_row_clear(out);
 	return -1;
 }
 
@@ -646,74 +699,149 @@ static int adopt_image(struct sysctr *s, const char *template,
 	return 1;
 }
 
-int sysctr_image_ensure(struct sysctr *s, const char *template,
-			const char *release, const char *arch,
+/* The release to build: given, the template's default, or for local the
+ * content id of the tarball, so the same tarball is imported once. */
+static int resolve_release(const struct sysctr_image_request *req,
+			   const char *tpath, char **release,
+			   struct sysctr_error **err)
+{
+	struct sysctr_template_info info = { 0 };
+	char *sum = NULL;
+
+	if (req->release != NULL && req->release[0] != '\0') {
+		*release = xstrdup(req->release);
+	} else if (req->source != NULL) {
+		char *argv[] = { (char *)"/usr/bin/sha256sum", (char *)"--",
+				 (char *)req->source, NULL };
+
+		if (run_capture(argv, &sum, err) < 0)
+			return sysctr_err_prefix(err, "hash %s", req->source);
+		sum[12] = '\0';
+		*release = xasprintf("sha256-%s", sum);
+		free(sum);
+	} else {
+		if (sysctr_template_describe(req->template, tpath, &info, err) <
+		    0)
+			return -1;
+		*release = steal_ptr(&info.default_release);
+		template_info_clear(&info);
+		if (*release == NULL || (*release)[0] == '\0') {
+			free(steal_ptr(release));
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "template %s names no default "
+					  "release",
+					  req->template);
+		}
+	}
+	if (!sysctr_token_valid(*release)) {
+		sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid release '%s'",
+			   *release);
+		free(steal_ptr(release));
+		return -1;
+	}
+	return 0;
+}
+
+/* --from belongs to the local template, and local needs it. */
+static int check_source(const struct sysctr_image_request *req,
+			struct sysctr_error **err)
+{
+	struct stat st;
+	bool local = strcmp(req->template, "local") == 0;
+
+	if (req->source == NULL && local)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "the local template needs --from FILE");
+	if (req->source == NULL)
+		return 0;
+	if (!local)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--from is for the local template only");
+	if (req->source[0] != '/')
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--from %s: needs an absolute path",
+				  req->source);
+	if (stat(req->source, &st) < 0)
+		return sysctr_err(
+		    err, errno == ENOENT ? SYSCTR_E_NOT_FOUND : SYSCTR_E_FAILED,
+		    errno, "--from %s", req->source);
+	if (!S_ISREG(st.st_mode))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--from %s: not a regular file", req->source);
+	return 0;
+}
+
+/* The registered image of the key, if its directory is there: 1 found,
+ * 0 not, -1 error. A row whose directory an admin removed by hand is
+ * forgotten (unless containers still use it: then that is the error). */
+static int find_registered(struct sysctr *s, const char *template,
+			   const char *release, const char *arch,
+			   struct sysctr_image_row *out,
+			   struct sysctr_error **err)
+{
+	cleanup_error struct sysctr_error *e = NULL;
+
+	if (sysctr_store_image_find(s->store, template, release, arch, out,
+				    &e) < 0) {
+		if (e->kind == SYSCTR_E_NOT_FOUND)
+			return 0;
+		*err = steal_ptr(&e);
+		return -1;
+	}
+	if (is_dir(out->path))
+		return 1;
+	log_warn("image %s %s %s is registered but %s is missing", template,
+		 release, arch, out->path);
+	if (sysctr_store_image_delete(s->store, out->id, err) < 0) {
+		sysctr_image_row_clear(out);
+		return -1;
+	}
+	sysctr_image_row_clear(out);
+	return 0;
+}
+
+int sysctr_image_ensure(struct sysctr *s,
+			const struct sysctr_image_request *req,
 			struct sysctr_image_row *out, struct sysctr_error **err)
 {
-	cleanup_free char *tpath = NULL, *lock_key = NULL;
-	cleanup_free char *rel = NULL;
+	cleanup_free char *tpath = NULL, *lock_key = NULL, *release = NULL;
 	cleanup_lock int lock = -1;
-	cleanup_error struct sysctr_error *e = NULL;
+	const char *arch = req->arch;
 	int ret;
 
-	if (sysctr_template_path(s, template, &tpath, err) < 0)
+	memset(out, 0, sizeof(*out));
+	if (sysctr_template_path(s, req->template, &tpath, err) < 0 ||
+	    check_source(req, err) < 0)
 		return -1;
 	if (arch == NULL || arch[0] == '\0')
 		arch = sysctr_host_arch();
 	if (!sysctr_token_valid(arch))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid arch '%s'",
 				  arch);
-	if (release == NULL || release[0] == '\0') {
-		struct sysctr_template_info info = { 0 };
-
-		if (sysctr_template_describe(template, tpath, &info, err) < 0)
-			return -1;
-		rel = xstrdup_or_null(info.default_release);
-		template_info_clear(&info);
-		if (rel == NULL || rel[0] == '\0')
-			return sysctr_err(
-			    err, SYSCTR_E_FAILED, 0,
-			    "template %s names no default release", template);
-		release = rel;
-	}
-	if (!sysctr_token_valid(release))
-		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "invalid release '%s'", release);
-
-	ret =
-	    sysctr_store_image_find(s->store, template, release, arch, out, &e);
-	if (ret == 0 && is_dir(out->path))
-		return 0;
-	if (ret < 0 && e->kind != SYSCTR_E_NOT_FOUND) {
-		*err = steal_ptr(&e);
+	if (resolve_release(req, tpath, &release, err) < 0)
 		return -1;
-	}
-	sysctr_image_row_clear(out);
-	sysctr_error_free(steal_ptr(&e));
 
-	lock_key = xasprintf("%s-%s-%s", template, release, arch);
+	if (!req->refresh) {
+		ret =
+		    find_registered(s, req->template, release, arch, out, err);
+		if (ret != 0)
+			return ret < 0 ? -1 : 0;
+	}
+	lock_key = xasprintf("%s-%s-%s", req->template, release, arch);
 	lock = image_lock(s, lock_key, err);
 	if (lock < 0)
 		return -1;
-	/* Somebody may have built it while we waited. */
-	ret =
-	    sysctr_store_image_find(s->store, template, release, arch, out, &e);
-	if (ret == 0 && is_dir(out->path))
-		return 0;
-	if (ret == 0) {
-		/* A row whose directory is gone: an admin removed it by hand.
-		 * Forget it unless a container still points at it. */
-		log_warn("image %s is registered but %s is missing", lock_key,
-			 out->path);
-		if (sysctr_store_image_delete(s->store, out->id, err) < 0)
-			return -1;
-		sysctr_image_row_clear(out);
-	} else if (e->kind != SYSCTR_E_NOT_FOUND) {
-		*err = steal_ptr(&e);
-		return -1;
+	if (!req->refresh) {
+		/* Somebody may have built it while we waited, or it is in the
+		 * directory from another registry. */
+		ret =
+		    find_registered(s, req->template, release, arch, out, err);
+		if (ret == 0)
+			ret = adopt_image(s, req->template, release, arch, out,
+					  err);
+		if (ret != 0)
+			return ret < 0 ? -1 : 0;
 	}
-	ret = adopt_image(s, template, release, arch, out, err);
-	if (ret != 0)
-		return ret < 0 ? -1 : 0;
-	return build_image(s, template, tpath, release, arch, out, err);
+	return build_image(s, req->template, tpath, release, arch, req->source,
+			   out, err);
 }

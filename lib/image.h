@@ -32,12 +32,20 @@ int sysctr_template_describe(const char *name, const char *path,
 			     struct sysctr_template_info *out,
 			     struct sysctr_error **err);
 
-/* The image for (template, release, arch), built by running the template
- * if it is not cached yet. release/arch NULL: the template's defaults.
- * Takes the image's lock while it builds; a failed build leaves no
- * directory, mount or row behind. */
-int sysctr_image_ensure(struct sysctr *s, const char *template,
-			const char *release, const char *arch,
+struct sysctr_image_request {
+	const char *template;
+	const char *release; /* NULL: the template's default; for local, a
+				content id of the tarball */
+	const char *arch;    /* NULL: the host's */
+	const char *source;  /* local: the rootfs tarball (absolute path) */
+	bool refresh;	     /* build a new image even when one is cached */
+};
+
+/* The newest image for the request, built by running the template if none
+ * is cached (or refresh asks for a new one). Takes the image's lock while
+ * it builds; a failed build leaves no directory, mount or row behind. */
+int sysctr_image_ensure(struct sysctr *s,
+			const struct sysctr_image_request *req,
 			struct sysctr_image_row *out,
 			struct sysctr_error **err);
 

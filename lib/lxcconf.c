@@ -142,7 +142,7 @@ char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 		"(sysctr config edit %s).\n",
 		in->name);
 	put(f, "lxc.uts.name", in->name);
-	fprintf(f, "lxc.rootfs.path = overlay:%s:%s\n", in->lower, in->upper);
+	put(f, "lxc.rootfs.path", in->rootfs);
 	if (in->lxc_common == NULL || strcmp(in->lxc_common, "common") == 0)
 		fprintf(f, "lxc.include = %s/common.conf\n",
 			in->lxc_config_dir);

@@ -10,8 +10,8 @@
 
 struct sysctr_lxcconf_input {
 	const char *name;
-	const char *lower; /* the image rootfs (read-only layer) */
-	const char *upper; /* the container's own layer */
+	const char
+	    *rootfs; /* lxc.rootfs.path: overlay:LOWER:UPPER or dir:PATH */
 	const char *log_file;
 	const char *lxc_config_dir; /* /usr/share/lxc/config */
 	const char *lxc_common;	    /* "debian", "common", ... */

@@ -25,6 +25,7 @@ struct sysctr_ct_row {
 	int64_t created;  /* unix time */
 	char *state;	  /* last state seen, "STOPPED" etc. */
 	int64_t state_time;
+	char *storage; /* "overlay" (over its image) or "dir" (a copy) */
 };
 
 struct sysctr_image_row {
@@ -88,7 +89,8 @@ int sysctr_store_ct_delete(struct sysctr_store *st, const char *name,
 int sysctr_store_ct_set_state(struct sysctr_store *st, const char *name,
 			      const char *state, struct sysctr_error **err);
 
-/* Image by (template, release, arch); SYSCTR_E_NOT_FOUND when none. */
+/* The newest image of (template, release, arch) (create --refresh makes
+ * more than one); SYSCTR_E_NOT_FOUND when none. */
 int sysctr_store_image_find(struct sysctr_store *st, const char *template,
 			    const char *release, const char *arch,
 			    struct sysctr_image_row *out,
@@ -103,6 +105,10 @@ int sysctr_store_image_insert(struct sysctr_store *st,
 int sysctr_store_image_list(struct sysctr_store *st,
 			    struct sysctr_image_row **out, size_t *n,
 			    struct sysctr_error **err);
+/* Names of the containers made from image id (a NULL-terminated list,
+ * never NULL; free with strv_free). */
+int sysctr_store_image_users(struct sysctr_store *st, int64_t id, char ***names,
+			     struct sysctr_error **err);
 /* Refused with SYSCTR_E_STATE while a container uses the image. */
 int sysctr_store_image_delete(struct sysctr_store *st, int64_t id,
 			      struct sysctr_error **err);

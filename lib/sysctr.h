@@ -113,6 +113,9 @@ struct sysctr_create_opts {
 	const char *conf_file;	 /* -c: start from this container.conf */
 	const char *const *sets; /* "section.key=value" */
 	size_t nsets;
+	const char *from; /* local: the rootfs tarball to import */
+	bool refresh;	  /* build a new image even when one is cached */
+	bool copy;	  /* a full copy of the image, not an overlay layer */
 };
 
 /* Build (or reuse the cached) image, make the container from it, register
@@ -211,6 +214,30 @@ struct sysctr_template_info {
 void sysctr_template_info_free_array(struct sysctr_template_info *t, size_t n);
 int sysctr_templates_list(struct sysctr *s, struct sysctr_template_info **out,
 			  size_t *n, struct sysctr_error **err);
+
+/* ---- images ----------------------------------------------------------- */
+
+struct sysctr_image_info {
+	int64_t id;
+	char *name; /* its directory's name, e.g. debian-bookworm-amd64.1764 */
+	char *template;
+	char *release;
+	char *arch;
+	int64_t created; /* unix time */
+	int64_t size;	 /* bytes */
+	char *hash;	 /* sha256 of its rootfs, NULL if unknown */
+	char *path;
+	char **containers; /* names of the containers made from it */
+};
+
+void sysctr_image_info_free_array(struct sysctr_image_info *i, size_t n);
+/* Every registered image, oldest first within a template. */
+int sysctr_images_list(struct sysctr *s, struct sysctr_image_info **out,
+		       size_t *n, struct sysctr_error **err);
+/* Remove an image (by id or name) and its files; SYSCTR_E_STATE while a
+ * container uses it, SYSCTR_E_NOT_FOUND if there is none. */
+int sysctr_image_remove(struct sysctr *s, const char *image,
+			struct sysctr_error **err);
 
 /* The version of sysctr and of the liblxc it runs on. */
 const char *sysctr_version(void);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "error.h"
@@ -418,4 +419,75 @@ int64_t tree_size(const char *path)
 	if (fd < 0)
 		return 0;
 	return size_below(fd);
+}
+
+/* Run argv (argv[0] a full path) and wait; stdout into *out when out is
+ * not NULL (at most 64 KiB), stderr to ours. Fails unless it exits 0. */
+int run_capture(char *const argv[], char **out, struct sysctr_error **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int pipefd[2] = { -1, -1 };
+	int status;
+	pid_t pid;
+
+	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close_p(&pipefd[0]);
+		close_p(&pipefd[1]);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+	}
+	if (pid == 0) {
+		if (pipefd[1] >= 0)
+			dup2(pipefd[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close_p(&pipefd[1]);
+	if (pipefd[0] >= 0) {
+		buf = xmalloc(65536);
+		for (;;) {
+			ssize_t r = read(pipefd[0], buf + len, 65535 - len);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+			if (len == 65535)
+				break;
+		}
+		buf[len] = '\0';
+		close_p(&pipefd[0]);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno, "wait");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return sysctr_err(
+		    err, SYSCTR_E_FAILED, 0, "%s failed (%s %d)", argv[0],
+		    WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (out != NULL)
+		*out = steal_ptr(&buf);
+	return 0;
+}
+
+/* cp -a keeps hard links, xattrs, ACLs, file capabilities and device
+ * nodes, and reflinks where the filesystem can. */
+int copy_tree(const char *from, const char *to, struct sysctr_error **err)
+{
+	char *argv[] = { (char *)"/bin/cp",
+			 (char *)"-a",
+			 (char *)"--reflink=auto",
+			 (char *)"--",
+			 (char *)from,
+			 (char *)to,
+			 NULL };
+
+	if (run_capture(argv, NULL, err) < 0)
+		return sysctr_err_prefix(err, "copy %s to %s", from, to);
+	return 0;
 }

@@ -119,6 +119,13 @@ int umount_below(const char *path);
 /* Total disk usage of a tree in bytes (st_blocks), not following links. */
 int64_t tree_size(const char *path);
 
+/* Run argv (argv[0] a full path) and wait; its stdout into *out when out
+ * is not NULL. Fails unless it exits 0. */
+int run_capture(char *const argv[], char **out, struct sysctr_error **err);
+
+/* cp -a --reflink=auto FROM TO: a whole tree with everything kept. */
+int copy_tree(const char *from, const char *to, struct sysctr_error **err);
+
 bool path_exists(const char *path);
 bool is_dir(const char *path);
 

@@ -32,8 +32,7 @@ static void base(struct sysctr_ct_config *ct, struct sysctr_host_config *host,
 	host->network.mode = (char *)"none";
 	host->network.bridge = (char *)"sysctr0";
 	in->name = "web1";
-	in->lower = "/img/rootfs";
-	in->upper = "/ct/web1/overlay/delta";
+	in->rootfs = "overlay:/img/rootfs:/ct/web1/overlay/delta";
 	in->log_file = "/log/web1.log";
 	in->lxc_config_dir = "/usr/share/lxc/config";
 	in->lxc_common = "debian";

@@ -336,15 +336,26 @@ static void test_images(void **state)
 	assert_true(img.id > 0);
 	assert_int_equal(sysctr_store_image_insert(fx->st, &img2, &err), 0);
 
-	dup.path = (char *)"/elsewhere";
-	assert_int_equal(sysctr_store_image_insert(fx->st, &dup, &err), -1);
-	assert_int_equal(err->kind, SYSCTR_E_STATE);
-	sysctr_error_free(steal_ptr(&err));
+	/* The same directory twice is refused. */
 	dup = img2;
 	dup.release = (char *)"3.20";
 	assert_int_equal(sysctr_store_image_insert(fx->st, &dup, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_STATE);
 	sysctr_error_free(steal_ptr(&err));
+
+	/* A refreshed build of the same key is a second image; find gives
+	 * the newest, the older one stays for the containers that use it. */
+	dup = img;
+	dup.path = (char *)"/var/cache/sysctr/images/debian-bookworm.2";
+	dup.created = img.created + 10;
+	dup.id = 0;
+	assert_int_equal(sysctr_store_image_insert(fx->st, &dup, &err), 0);
+	assert_int_equal(sysctr_store_image_find(fx->st, "debian", "bookworm",
+						 "amd64", &got, &err),
+			 0);
+	assert_int_equal(got.id, dup.id);
+	sysctr_image_row_clear(&got);
+	assert_int_equal(sysctr_store_image_delete(fx->st, dup.id, &err), 0);
 
 	assert_int_equal(sysctr_store_image_find(fx->st, "debian", "bookworm",
 						 "amd64", &got, &err),
@@ -376,8 +387,22 @@ static void test_images(void **state)
 	assert_string_equal(rows[1].template, "debian");
 	sysctr_image_rows_free(rows, n);
 
-	add_ct(fx->st, "web1", img.id);
 	add_ct(fx->st, "web2", img.id);
+	add_ct(fx->st, "web1", img.id);
+	{
+		char **users = NULL;
+
+		assert_int_equal(
+		    sysctr_store_image_users(fx->st, img.id, &users, &err), 0);
+		assert_int_equal(strv_length(users), 2);
+		assert_string_equal(users[0], "web1");
+		assert_string_equal(users[1], "web2");
+		strv_free(users);
+		assert_int_equal(
+		    sysctr_store_image_users(fx->st, img2.id, &users, &err), 0);
+		assert_null(users[0]);
+		strv_free(users);
+	}
 	assert_int_equal(sysctr_store_image_delete(fx->st, img.id, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_STATE);
 	assert_string_equal(err->msg, "image in use by 2 containers");

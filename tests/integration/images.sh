@@ -1,0 +1,71 @@
+#!/bin/sh
+# The image store: copy-on-write containers over shared images, --copy,
+# --refresh, images list/rm, and what destroy leaves of an image.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+# This test removes images: it keeps its own images directory.
+sed -i "s|images = .*|images = \"$TROOT/images\"|" "$TROOT/etc/sysctr/sysctr.conf"
+
+a="${PFX}-a"
+b="${PFX}-b"
+cp_="${PFX}-cp"
+c="${PFX}-new"
+
+check "create a" sysctr create busybox "$a"
+check "create b from the cached image" sysctr create busybox "$b"
+n=$(sysctr images list --format json | json_get 'len(d)')
+check_eq "one image for both" 1 "$n"
+users=$(sysctr images list --format json | json_get "','.join(d[0]['containers'])")
+check_eq "the image knows its containers" "$a,$b" "$users"
+hash=$(sysctr images list --format json | json_get "d[0]['hash']")
+[ ${#hash} -eq 64 ] && ok "the image has a sha256 content hash" || not_ok "hash: $hash"
+
+own=$(du -s --block-size=1K "$TROOT/var/lib/sysctr/containers/$a" | awk '{print $1}')
+[ "$own" -lt 200 ] && ok "a container is a thin layer over its image (${own} KiB)" || not_ok "container takes ${own} KiB"
+[ -d "$TROOT/var/lib/sysctr/containers/$a/overlay/delta" ] && ok "overlay layer" || not_ok "overlay layer"
+
+check "create --copy" sysctr create busybox "$cp_" --copy
+[ -x "$TROOT/var/lib/sysctr/containers/$cp_/rootfs/bin/busybox" ] && ok "--copy has its own rootfs" || not_ok "--copy rootfs"
+check "start the copy" sysctr start "$cp_"
+check_eq "the copy runs, with its own name" "$cp_" "$(sysctr exec "$cp_" -- hostname)"
+check "write into the copy" sysctr exec "$cp_" -- sh -c 'echo mine > /etc/motd'
+check "start a" sysctr start "$a"
+check "write into a's layer" sysctr exec "$a" -- sh -c 'echo a-only > /etc/motd'
+check_eq "b does not see a's write" "" "$(sysctr start "$b" >/dev/null && sysctr exec "$b" -- cat /etc/motd 2>/dev/null)"
+check "stop all" sysctr stop -k "$a" "$b" "$cp_"
+
+check "create --refresh builds a new image" sysctr create busybox "$c" --refresh
+n=$(sysctr images list --format json | json_get 'len(d)')
+check_eq "two images now" 2 "$n"
+old=$(sysctr images list --format json | json_get "[i['name'] for i in d if '$a' in i['containers']][0]")
+new=$(sysctr images list --format json | json_get "[i['name'] for i in d if '$c' in i['containers']][0]")
+[ "$old" != "$new" ] && ok "the new container uses the new image, the old ones keep theirs" || not_ok "images: $old $new"
+
+check_exit "images rm of an image in use is refused (4)" 4 sysctr images rm "$old"
+err=$(sysctr images rm "$old" 2>&1)
+case $err in *"in use by $a, $b, $cp_"*) ok "and names its users" ;; *) not_ok "error: $err" ;; esac
+check_exit "images rm of a missing image (3)" 3 sysctr images rm no-such-image
+
+check "destroy a" sysctr destroy "$a"
+[ -d "$TROOT/images/$old/rootfs" ] && ok "destroy leaves the shared image" || not_ok "image gone with a"
+check "destroy b" sysctr destroy "$b"
+check "destroy the copy" sysctr destroy "$cp_"
+check "images rm of the unused image" sysctr images rm "$old"
+[ -e "$TROOT/images/$old" ] && not_ok "its files are gone" || ok "its files are gone"
+check_eq "one image left" 1 "$(sysctr images list --format json | json_get 'len(d)')"
+
+# security.privileged is fixed at create: the files belong to that root
+check "set privileged on an unprivileged container" sysctr config set "$c" security.privileged=true
+err=$(sysctr start "$c" 2>&1)
+rc=$?
+check_eq "a start that would boot a foreign tree is refused (2)" 2 "$rc"
+case $err in *"security.privileged = true does not match"*) ok "and says why" ;; *) not_ok "error: $err" ;; esac
+check "set it back" sysctr config set "$c" security.privileged=false
+check "then it starts" sysctr start "$c"
+check "destroy -f" sysctr destroy -f "$c"
+
+check_exit "--from is for the local template (2)" 2 sysctr create busybox "${PFX}-x" --from /etc/hostname
+check_exit "local needs --from (2)" 2 sysctr create local "${PFX}-x"
+check_exit "--from of a missing file (3)" 3 sysctr create local "${PFX}-x" --from /nonexistent.tar
+
+done_testing
