@@ -47,7 +47,26 @@ static struct {
 	uint32_t base, size;
 	int err;
 	char path[4096];
+	/* inodes with more than one link, done already: a hard link is
+	 * visited once per name and must be shifted only once */
+	ino_t *seen;
+	size_t nseen, capseen;
 } walk;
+
+static bool seen_before(const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return false;
+	for (size_t i = 0; i < walk.nseen; i++)
+		if (walk.seen[i] == st->st_ino)
+			return true;
+	if (walk.nseen == walk.capseen) {
+		walk.capseen = walk.capseen ? 2 * walk.capseen : 64;
+		walk.seen = xrealloc(walk.seen, walk.capseen * sizeof(ino_t));
+	}
+	walk.seen[walk.nseen++] = st->st_ino;
+	return false;
+}
 
 static uint32_t shift_id(uint32_t id)
 {
@@ -75,6 +94,37 @@ static int shift_caps(const char *path, const unsigned char *v2, ssize_t len)
 	return lsetxattr(path, CAPS_XATTR, v3, sizeof(v3), 0);
 }
 
+/* POSIX ACLs name users and groups by host id: shift those entries too.
+ * The xattr is a 4-byte version header, then 8-byte entries of tag, perm
+ * and id, little-endian (the kernel's posix_acl_xattr format). */
+#define ACL_XATTR_VERSION 2
+#define ACL_TAG_USER 0x02
+#define ACL_TAG_GROUP 0x08
+
+static int shift_acl(const char *path, const char *name)
+{
+	unsigned char buf[4 + 8 * 128];
+	ssize_t len = lgetxattr(path, name, buf, sizeof(buf));
+
+	if (len < 0)
+		return (errno == ENODATA || errno == ENOTSUP) ? 0 : -1;
+	if (len < 4 || (len - 4) % 8 != 0 || buf[0] != ACL_XATTR_VERSION)
+		return 0;
+	for (ssize_t off = 4; off < len; off += 8) {
+		unsigned tag = buf[off] | (unsigned)buf[off + 1] << 8;
+		uint32_t id = 0;
+
+		if (tag != ACL_TAG_USER && tag != ACL_TAG_GROUP)
+			continue;
+		for (int i = 0; i < 4; i++)
+			id |= (uint32_t)buf[off + 4 + i] << (8 * i);
+		id = shift_id(id);
+		for (int i = 0; i < 4; i++)
+			buf[off + 4 + i] = (unsigned char)(id >> (8 * i));
+	}
+	return lsetxattr(path, name, buf, (size_t)len, 0);
+}
+
 static int shift_one(const char *path, const struct stat *st, int type,
 		     struct FTW *ftw)
 {
@@ -84,6 +134,8 @@ static int shift_one(const char *path, const struct stat *st, int type,
 
 	(void)type;
 	(void)ftw;
+	if (seen_before(st))
+		return 0;
 	if (!link)
 		caps_len = lgetxattr(path, CAPS_XATTR, caps, sizeof(caps));
 	if (lchown(path, shift_id(st->st_uid), shift_id(st->st_gid)) < 0)
@@ -93,6 +145,11 @@ static int shift_one(const char *path, const struct stat *st, int type,
 	    chmod(path, st->st_mode & 07777) < 0)
 		goto fail;
 	if (caps_len > 0 && shift_caps(path, caps, caps_len) < 0)
+		goto fail;
+	if (!link && shift_acl(path, "system.posix_acl_access") < 0)
+		goto fail;
+	if (S_ISDIR(st->st_mode) &&
+	    shift_acl(path, "system.posix_acl_default") < 0)
 		goto fail;
 	return 0;
 fail:
@@ -111,6 +168,9 @@ int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
 	walk.err = 0;
 	walk.path[0] = '\0';
 	ret = nftw(path, shift_one, 64, FTW_PHYS | FTW_MOUNT);
+	free(walk.seen);
+	walk.seen = NULL;
+	walk.nseen = walk.capseen = 0;
 	if (ret < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "walk %s", path);
 	if (ret > 0)

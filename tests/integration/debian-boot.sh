@@ -30,6 +30,8 @@ check_eq "pid 1 inside is systemd" systemd "$(sysctr exec "$c" -- cat /proc/1/co
 check_eq "hostname" "$c" "$(sysctr exec "$c" -- hostname)"
 # setuid and file capabilities survive the id shift: ping opens a raw
 # socket through its capability (to the container's own loopback only)
+# hard links (perl) are shifted once, not once per name
+check_eq "a hard-linked file belongs to root inside" "0 2" "$(sysctr exec "$c" -- stat -c '%u %h' /usr/bin/perl)"
 mode=$(sysctr exec "$c" -- stat -c %a /usr/bin/passwd)
 check_eq "setuid bit kept on passwd" 4755 "$mode"
 check "ping (file capability) works inside, on its own loopback" sysctr exec "$c" -- su -s /bin/sh nobody -c "ping -c 1 -W 2 127.0.0.1"
