@@ -340,6 +340,9 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 			sysctr_set_progress(cli->s, cli_progress, cli);
 	}
 	ret = c->fn(cli, argc, argv, err);
+	/* The last progress line goes, so results and errors start clean. */
+	if (cli->progress_shown)
+		fputs("\r\033[K", stderr);
 	sysctr_close(cli->s);
 	cli->s = NULL;
 	return ret;

@@ -182,7 +182,7 @@ void cli_progress(void *data, const char *step, int done, int total)
 	struct timespec now;
 	double el;
 
-	(void)data;
+	((struct cli *)data)->progress_shown = true;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (start.tv_sec == 0)
 		start = now;

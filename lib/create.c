@@ -200,6 +200,8 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 		goto undo_img;
 	}
 	chmod(tmp, 0711);
+	if (o->copy)
+		sysctr_progress(s, "copy the image", 0, 0);
 	if (make_ct_tree(s, tmp, o->name, text, ct, lower, o->copy, err) < 0)
 		goto undo_tmp;
 

@@ -24,6 +24,12 @@ own=$(du -s --block-size=1K "$TROOT/var/lib/sysctr/containers/$a" | awk '{print 
 [ "$own" -lt 200 ] && ok "a container is a thin layer over its image (${own} KiB)" || not_ok "container takes ${own} KiB"
 [ -d "$TROOT/var/lib/sysctr/containers/$a/overlay/delta" ] && ok "overlay layer" || not_ok "overlay layer"
 
+out=$(script -qec "$SYSCTR --root $TROOT create busybox ${PFX}-tty --copy" /dev/null)
+case $out in *"copy the image"*) ok "on a terminal, long steps show progress" ;; *) not_ok "no progress: $out" ;; esac
+out=$(sysctr create busybox "${PFX}-notty" --copy 2>&1)
+case $out in *"copy the image"*) not_ok "progress without a terminal: $out" ;; *) ok "without a terminal, no progress" ;; esac
+out=$(script -qec "$SYSCTR --root $TROOT -q destroy ${PFX}-tty" /dev/null)
+check "destroy them" sysctr destroy "${PFX}-notty"
 check "create --copy" sysctr create busybox "$cp_" --copy
 [ -x "$TROOT/var/lib/sysctr/containers/$cp_/rootfs/bin/busybox" ] && ok "--copy has its own rootfs" || not_ok "--copy rootfs"
 check "start the copy" sysctr start "$cp_"
