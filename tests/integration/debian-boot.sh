@@ -41,4 +41,29 @@ check_eq "clean stop" stopped "$(printf '%s' "$out" | json_get "d['detail'].spli
 echo "# $(printf '%s' "$out" | json_get "d['detail']")"
 check "destroy" sysctr destroy "$c"
 
+# local: a rootfs tarball made from the Debian image, imported end to end
+img=$(sysctr images list --format json | json_get "[i['path'] for i in d if i['template']=='debian'][0]")
+tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$img/rootfs" -cf - . |
+	zstd -q -o "$TROOT/deb.tar.zst"
+l="${PFX}-loc"
+t0=$(date +%s)
+check "create local --from a .tar.zst" sysctr create local "$l" --from "$TROOT/deb.tar.zst"
+echo "# import took $(($(date +%s) - t0)) s"
+check_eq "its release is the tarball's content id" sha256- "$(sysctr info "$l" --format json | json_get "d['release'][:7]")"
+check "start it" sysctr start "$l"
+t0=$(date +%s)
+state=
+while [ $(($(date +%s) - t0)) -lt 120 ]; do
+	state=$(sysctr exec "$l" -- systemctl is-system-running --wait 2>/dev/null) || true
+	case $state in running | degraded) break ;; esac
+	sleep 1
+done
+case $state in running | degraded) ok "the imported system boots: $state" ;; *) not_ok "imported: '$state'" ;; esac
+check_eq "setuid survived the import and the shift" 4755 "$(sysctr exec "$l" -- stat -c %a /usr/bin/passwd)"
+check_eq "the same tarball is imported once" 1 "$(sysctr images list --format json | json_get "len([i for i in d if i['template']=='local'])")"
+limg=$(sysctr images list --format json | json_get "[i['name'] for i in d if i['template']=='local'][0]")
+check "stop" sysctr stop "$l"
+check "destroy" sysctr destroy "$l"
+check "remove the imported image" sysctr images rm "$limg"
+
 done_testing

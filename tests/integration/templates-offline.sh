@@ -1,0 +1,45 @@
+#!/bin/sh
+# ubuntu and alpine need their mirrors, which these machines cannot use:
+# pointed at a mirror that is not there (a closed port on loopback, so no
+# traffic leaves the machine), they fail fast with one clear line and leave
+# nothing behind. Their argument handling is tested directly.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+sed -i '/^paths {/i mirrors {\n  ubuntu = "http://127.0.0.1:9/ubuntu"\n  alpine = "http://127.0.0.1:9/alpine"\n}' "$TROOT/etc/sysctr/sysctr.conf"
+sed -i "s|images = .*|images = \"$TROOT/images\"|" "$TROOT/etc/sysctr/sysctr.conf"
+
+for t in ubuntu alpine; do
+	c="${PFX}-$t"
+	t0=$(date +%s)
+	err=$(sysctr create "$t" "$c" 2>&1)
+	rc=$?
+	t1=$(date +%s)
+	check_eq "$t: an unreachable mirror fails (1)" 1 "$rc"
+	check_eq "$t: in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	case $err in
+	"sysctr: $c: template $t: cannot reach http://127.0.0.1:9/$t"*) ok "$t: the line says which mirror" ;;
+	*) not_ok "$t: error: $err" ;;
+	esac
+	[ $((t1 - t0)) -le 15 ] && ok "$t: fast ($((t1 - t0)) s)" || not_ok "$t: took $((t1 - t0)) s"
+	check_eq "$t: no row" 0 "$(sysctr list --format json | json_get 'len(d)')"
+	check_eq "$t: no image" 0 "$(sysctr images list --format json | json_get 'len(d)')"
+	check_eq "$t: no directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" "$TROOT/images" -mindepth 1 -maxdepth 1 ! -name .locks ! -name .cache | wc -l)"
+	check_eq "$t: no mount" 0 "$(grep -c -F " $TROOT/" /proc/self/mountinfo)"
+
+	out=$("$SYSCTR_SRCDIR/templates/$t" --describe)
+	case $out in *default_release=*releases=*) ok "$t --describe" ;; *) not_ok "$t --describe: $out" ;; esac
+	d=$(mktemp -d "$TROOT/tpl.XXXXXX")
+	"$SYSCTR_SRCDIR/templates/$t" --name x --rootfs "$d" --release no-such-release --arch "" --mirror "" --cache "$TROOT" --meta "$TROOT/m" >/dev/null 2>&1
+	check_eq "$t: an unknown release is usage (2)" 2 "$?"
+	err=$("$SYSCTR_SRCDIR/templates/$t" --name x --rootfs "$d" --release "" --arch "bogus arch" --mirror "" --cache "$TROOT" --meta "$TROOT/m" 2>&1 >/dev/null)
+	rc=$?
+	last=$(printf '%s\n' "$err" | tail -n 1)
+	case "$rc $last" in [12]" "*"arch 'bogus arch'"*) ok "$t: a bad arch is refused: $last" ;; *) not_ok "$t: bad arch: $rc $last" ;; esac
+	check_eq "$t: and nothing was written" 0 "$(find "$d" -mindepth 1 | wc -l)"
+done
+n=$(sysctr templates --format json | json_get "' '.join(sorted(t['name'] for t in d))")
+check_eq "templates lists all five" "alpine busybox debian local ubuntu" "$n"
+rel=$(sysctr templates --format json | json_get "[t['default_release'] for t in d if t['name']=='ubuntu'][0]")
+check_eq "ubuntu defaults to the current LTS" noble "$rel"
+
+done_testing
