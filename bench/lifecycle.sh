@@ -162,6 +162,9 @@ prepare() {
 			make_lxc "$n" "$tmpl"
 		fi
 		side_start "$side" "$n"
+		# booted before the kill on both sides, so both leave the
+		# same files (systemd's journal) for destroy to remove
+		if [ "$tmpl" = debian ]; then wait_booted "$side" "$n"; fi
 		side_kill "$side" "$n"
 		;;
 	*) die "bad prepare action $action" ;;

@@ -35,18 +35,40 @@ char *sysctr_ct_log_path(struct sysctr *s, const char *name)
 	return xasprintf("%s/%s.log", s->logs_dir, name);
 }
 
+void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
+		      const char *state, const struct sysctr_error *e,
+		      const char *detail)
+{
+	struct sysctr_error *werr = NULL;
+	/* Own transaction only when a state goes with the history row: one
+	 * commit for both. Inside a caller's transaction, none. */
+	bool tx = state != NULL && e == NULL;
+
+	if (s->store == NULL)
+		return;
+	if (tx && sysctr_store_begin(s->store, &werr) < 0)
+		goto fail;
+	if (state != NULL && e == NULL &&
+	    sysctr_store_ct_set_state(s->store, name, state, &werr) < 0)
+		goto fail;
+	if (sysctr_store_history_add(s->store, name, action,
+				     e ? "failed" : "ok", e ? e->msg : detail,
+				     &werr) < 0)
+		goto fail;
+	if (tx && sysctr_store_commit(s->store, &werr) < 0)
+		goto fail;
+	return;
+fail:
+	if (tx)
+		sysctr_store_rollback(s->store);
+	sysctr_log_warn_error(werr, "record history");
+}
+
 void sysctr_history_record(struct sysctr *s, const char *name,
 			   const char *action, const struct sysctr_error *e,
 			   const char *detail)
 {
-	struct sysctr_error *werr = NULL;
-
-	if (s->store == NULL)
-		return;
-	if (sysctr_store_history_add(s->store, name, action,
-				     e ? "failed" : "ok", e ? e->msg : detail,
-				     &werr) < 0)
-		sysctr_log_warn_error(werr, "record history");
+	sysctr_ct_record(s, name, action, NULL, e, detail);
 }
 
 /* No lxc_log_init(): with a log file liblxc 5.0 also copies every error to
@@ -196,7 +218,7 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 	text = sysctr_lxcconf_generate(&in, err);
 	if (text == NULL)
 		goto out;
-	ret = write_file_atomic(path, text, strlen(text), 0644, err);
+	ret = write_file_replace(path, text, strlen(text), 0644, err);
 out:
 	sysctr_image_meta_clear(&meta);
 	sysctr_image_row_clear(&img);
@@ -221,15 +243,6 @@ static int liblxc_failed(struct sysctr *s, const char *name, const char *what,
 
 	return sysctr_err(err, SYSCTR_E_FAILED, 0,
 			  "%s: liblxc failed (log: %s)", what, log);
-}
-
-static void set_state(struct sysctr *s, const char *name, const char *state)
-{
-	struct sysctr_error *e = NULL;
-
-	if (s->store != NULL &&
-	    sysctr_store_ct_set_state(s->store, name, state, &e) < 0)
-		sysctr_log_warn_error(e, "record state");
 }
 
 static int start_locked(struct sysctr *s, const char *name,
@@ -272,7 +285,6 @@ static int start_locked(struct sysctr *s, const char *name,
 			   s->cfg->timeouts.start, c->state(c));
 		goto out;
 	}
-	set_state(s, name, "RUNNING");
 	ret = 0;
 out:
 	sysctr_ct_row_clear(&row);
@@ -291,7 +303,8 @@ SYSCTR_PUBLIC int sysctr_ct_start(struct sysctr *s, const char *name,
 	if (lock < 0)
 		return -1;
 	ret = start_locked(s, name, err);
-	sysctr_history_record(s, name, "start", ret < 0 ? *err : NULL, NULL);
+	sysctr_ct_record(s, name, "start", "RUNNING", ret < 0 ? *err : NULL,
+			 NULL);
 	return ret;
 }
 
@@ -349,13 +362,12 @@ SYSCTR_PUBLIC int sysctr_ct_stop(struct sysctr *s, const char *name,
 	if (c == NULL)
 		return -1;
 	ret = stop_handle(s, c, name, timeout, kill, res, err);
-	if (ret == 0) {
-		set_state(s, name, "STOPPED");
+	if (ret == 0)
 		detail = xasprintf("%s after %.1f s",
 				   res->killed ? "killed" : "stopped cleanly",
 				   res->seconds);
-	}
-	sysctr_history_record(s, name, "stop", ret < 0 ? *err : NULL, detail);
+	sysctr_ct_record(s, name, "stop", "STOPPED", ret < 0 ? *err : NULL,
+			 detail);
 	return ret;
 }
 
@@ -379,7 +391,8 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 		ret = stop_handle(s, c, name, timeout, false, &res, err);
 	if (ret == 0)
 		ret = start_locked(s, name, err);
-	sysctr_history_record(s, name, "restart", ret < 0 ? *err : NULL, NULL);
+	sysctr_ct_record(s, name, "restart", "RUNNING", ret < 0 ? *err : NULL,
+			 NULL);
 	return ret;
 }
 
@@ -409,9 +422,8 @@ static int freeze_common(struct sysctr *s, const char *name, bool freeze,
 		ret = sysctr_err(err, SYSCTR_E_STATE, 0, "not frozen");
 	else if (!(freeze ? c->freeze(c) : c->unfreeze(c)))
 		ret = liblxc_failed(s, name, action, err);
-	if (ret == 0)
-		set_state(s, name, freeze ? "FROZEN" : "RUNNING");
-	sysctr_history_record(s, name, action, ret < 0 ? *err : NULL, NULL);
+	sysctr_ct_record(s, name, action, freeze ? "FROZEN" : "RUNNING",
+			 ret < 0 ? *err : NULL, NULL);
 	return ret;
 }
 

@@ -21,6 +21,13 @@ char *sysctr_ct_dir(struct sysctr *s, const char *name);
 char *sysctr_ct_conf_path(struct sysctr *s, const char *name);
 char *sysctr_ct_log_path(struct sysctr *s, const char *name);
 
+/* Record an action's outcome: on success the container's new state (if
+ * state is not NULL) and its history row, in one transaction. A failure
+ * to record is logged, never fatal. */
+void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
+		      const char *state, const struct sysctr_error *e,
+		      const char *detail);
+
 /* Record a lifecycle action in the history; a failure to record is
  * logged, never fatal. outcome is "ok" unless e is set. */
 void sysctr_history_record(struct sysctr *s, const char *name,

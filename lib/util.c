@@ -283,8 +283,8 @@ int read_file(const char *path, char **out, size_t *len,
 	return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len,
-		      mode_t mode, struct sysctr_error **err)
+static int write_file(const char *path, const char *data, size_t len,
+		      mode_t mode, bool durable, struct sysctr_error **err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	cleanup_close int fd = -1;
@@ -304,7 +304,7 @@ int write_file_atomic(const char *path, const char *data, size_t len,
 		}
 		off += (size_t)w;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0))
 		goto undo_tmp;
 	if (close(steal_fd(&fd)) < 0)
 		goto undo_tmp;
@@ -316,6 +316,18 @@ undo_tmp:
 	sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", path);
 	unlink(tmp);
 	return -1;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len,
+		      mode_t mode, struct sysctr_error **err)
+{
+	return write_file(path, data, len, mode, true, err);
+}
+
+int write_file_replace(const char *path, const char *data, size_t len,
+		       mode_t mode, struct sysctr_error **err)
+{
+	return write_file(path, data, len, mode, false, err);
 }
 
 bool path_exists(const char *path)

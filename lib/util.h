@@ -110,6 +110,11 @@ int read_file(const char *path, char **out, size_t *len,
  * rename. The file gets mode. */
 int write_file_atomic(const char *path, const char *data, size_t len,
 		      mode_t mode, struct sysctr_error **err);
+/* The same without the fsync, for files that are derived and written anew
+ * when needed (the generated liblxc config): readers still never see a
+ * half-written file. */
+int write_file_replace(const char *path, const char *data, size_t len,
+		       mode_t mode, struct sysctr_error **err);
 
 /* Detach every mount at or below path, deepest first: a template or a
  * container that died can leave mounts behind, and nothing of them may
