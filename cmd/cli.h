@@ -96,6 +96,18 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
  * array for several. */
 void cli_outcomes_print(struct cli *cli, json_object *arr);
 
+/* The state of a container after an action; NULL if it is gone. */
+char *cli_state_of(struct cli *cli, const char *name);
+
+/* Run fn on every NAME and print the outcomes (cli_outcome); go on after
+ * a failure and fail with the last error, printing the ones before it.
+ * with_state: the outcomes carry the container's state afterwards. */
+typedef int (*cli_each_fn)(struct cli *cli, const char *name, void *data,
+			   char **detail, struct sysctr_error **err);
+int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
+		 cli_each_fn fn, void *data, bool with_state,
+		 struct sysctr_error **err);
+
 /* Progress on stderr when it is a terminal. */
 void cli_progress(void *data, const char *step, int done, int total);
 

@@ -93,32 +93,10 @@ static int images_list(struct cli *cli, struct sysctr_error **err)
 	return 0;
 }
 
-static int images_rm(struct cli *cli, int argc, char **argv,
-		     struct sysctr_error **err)
+static int do_rm(struct cli *cli, const char *image, void *data, char **detail,
+		 struct sysctr_error **err)
 {
-	json_object *arr = json_object_new_array();
-	struct sysctr_error *last = NULL;
-
-	for (int i = 0; i < argc; i++) {
-		struct sysctr_error *e = NULL;
-
-		if (sysctr_image_remove(cli->s, argv[i], &e) < 0)
-			cli_err_prefix(&e, argv[i]);
-		cli_outcome(cli, arr, argv[i], "images rm", e, NULL, NULL);
-		if (e != NULL) {
-			if (last != NULL) {
-				fprintf(stderr, "sysctr: %s\n", last->msg);
-				sysctr_error_free(last);
-			}
-			last = e;
-		}
-	}
-	cli_outcomes_print(cli, arr);
-	if (last != NULL) {
-		*err = last;
-		return -1;
-	}
-	return 0;
+	return sysctr_image_remove(cli->s, image, err);
 }
 
 int cmd_images(struct cli *cli, int argc, char **argv,
@@ -136,7 +114,7 @@ int cmd_images(struct cli *cli, int argc, char **argv,
 	    optind + 1 == argc)
 		return images_list(cli, err);
 	if (strcmp(sub, "rm") == 0 && optind + 1 < argc)
-		return images_rm(cli, argc - optind - 1, argv + optind + 1,
-				 err);
+		return cli_for_each(cli, argc - optind - 1, argv + optind + 1,
+				    "images rm", do_rm, NULL, false, err);
 	return cli_usage(cli, err, "unknown subcommand or arguments");
 }

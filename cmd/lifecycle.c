@@ -10,62 +10,6 @@
 
 #include "cli.h"
 
-/* The state after an action, for the outcome; NULL if it is gone. */
-static char *state_of(struct cli *cli, const char *name)
-{
-	struct sysctr_ct_info info;
-	struct sysctr_error *e = NULL;
-	char *state;
-
-	if (sysctr_ct_info(cli->s, name, &info, &e) < 0) {
-		sysctr_error_free(e);
-		return NULL;
-	}
-	state = info.state;
-	info.state = NULL;
-	sysctr_ct_info_clear(&info);
-	return state;
-}
-
-/* Run fn on every NAME; go on after a failure and fail with the last
- * error, printing the ones before it (each once). */
-typedef int (*each_fn)(struct cli *cli, const char *name, void *data,
-		       char **detail, struct sysctr_error **err);
-
-static int for_each_name(struct cli *cli, int argc, char **argv,
-			 const char *action, each_fn fn, void *data,
-			 struct sysctr_error **err)
-{
-	json_object *arr = json_object_new_array();
-	struct sysctr_error *last = NULL;
-
-	for (int i = 0; i < argc; i++) {
-		struct sysctr_error *e = NULL;
-		char *detail = NULL, *state = NULL;
-
-		if (fn(cli, argv[i], data, &detail, &e) < 0)
-			cli_err_prefix(&e, argv[i]);
-		else if (cli->format == CLI_JSON)
-			state = state_of(cli, argv[i]);
-		cli_outcome(cli, arr, argv[i], action, e, state, detail);
-		free(detail);
-		free(state);
-		if (e != NULL) {
-			if (last != NULL) {
-				fprintf(stderr, "sysctr: %s\n", last->msg);
-				sysctr_error_free(last);
-			}
-			last = e;
-		}
-	}
-	cli_outcomes_print(cli, arr);
-	if (last != NULL) {
-		*err = last;
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_create(struct cli *cli, int argc, char **argv,
 	       struct sysctr_error **err)
 {
@@ -149,7 +93,7 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		if (ret < 0)
 			cli_err_prefix(&e, o.name);
 		else if (cli->format == CLI_JSON)
-			state = state_of(cli, o.name);
+			state = cli_state_of(cli, o.name);
 		cli_outcome(cli, arr, o.name, start ? "create+start" : "create",
 			    e, state, NULL);
 		cli_outcomes_print(cli, arr);
@@ -174,8 +118,8 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		return cli_usage(cli, err, "unknown option");
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
-	return for_each_name(cli, argc - optind, argv + optind, "start",
-			     do_start, NULL, err);
+	return cli_for_each(cli, argc - optind, argv + optind, "start",
+			    do_start, NULL, true, err);
 }
 
 struct stop_opts {
@@ -247,9 +191,9 @@ static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
 	}
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
-	return for_each_name(cli, argc - optind, argv + optind,
-			     restart ? "restart" : "stop",
-			     restart ? do_restart : do_stop, &o, err);
+	return cli_for_each(cli, argc - optind, argv + optind,
+			    restart ? "restart" : "stop",
+			    restart ? do_restart : do_stop, &o, true, err);
 }
 
 int cmd_stop(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
@@ -276,13 +220,13 @@ static int do_unfreeze(struct cli *cli, const char *name, void *data,
 }
 
 static int one_name(struct cli *cli, int argc, char **argv, const char *action,
-		    each_fn fn, struct sysctr_error **err)
+		    cli_each_fn fn, struct sysctr_error **err)
 {
 	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
 		return cli_usage(cli, err, "unknown option");
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
-	return for_each_name(cli, 1, argv + optind, action, fn, NULL, err);
+	return cli_for_each(cli, 1, argv + optind, action, fn, NULL, true, err);
 }
 
 int cmd_freeze(struct cli *cli, int argc, char **argv,
@@ -322,6 +266,6 @@ int cmd_destroy(struct cli *cli, int argc, char **argv,
 	}
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
-	return for_each_name(cli, 1, argv + optind, "destroy", do_destroy,
-			     &force, err);
+	return cli_for_each(cli, 1, argv + optind, "destroy", do_destroy,
+			    &force, false, err);
 }

@@ -197,3 +197,56 @@ void cli_progress(void *data, const char *step, int done, int total)
 		fputc('\n', stderr);
 	fflush(stderr);
 }
+
+/* The state after an action, for the outcome; NULL if it is gone. */
+char *cli_state_of(struct cli *cli, const char *name)
+{
+	struct sysctr_ct_info info;
+	struct sysctr_error *e = NULL;
+	char *state;
+
+	if (sysctr_ct_info(cli->s, name, &info, &e) < 0) {
+		sysctr_error_free(e);
+		return NULL;
+	}
+	state = info.state;
+	info.state = NULL;
+	sysctr_ct_info_clear(&info);
+	return state;
+}
+
+/* Run fn on every NAME; go on after a failure and fail with the last
+ * error, printing the ones before it (each once). */
+int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
+		 cli_each_fn fn, void *data, bool with_state,
+		 struct sysctr_error **err)
+{
+	json_object *arr = json_object_new_array();
+	struct sysctr_error *last = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		struct sysctr_error *e = NULL;
+		char *detail = NULL, *state = NULL;
+
+		if (fn(cli, argv[i], data, &detail, &e) < 0)
+			cli_err_prefix(&e, argv[i]);
+		else if (cli->format == CLI_JSON && with_state)
+			state = cli_state_of(cli, argv[i]);
+		cli_outcome(cli, arr, argv[i], action, e, state, detail);
+		free(detail);
+		free(state);
+		if (e != NULL) {
+			if (last != NULL) {
+				fprintf(stderr, "sysctr: %s\n", last->msg);
+				sysctr_error_free(last);
+			}
+			last = e;
+		}
+	}
+	cli_outcomes_print(cli, arr);
+	if (last != NULL) {
+		*err = last;
+		return -1;
+	}
+	return 0;
+}

@@ -3,8 +3,10 @@
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
 c="${PFX}-tty"
-sess="sysctr-test-$$"
-TEST_CLEANUP_EXTRA="tmux kill-session -t $sess 2>/dev/null"
+# a tmux server of this test's own, ended with it
+tsock="sysctr-test-$$"
+TEST_CLEANUP_EXTRA="tmux -L $tsock kill-server 2>/dev/null"
+tm() { tmux -L "$tsock" "$@"; }
 
 check "create" sysctr create busybox "$c"
 check "start" sysctr start "$c"
@@ -19,32 +21,32 @@ wait_screen() {
 	# wait_screen TEXT: until the pane shows TEXT (10 s)
 	i=0
 	while [ $i -lt 50 ]; do
-		tmux capture-pane -p -t "$sess" | grep -q "$1" && return 0
+		tm capture-pane -p -t "$sess" | grep -q "$1" && return 0
 		sleep 0.2
 		i=$((i + 1))
 	done
-	tmux capture-pane -p -t "$sess" | sed 's/^/# screen: /'
+	tm capture-pane -p -t "$sess" | sed 's/^/# screen: /'
 	return 1
 }
 
 # shell on a terminal
-tmux new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT shell $c; echo SHELL-EXIT-\$?; sleep 30"
+sess=shell
+tm new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT shell $c; echo SHELL-EXIT-\$?; sleep 30"
 check "an interactive shell shows its prompt" wait_screen "@$c"
-tmux send-keys -t "$sess" 'echo "tty: $(tty) in $(pwd)"' Enter
+tm send-keys -t "$sess" 'echo "tty: $(tty) in $(pwd)"' Enter
 check "it has a terminal inside, in root's home" wait_screen "tty: /dev/pts/[0-9]* in /root"
-tmux send-keys -t "$sess" 'exit 4' Enter
+tm send-keys -t "$sess" 'exit 4' Enter
 check "leaving it returns its status" wait_screen "SHELL-EXIT-4"
-tmux kill-session -t "$sess"
 
 # console: the container's console, left with Ctrl-a q
-tmux new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT console $c; echo CONSOLE-EXIT-\$?; sleep 30"
+sess=console
+tm new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT console $c; echo CONSOLE-EXIT-\$?; sleep 30"
 sleep 0.5
-tmux send-keys -t "$sess" Enter
-tmux send-keys -t "$sess" 'echo "on the console of $(hostname)"' Enter
+tm send-keys -t "$sess" Enter
+tm send-keys -t "$sess" 'echo "on the console of $(hostname)"' Enter
 check "the console answers" wait_screen "on the console of $c"
-tmux send-keys -t "$sess" C-a q
+tm send-keys -t "$sess" C-a q
 check "Ctrl-a q leaves the console" wait_screen "CONSOLE-EXIT-0"
-tmux kill-session -t "$sess"
 
 check_exit "console without a terminal is refused (2)" 2 sysctr console "$c" </dev/null
 check "destroy -f" sysctr destroy -f "$c"
