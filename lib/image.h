@@ -28,8 +28,8 @@ const char *sysctr_host_arch(void);
 int sysctr_template_path(struct sysctr *s, const char *template, char **path,
 			 struct sysctr_error **err);
 /* Run TEMPLATE --describe. */
-int sysctr_template_describe(const char *name, const char *path,
-			     struct sysctr_template_info *out,
+int sysctr_template_describe(struct sysctr *s, const char *name,
+			     const char *path, struct sysctr_template_info *out,
 			     struct sysctr_error **err);
 
 struct sysctr_image_request {
