@@ -23,7 +23,7 @@ for t in ubuntu alpine; do
 	[ $((t1 - t0)) -le 15 ] && ok "$t: fast ($((t1 - t0)) s)" || not_ok "$t: took $((t1 - t0)) s"
 	check_eq "$t: no row" 0 "$(sysctr list --format json | json_get 'len(d)')"
 	check_eq "$t: no image" 0 "$(sysctr images list --format json | json_get 'len(d)')"
-	check_eq "$t: no directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" "$TROOT/images" -mindepth 1 -maxdepth 1 ! -name .locks ! -name .cache | wc -l)"
+	check_eq "$t: no directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" "$TROOT/images" -mindepth 1 -maxdepth 1 ! -name .locks ! -name .cache ! -name .templates | wc -l)"
 	check_eq "$t: no mount" 0 "$(grep -c -F " $TROOT/" /proc/self/mountinfo)"
 
 	out=$("$SYSCTR_SRCDIR/templates/$t" --describe)
