@@ -81,6 +81,26 @@ check "destroy -f" sysctr destroy -f "$c"
 check_exit "info after destroy is not found (3)" 3 sysctr info "$c"
 if [ -e "$TROOT/var/lib/sysctr/containers/$c" ]; then not_ok "directory removed"; else ok "directory removed"; fi
 
+# create -c FILE --set ... --start, list filters and patterns, history -n
+cat > "$TROOT/seed.conf" <<CONF
+# a seed config
+resources {
+  pids = 512
+}
+CONF
+s2="${PFX}-seed"
+check "create -c FILE --set --start" sysctr create busybox "$s2" -c "$TROOT/seed.conf" --set autostart.enabled=true --start
+check_eq "-c FILE was the starting point" 512 "$(sysctr config get "$s2" resources.pids)"
+check_eq "--set on top of it" true "$(sysctr config get "$s2" autostart.enabled)"
+grep -q "# a seed config" "$TROOT/var/lib/sysctr/containers/$s2/container.conf" && ok "its comments kept" || not_ok "its comments kept"
+check_eq "--start started it" RUNNING "$(sysctr info "$s2" --format json | json_get "d['state']")"
+check_eq "list --running" "$s2" "$(sysctr list --running --format json | json_get "' '.join(x['name'] for x in d)")"
+check_eq "list --stopped" "" "$(sysctr list --stopped --format json | json_get "' '.join(x['name'] for x in d if x['name']=='$s2')")"
+check_eq "list PATTERN" "$s2" "$(sysctr list "*-seed" --format json | json_get "' '.join(x['name'] for x in d)")"
+check_eq "list shows autostart" True "$(sysctr list --format json | json_get "[x['autostart'] for x in d if x['name']=='$s2'][0]")"
+check_eq "history -n 1 is the newest entry" start "$(sysctr history "$s2" -n 1 --format json | json_get "d[0]['action']")"
+check "destroy -f" sysctr destroy -f "$s2"
+
 # privileged on request: root inside is root on the host
 p="${PFX}-priv"
 check "create privileged" sysctr create busybox "$p" --set security.privileged=true
