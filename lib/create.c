@@ -144,19 +144,13 @@ static int remove_leftover(struct sysctr *s, const char *dir,
 	return rm_rf(dir, err);
 }
 
-static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
-			 struct sysctr_error **err)
+static int check_absent(struct sysctr *s, const char *name,
+			struct sysctr_error **err)
 {
-	cleanup_free char *dir = sysctr_ct_dir(s, o->name);
-	cleanup_free char *conf_name = sysctr_ct_conf_path(s, o->name);
-	cleanup_free char *tmp = NULL, *text = NULL, *lower = NULL;
-	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
 	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_image_row img = { 0 };
 	struct sysctr_ct_row row = { 0 };
-	int ret = -1;
 
-	if (sysctr_store_ct_get(s->store, o->name, &row, &e) == 0) {
+	if (sysctr_store_ct_get(s->store, name, &row, &e) == 0) {
 		sysctr_ct_row_clear(&row);
 		return sysctr_err(err, SYSCTR_E_STATE, 0, "already exists");
 	}
@@ -164,83 +158,112 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 		*err = steal_ptr(&e);
 		return -1;
 	}
-	/* Fail on a bad --set or -c before a template runs for minutes. */
-	text = build_conf(o, conf_name, o->release, o->arch, err);
-	if (text == NULL)
-		return -1;
-	if (remove_leftover(s, dir, err) < 0)
-		return -1;
+	return 0;
+}
 
-	{
-		struct sysctr_image_request req = {
-			.template = o->template,
-			.release = o->release,
-			.arch = o->arch,
-			.source = o->from,
-			.refresh = o->refresh,
-		};
-
-		if (sysctr_image_ensure(s, &req, &img, err) < 0)
-			return -1;
-	}
-	free(text);
-	text = build_conf(o, conf_name, img.release, img.arch, err);
-	if (text == NULL ||
-	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
-		goto undo_img;
-	if (ct->security.privileged)
-		lower = xasprintf("%s/rootfs", img.path);
-	else if (sysctr_idmap_prepare(s, img.path, err) < 0 ||
-		 sysctr_idmap_lower(s, img.path, &lower, err) < 0)
-		goto undo_img;
-
-	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, o->name);
-	if (mkdtemp(tmp) == NULL) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
-		goto undo_img;
-	}
-	chmod(tmp, 0711);
-	if (o->copy)
-		sysctr_progress(s, "copy the image", 0, 0);
-	if (make_ct_tree(s, tmp, o->name, text, ct, lower, o->copy, err) < 0)
-		goto undo_tmp;
+/* Row, history and directory appear together: the rename of the finished
+ * directory is the last step inside the transaction, the commit the only
+ * thing after it. */
+static int register_ct(struct sysctr *s, const struct sysctr_create_opts *o,
+		       const struct sysctr_image_row *img, const char *tmp,
+		       const char *dir, struct sysctr_error **err)
+{
+	cleanup_free char *detail = NULL;
+	struct sysctr_ct_row row = { 0 };
+	int ret = -1;
 
 	row.name = xstrdup(o->name);
 	row.template = xstrdup(o->template);
-	row.release = xstrdup(img.release);
-	row.arch = xstrdup(img.arch);
-	row.image_id = img.id;
+	row.release = xstrdup(img->release);
+	row.arch = xstrdup(img->arch);
+	row.image_id = img->id;
 	row.created = now_realtime();
 	row.state = xstrdup("STOPPED");
 	row.state_time = row.created;
 	row.storage = xstrdup(o->copy ? "dir" : "overlay");
+	detail = xasprintf("template %s %s%s", o->template, img->release,
+			   o->copy ? ", copy" : "");
 
-	/* Row and directory appear together: the rename is the last step
-	 * inside the transaction, the commit the only thing after it. */
 	if (sysctr_store_begin(s->store, err) < 0)
-		goto undo_tmp;
+		goto out;
 	if (sysctr_store_ct_insert(s->store, &row, err) < 0)
 		goto undo_tx;
+	sysctr_history_record(s, o->name, "create", NULL, detail);
 	if (rename(tmp, dir) < 0) {
 		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
 		goto undo_tx;
 	}
 	if (sysctr_store_commit(s->store, err) < 0) {
 		rename(dir, tmp);
-		goto undo_tx;
+		goto out;
 	}
 	ret = 0;
 	goto out;
-
 undo_tx:
 	sysctr_store_rollback(s->store);
-undo_tmp:
-	umount_below(tmp);
-	if (rm_rf(tmp, &e) < 0)
-		sysctr_log_warn_error(steal_ptr(&e), "remove failed create");
-undo_img:
 out:
 	sysctr_ct_row_clear(&row);
+	return ret;
+}
+
+static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
+			 struct sysctr_error **err)
+{
+	cleanup_free char *dir = sysctr_ct_dir(s, o->name);
+	cleanup_free char *conf_name = sysctr_ct_conf_path(s, o->name);
+	cleanup_free char *tmp = NULL, *text = NULL, *lower = NULL;
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	struct sysctr_image_request req = {
+		.template = o->template,
+		.release = o->release,
+		.arch = o->arch,
+		.source = o->from,
+		.refresh = o->refresh,
+	};
+	struct sysctr_image_row img = { 0 };
+	int ret = -1;
+
+	if (check_absent(s, o->name, err) < 0)
+		return -1;
+	/* Fail on a bad --set or -c before a template runs for minutes. */
+	text = build_conf(o, conf_name, o->release, o->arch, err);
+	if (text == NULL || remove_leftover(s, dir, err) < 0 ||
+	    sysctr_image_ensure(s, &req, &img, err) < 0)
+		return -1;
+	free(text);
+	text = build_conf(o, conf_name, img.release, img.arch, err);
+	if (text == NULL ||
+	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
+		goto out;
+	if (ct->security.privileged)
+		lower = xasprintf("%s/rootfs", img.path);
+	else if (sysctr_idmap_prepare(s, img.path, err) < 0 ||
+		 sysctr_idmap_lower(s, img.path, &lower, err) < 0)
+		goto out;
+
+	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, o->name);
+	if (mkdtemp(tmp) == NULL) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
+		goto out;
+	}
+	chmod(tmp, 0711);
+	if (o->copy)
+		sysctr_progress(s, "copy the image", 0, 0);
+	if (make_ct_tree(s, tmp, o->name, text, ct, lower, o->copy, err) < 0 ||
+	    register_ct(s, o, &img, tmp, dir, err) < 0)
+		goto undo_tmp;
+	ret = 0;
+	goto out;
+
+undo_tmp:
+	umount_below(tmp);
+	{
+		struct sysctr_error *e = NULL;
+
+		if (rm_rf(tmp, &e) < 0)
+			sysctr_log_warn_error(e, "remove failed create");
+	}
+out:
 	sysctr_image_row_clear(&img);
 	return ret;
 }
@@ -250,7 +273,6 @@ SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
 				   struct sysctr_error **err)
 {
 	cleanup_lock int lock = -1;
-	cleanup_free char *detail = NULL;
 	int ret;
 
 	if (sysctr_name_check(o->name, err) < 0 ||
@@ -263,8 +285,7 @@ SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
 	if (lock < 0)
 		return -1;
 	ret = create_locked(s, o, err);
-	detail = xasprintf("template %s", o->template);
-	sysctr_history_record(s, o->name, "create", ret < 0 ? *err : NULL,
-			      detail);
+	if (ret < 0)
+		sysctr_history_record(s, o->name, "create", *err, NULL);
 	return ret;
 }
