@@ -22,6 +22,7 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		{ "from", required_argument, NULL, 'F' },
 		{ "refresh", no_argument, NULL, 'R' },
 		{ "copy", no_argument, NULL, 'C' },
+		{ "mirror", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sysctr_create_opts o = { 0 };
@@ -69,6 +70,17 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			break;
 		case 'C':
 			o.copy = true;
+			break;
+		case 'M':
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0 &&
+			    strncmp(optarg, "file://", 7) != 0) {
+				cli_usage(cli, err,
+					  "--mirror needs an http://, https:// "
+					  "or file:// URL");
+				goto out;
+			}
+			o.mirror = optarg;
 			break;
 		default:
 			cli_usage(cli, err, "unknown option");

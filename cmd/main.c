@@ -17,7 +17,7 @@
 static const struct cli_command commands[] = {
 	{ "create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
-	  "[--start] [--from FILE] [--refresh] [--copy]",
+	  "[--start] [--from FILE] [--refresh] [--copy] [--mirror URL]",
 	  "create a container from a template",
 	  "  -r, --release RELEASE  distribution release (template's default)\n"
 	  "  -a, --arch ARCH        architecture (the host's)\n"
@@ -29,7 +29,9 @@ static const struct cli_command commands[] = {
 	  "cached;\n"
 	  "                         containers of the old one keep it\n"
 	  "      --copy             a full copy of the image instead of a\n"
-	  "                         copy-on-write layer over it\n" },
+	  "                         copy-on-write layer over it\n"
+	  "      --mirror URL       the template's package mirror (default:\n"
+	  "                         mirrors in sysctr.conf)\n" },
 	{ "list", "ls", cmd_list, CMD_OPENS_STORE,
 	  "[--running|--stopped] [PATTERN]", "list containers",
 	  "      --running          only running containers\n"

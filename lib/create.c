@@ -218,6 +218,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 		.release = o->release,
 		.arch = o->arch,
 		.source = o->from,
+		.mirror = o->mirror,
 		.refresh = o->refresh,
 	};
 	struct sysctr_image_row img = { 0 };

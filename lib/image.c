@@ -540,11 +540,11 @@ static char *final_name(struct sysctr *s, const char *key, int64_t created)
 	return p;
 }
 
-static int build_image(struct sysctr *s, const char *template,
+static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 		       const char *tpath, const char *release, const char *arch,
-		       const char *source, struct sysctr_image_row *out,
-		       struct sysctr_error **err)
+		       struct sysctr_image_row *out, struct sysctr_error **err)
 {
+	const char *template = req->template, *source = req->source;
 	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
 	cleanup_free char *stale = xasprintf(".build-%s.", key);
 	cleanup_free char *tmp =
@@ -570,7 +570,9 @@ static int build_image(struct sysctr *s, const char *template,
 	}
 	if (mkdir_p(cache, 0700, err) < 0)
 		goto undo_tmp;
-	if (strcmp(template, "debian") == 0)
+	if (req->mirror != NULL && req->mirror[0] != '\0')
+		mirror = req->mirror;
+	else if (strcmp(template, "debian") == 0)
 		mirror = s->cfg->mirrors.debian;
 	else if (strcmp(template, "ubuntu") == 0)
 		mirror = s->cfg->mirrors.ubuntu;
@@ -862,6 +864,5 @@ int sysctr_image_ensure(struct sysctr *s,
 		if (ret != 0)
 			return ret < 0 ? -1 : 0;
 	}
-	return build_image(s, req->template, tpath, release, arch, req->source,
-			   out, err);
+	return build_image(s, req, tpath, release, arch, out, err);
 }

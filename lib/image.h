@@ -38,6 +38,7 @@ struct sysctr_image_request {
 				content id of the tarball */
 	const char *arch;    /* NULL: the host's */
 	const char *source;  /* local: the rootfs tarball (absolute path) */
+	const char *mirror;  /* NULL: sysctr.conf's mirror for the template */
 	bool refresh;	     /* build a new image even when one is cached */
 };
 

@@ -113,9 +113,10 @@ struct sysctr_create_opts {
 	const char *conf_file;	 /* -c: start from this container.conf */
 	const char *const *sets; /* "section.key=value" */
 	size_t nsets;
-	const char *from; /* local: the rootfs tarball to import */
-	bool refresh;	  /* build a new image even when one is cached */
-	bool copy;	  /* a full copy of the image, not an overlay layer */
+	const char *from;   /* local: the rootfs tarball to import */
+	const char *mirror; /* the template's mirror instead of sysctr.conf's */
+	bool refresh;	    /* build a new image even when one is cached */
+	bool copy;	    /* a full copy of the image, not an overlay layer */
 };
 
 /* Build (or reuse the cached) image, make the container from it, register

@@ -37,6 +37,9 @@ for t in ubuntu alpine; do
 	case "$rc $last" in [12]" "*"arch 'bogus arch'"*) ok "$t: a bad arch is refused: $last" ;; *) not_ok "$t: bad arch: $rc $last" ;; esac
 	check_eq "$t: and nothing was written" 0 "$(find "$d" -mindepth 1 | wc -l)"
 done
+err=$(sysctr create ubuntu "${PFX}-m" --mirror http://127.0.0.1:9/elsewhere 2>&1)
+case $err in *"cannot reach http://127.0.0.1:9/elsewhere"*) ok "--mirror overrides sysctr.conf's mirror" ;; *) not_ok "--mirror: $err" ;; esac
+check_exit "--mirror must be a URL (2)" 2 sysctr create ubuntu "${PFX}-m" --mirror ftp://example
 n=$(sysctr templates --format json | json_get "' '.join(sorted(t['name'] for t in d))")
 check_eq "templates lists all five" "alpine busybox debian local ubuntu" "$n"
 rel=$(sysctr templates --format json | json_get "[t['default_release'] for t in d if t['name']=='ubuntu'][0]")
