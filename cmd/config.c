@@ -12,13 +12,32 @@
 
 #include "cli.h"
 
-static void restart_note(struct cli *cli, const char *name, bool needed)
+/* Tell which of the changed keys wait for the next start; kv NULL (edit):
+ * the change as a whole. */
+static void restart_note(struct cli *cli, const char *name, bool needed, int n,
+			 char **kv)
 {
-	if (needed && !cli->quiet)
-		fprintf(stderr,
-			"sysctr: %s: the change takes effect at the next start "
-			"(sysctr restart %s)\n",
-			name, name);
+	if (!needed || cli->quiet)
+		return;
+	fprintf(stderr, "sysctr: %s: ", name);
+	if (kv == NULL) {
+		fprintf(stderr, "the change");
+	} else {
+		const char *sep = "";
+
+		for (int i = 0; i < n; i++) {
+			int klen = (int)strcspn(kv[i], "=");
+			char key[256];
+
+			snprintf(key, sizeof(key), "%.*s", klen, kv[i]);
+			if (!sysctr_config_key_needs_restart(key))
+				continue;
+			fprintf(stderr, "%s%s", sep, key);
+			sep = ", ";
+		}
+	}
+	fprintf(stderr, " takes effect at the next start (sysctr restart %s)\n",
+		name);
 }
 
 static int run_editor(const char *path, struct sysctr_error **err)
@@ -99,7 +118,7 @@ static int config_edit(struct cli *cli, const char *name,
 	unlink(tmp);
 	free(tmp);
 	if (ret == 0)
-		restart_note(cli, name, restart);
+		restart_note(cli, name, restart, 0, NULL);
 	return ret;
 }
 
@@ -167,7 +186,7 @@ static int config_set(struct cli *cli, const char *name, int n, char **kv,
 		json_object_put(arr);
 	}
 	if (ret == 0)
-		restart_note(cli, name, restart);
+		restart_note(cli, name, restart, n, kv);
 	return ret;
 }
 

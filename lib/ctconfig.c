@@ -51,6 +51,11 @@ SYSCTR_PUBLIC int sysctr_ct_config_get(struct sysctr *s, const char *name,
 	return sysctr_ct_config_get_key(path, key, value, err);
 }
 
+SYSCTR_PUBLIC bool sysctr_config_key_needs_restart(const char *key)
+{
+	return sysctr_ct_config_key_needs_restart(key);
+}
+
 static bool any_needs_restart(const char *const *assignments, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -175,6 +175,10 @@ int sysctr_ct_config_get(struct sysctr *s, const char *name, const char *key,
 int sysctr_ct_config_set(struct sysctr *s, const char *name,
 			 const char *const *assignments, size_t n,
 			 bool *restart_needed, struct sysctr_error **err);
+/* Does a change of "section.key" take effect only at the next start of a
+ * running container? (All but autostart.*.) */
+bool sysctr_config_key_needs_restart(const char *key);
+
 /* For `config edit`: copy container.conf to a temp file, returned in
  * *tmp_path (the caller unlinks it). */
 int sysctr_ct_config_edit_begin(struct sysctr *s, const char *name,
