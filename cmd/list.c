@@ -29,7 +29,9 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 	json_object_object_add(o, "pid", json_object_new_int64(i->pid));
 	json_object_object_add(o, "privileged",
 			       json_object_new_boolean(i->privileged));
+	json_object_object_add(o, "storage", cli_json_str(i->storage));
 	if (detail) {
+		json_object_object_add(o, "image", cli_json_str(i->image));
 		json_object_object_add(o, "memory_usage_bytes",
 				       json_object_new_int64(i->memory_usage));
 		json_object_object_add(o, "path", cli_json_str(i->path));
@@ -143,6 +145,9 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		printf("pid:         %d\n", (int)i.pid);
 	printf("template:    %s %s (%s)\n", i.template, i.release, i.arch);
 	printf("created:     %s\n", created);
+	printf("image:       %s (%s)\n", i.image ? i.image : "-",
+	       i.storage && strcmp(i.storage, "dir") == 0 ? "a copy"
+							  : "overlay layer");
 	printf("privileged:  %s\n", i.privileged ? "yes" : "no");
 	printf("autostart:   %s\n", i.autostart ? "yes" : "no");
 	printf("ipv4:        %s\n", i.ipv4 ? i.ipv4 : "-");

@@ -23,6 +23,8 @@ SYSCTR_PUBLIC void sysctr_ct_info_clear(struct sysctr_ct_info *info)
 	free(info->ipv4);
 	free(info->path);
 	free(info->log_path);
+	free(info->storage);
+	free(info->image);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -42,6 +44,7 @@ static void from_row(struct sysctr *s, struct sysctr_ct_row *row,
 	info->release = steal_ptr(&row->release);
 	info->arch = steal_ptr(&row->arch);
 	info->created = row->created;
+	info->storage = steal_ptr(&row->storage);
 	info->path = sysctr_ct_dir(s, info->name);
 	info->log_path = sysctr_ct_log_path(s, info->name);
 }
@@ -176,6 +179,20 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
 		return -1;
 	from_row(s, &row, out);
+	if (row.image_id != 0) {
+		struct sysctr_image_row img = { 0 };
+		struct sysctr_error *e = NULL;
+
+		if (sysctr_store_image_get(s->store, row.image_id, &img, &e) ==
+		    0) {
+			const char *slash = strrchr(img.path, '/');
+
+			out->image = xstrdup(slash ? slash + 1 : img.path);
+		} else {
+			sysctr_log_warn_error(e, out->name);
+		}
+		sysctr_image_row_clear(&img);
+	}
 	sysctr_ct_row_clear(&row);
 	from_conf(s, out);
 	from_kernel(s, out, true);

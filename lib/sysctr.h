@@ -85,6 +85,8 @@ struct sysctr_ct_info {
 	char *path;	      /* the container directory */
 	char *log_path;	      /* its liblxc log */
 	bool privileged;
+	char *storage; /* "overlay" or "dir" (create --copy) */
+	char *image;   /* its image's name (info only; NULL in list) */
 };
 
 void sysctr_ct_info_clear(struct sysctr_ct_info *info);

@@ -32,6 +32,9 @@ out=$(script -qec "$SYSCTR --root $TROOT -q destroy ${PFX}-tty" /dev/null)
 check "destroy them" sysctr destroy "${PFX}-notty"
 check "create --copy" sysctr create busybox "$cp_" --copy
 [ -x "$TROOT/var/lib/sysctr/containers/$cp_/rootfs/bin/busybox" ] && ok "--copy has its own rootfs" || not_ok "--copy rootfs"
+check_eq "info says it is a copy" dir "$(sysctr info "$cp_" --format json | json_get "d['storage']")"
+check_eq "and an overlay for the others" overlay "$(sysctr info "$a" --format json | json_get "d['storage']")"
+check_eq "info names the image" "$(sysctr images list --format json | json_get "d[0]['name']")" "$(sysctr info "$a" --format json | json_get "d['image']")"
 check "start the copy" sysctr start "$cp_"
 check_eq "the copy runs, with its own name" "$cp_" "$(sysctr exec "$cp_" -- hostname)"
 check "write into the copy" sysctr exec "$cp_" -- sh -c 'echo mine > /etc/motd'
