@@ -11,12 +11,7 @@ check_eq "release defaults to bookworm" bookworm "$(sysctr info "$c" --format js
 
 check "start" sysctr start "$c"
 t0=$(date +%s)
-state=
-while [ $(($(date +%s) - t0)) -lt 120 ]; do
-	state=$(sysctr exec "$c" -- systemctl is-system-running --wait 2>/dev/null) || true
-	case $state in running | degraded) break ;; esac
-	sleep 1
-done
+state=$(wait_systemd "$c")
 case $state in
 running | degraded) ok "systemd is $state after $(($(date +%s) - t0)) s" ;;
 *) not_ok "systemd is '$state' after 120 s"
@@ -51,13 +46,7 @@ check "create local --from a .tar.zst" sysctr create local "$l" --from "$TROOT/d
 echo "# import took $(($(date +%s) - t0)) s"
 check_eq "its release is the tarball's content id" sha256- "$(sysctr info "$l" --format json | json_get "d['release'][:7]")"
 check "start it" sysctr start "$l"
-t0=$(date +%s)
-state=
-while [ $(($(date +%s) - t0)) -lt 120 ]; do
-	state=$(sysctr exec "$l" -- systemctl is-system-running --wait 2>/dev/null) || true
-	case $state in running | degraded) break ;; esac
-	sleep 1
-done
+state=$(wait_systemd "$l")
 case $state in running | degraded) ok "the imported system boots: $state" ;; *) not_ok "imported: '$state'" ;; esac
 check_eq "setuid survived the import and the shift" 4755 "$(sysctr exec "$l" -- stat -c %a /usr/bin/passwd)"
 check_eq "the same tarball is imported once" 1 "$(sysctr images list --format json | json_get "len([i for i in d if i['template']=='local'])")"

@@ -121,3 +121,16 @@ json_get() {
 	# json_get EXPR: evaluate a Python expression on the parsed stdin as d
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
+
+# wait_systemd NAME [SECONDS]: until systemd inside says running or
+# degraded (its bus needs a moment after the start); prints the state.
+wait_systemd() {
+	_t0=$(date +%s)
+	_state=
+	while [ $(($(date +%s) - _t0)) -lt "${2:-120}" ]; do
+		_state=$(sysctr exec "$1" -- systemctl is-system-running --wait 2>/dev/null) || true
+		case $_state in running | degraded) break ;; esac
+		sleep 1
+	done
+	echo "$_state"
+}
