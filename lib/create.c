@@ -26,8 +26,8 @@ static char *initial_conf(const struct sysctr_create_opts *o,
 	char *text = NULL;
 
 	if (o->conf_file == NULL)
-		return xstrdup("# container.conf: see sysctr(1) and "
-			       "container.conf.example\n");
+		return xstrdup("# container.conf: every key is described in "
+			       "sysctr's container.conf.example\n");
 	if (read_file(o->conf_file, &text, NULL, err) < 0) {
 		sysctr_err_prefix(err, "-c");
 		return NULL;
