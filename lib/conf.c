@@ -786,7 +786,9 @@ static int lookup(cfg_t *cfg, const struct keyref *ref, const char *path,
 			cfg_opt_t *o = cfg_getnopt(sec, i);
 
 			if (strcmp(o->name, ref->raw) == 0) {
-				*value = xstrdup(cfg_opt_getnstr(o, 0));
+				const char *v = cfg_opt_getnstr(o, 0);
+
+				*value = xstrdup(v ? v : "");
 				return 0;
 			}
 		}
