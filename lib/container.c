@@ -169,6 +169,24 @@ static int check_owner(struct sysctr *s, const char *own,
 	return 0;
 }
 
+/* With AppArmor on, liblxc confines each container by a profile it
+ * generates, which needs apparmor_parser. Without it the start would fail
+ * deep in liblxc; say why up front, unless container.conf chose a profile
+ * itself (raw lxc.apparmor.profile). */
+static int check_apparmor(const struct sysctr_ct_config *ct,
+			  struct sysctr_error **err)
+{
+	for (size_t i = 0; i < ct->nraw; i++)
+		if (strcmp(ct->raw_keys[i], "lxc.apparmor.profile") == 0)
+			return 0;
+	if (path_exists("/sbin/apparmor_parser") ||
+	    path_exists("/usr/sbin/apparmor_parser"))
+		return 0;
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "AppArmor is on in this kernel but apparmor_parser "
+			  "is missing: install the apparmor package");
+}
+
 /* Write NAME/config, the liblxc config, from container.conf. */
 static int write_lxc_config(struct sysctr *s, const char *name,
 			    const struct sysctr_ct_row *row,
@@ -213,6 +231,8 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 	in.host = s->cfg;
 	in.cgroup2 = host_cgroup2();
 	in.apparmor = host_has_apparmor();
+	if (in.apparmor && check_apparmor(ct, err) < 0)
+		goto out;
 	in.idmap_base = (long)s->cfg->idmap.base;
 	in.idmap_size = (long)s->cfg->idmap.size;
 	text = sysctr_lxcconf_generate(&in, err);
