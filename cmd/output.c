@@ -193,8 +193,6 @@ void cli_progress(void *data, const char *step, int done, int total)
 			step, el);
 	else
 		fprintf(stderr, "\r\033[K%s (%.0f s)", step, el);
-	if (total > 0 && done >= total)
-		fputc('\n', stderr);
 	fflush(stderr);
 }
 

@@ -147,6 +147,9 @@ struct run_output {
 	struct sysctr *s;
 	char partial[2][1024];
 	size_t plen[2];
+	/* the current step, shown again every second so its time runs */
+	char step[256];
+	int done, total;
 };
 
 /* One line of template output: progress lines drive the bar, everything
@@ -159,7 +162,10 @@ static void output_line(struct run_output *o, int which, const char *line)
 	if (which == 0 &&
 	    sscanf(line, "@step %d/%d %n", &done, &total, &off) == 2 &&
 	    off > 0) {
-		sysctr_progress(o->s, line + off, done, total);
+		snprintf(o->step, sizeof(o->step), "%s", line + off);
+		o->done = done;
+		o->total = total;
+		sysctr_progress(o->s, o->step, done, total);
 		if (o->log)
 			fprintf(o->log, "== %s\n", line + off);
 		return;
@@ -249,10 +255,18 @@ static void pump_output(struct run_output *o, pid_t pid, int out, int errfd)
 			kill(-pid, SIGTERM);
 			forwarded = true;
 		}
-		if (poll(pfd, 2, -1) < 0) {
+		int ready = poll(pfd, 2, 1000);
+
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (ready == 0) {
+			if (o->step[0] != '\0')
+				sysctr_progress(o->s, o->step, o->done,
+						o->total);
+			continue;
 		}
 		for (int i = 0; i < 2; i++) {
 			ssize_t r;
