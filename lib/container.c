@@ -570,7 +570,6 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	cleanup_free char *dir = sysctr_ct_dir(s, name);
 	cleanup_free char *log = NULL;
 	cleanup_ct struct lxc_container *c = NULL;
-	cleanup_error struct sysctr_error *e = NULL;
 
 	/* A liblxc handle (which parses the config) only when it runs. */
 	if (sysctr_ct_is_active(s, name)) {
@@ -601,9 +600,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 			      force ? "forced" : NULL);
 	if (sysctr_store_commit(s->store, err) < 0)
 		return -1;
-	umount_below(dir);
-	if (rm_rf(dir, &e) < 0)
-		sysctr_log_warn_error(steal_ptr(&e), "remove container files");
+	rm_rf_or_warn(dir, "remove container files");
 	log = sysctr_ct_log_path(s, name);
 	unlink(log);
 	return 0;

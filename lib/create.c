@@ -140,7 +140,6 @@ static int remove_leftover(struct sysctr *s, const char *dir,
 	if (!path_exists(dir))
 		return 0;
 	log_warn("removing %s: left by an interrupted create", dir);
-	umount_below(dir);
 	return rm_rf(dir, err);
 }
 
@@ -257,13 +256,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	goto out;
 
 undo_tmp:
-	umount_below(tmp);
-	{
-		struct sysctr_error *e = NULL;
-
-		if (rm_rf(tmp, &e) < 0)
-			sysctr_log_warn_error(e, "remove failed create");
-	}
+	rm_rf_or_warn(tmp, "remove failed create");
 out:
 	sysctr_image_row_clear(&img);
 	return ret;

@@ -250,7 +250,6 @@ int sysctr_idmap_prepare(struct sysctr *s, const char *image_dir,
 	cleanup_free char *from = xasprintf("%s/rootfs", image_dir);
 	cleanup_free char *tmp = NULL;
 	cleanup_lock int lock = -1;
-	cleanup_error struct sysctr_error *e = NULL;
 
 	if (is_dir(final))
 		return 0;
@@ -276,7 +275,6 @@ int sysctr_idmap_prepare(struct sysctr *s, const char *image_dir,
 	return 0;
 
 undo_tmp:
-	if (rm_rf(tmp, &e) < 0)
-		sysctr_log_warn_error(steal_ptr(&e), "remove");
+	rm_rf_or_warn(tmp, "remove unfinished id shift");
 	return -1;
 }

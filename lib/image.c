@@ -501,15 +501,12 @@ static void remove_stale_builds(struct sysctr *s, const char *prefix)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		cleanup_free char *p = NULL;
-		struct sysctr_error *e = NULL;
 
 		if (!str_starts_with(de->d_name, prefix))
 			continue;
 		p = xasprintf("%s/%s", s->images_dir, de->d_name);
 		log_info("removing %s, left by an interrupted build", p);
-		umount_below(p);
-		if (rm_rf(p, &e) < 0)
-			sysctr_log_warn_error(e, "remove stale build");
+		rm_rf_or_warn(p, "remove stale build");
 	}
 }
 
@@ -635,10 +632,7 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 	out->size = tree_size(final);
 	out->init = xstrdup_or_null(meta.init);
 	if (sysctr_store_image_insert(s->store, out, err) < 0) {
-		struct sysctr_error *e = NULL;
-
-		if (rm_rf(final, &e) < 0)
-			sysctr_log_warn_error(e, "remove image");
+		rm_rf_or_warn(final, "remove image");
 		sysctr_image_row_clear(out);
 		goto undo_meta;
 	}
@@ -646,14 +640,9 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 	return 0;
 
 undo_tmp:
-	/* debootstrap mounts proc and sys inside its target. */
-	umount_below(tmp);
-	{
-		struct sysctr_error *e = NULL;
-
-		if (rm_rf(tmp, &e) < 0)
-			sysctr_log_warn_error(e, "remove failed build");
-	}
+	/* debootstrap mounts proc and sys inside its target: rm_rf()
+	 * detaches them first. */
+	rm_rf_or_warn(tmp, "remove failed build");
 undo_meta:
 	sysctr_image_meta_clear(&meta);
 	sysctr_image_row_clear(out);

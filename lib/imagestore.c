@@ -105,7 +105,6 @@ SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
 {
 	cleanup_lock int lock = -1;
 	cleanup_strv char **users = NULL;
-	cleanup_error struct sysctr_error *e = NULL;
 	struct sysctr_image_row img = { 0 };
 	int ret = -1;
 
@@ -134,9 +133,7 @@ SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
 	 * directory, which nothing uses. */
 	if (sysctr_store_image_delete(s->store, img.id, err) < 0)
 		goto out;
-	umount_below(img.path);
-	if (rm_rf(img.path, &e) < 0)
-		sysctr_log_warn_error(steal_ptr(&e), "remove image files");
+	rm_rf_or_warn(img.path, "remove image files");
 	ret = 0;
 out:
 	sysctr_image_row_clear(&img);

@@ -167,6 +167,27 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 	return 0;
 }
 
+SYSCTR_PUBLIC char *sysctr_ct_state(struct sysctr *s, const char *name)
+{
+	cleanup_free char *conf = NULL;
+	struct lxc_container *c;
+	const char *state;
+	char *out;
+
+	if (!sysctr_name_valid(name))
+		return NULL;
+	conf = sysctr_ct_conf_path(s, name);
+	if (!path_exists(conf))
+		return NULL;
+	c = lxc_container_new(name, s->containers_dir);
+	if (c == NULL)
+		return NULL;
+	state = c->state(c);
+	out = xstrdup(state ? state : "UNKNOWN");
+	lxc_container_put(c);
+	return out;
+}
+
 SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 				 struct sysctr_ct_info *out,
 				 struct sysctr_error **err)

@@ -104,6 +104,10 @@ int sysctr_ct_list(struct sysctr *s, const char *pattern,
 		   enum sysctr_list_filter filter, struct sysctr_ct_info **out,
 		   size_t *n, struct sysctr_error **err);
 
+/* Just the live state ("RUNNING", ...) of an existing container, or NULL
+ * when there is no such container; cheaper than sysctr_ct_info(). */
+char *sysctr_ct_state(struct sysctr *s, const char *name);
+
 int sysctr_ct_info(struct sysctr *s, const char *name,
 		   struct sysctr_ct_info *out, struct sysctr_error **err);
 

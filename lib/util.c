@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "log.h"
 #include "util.h"
 
 void *xmalloc(size_t n)
@@ -216,11 +217,16 @@ static int rm_children(int dirfd, dev_t dev, const char *path,
 	return 0;
 }
 
+static int umount_below(const char *path);
+
 int rm_rf(const char *path, struct sysctr_error **err)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
 
+	/* What a template or a dead container left mounted inside goes
+	 * first: rm_children() never crosses into a mount. */
+	umount_below(path);
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -330,6 +336,14 @@ int write_file_replace(const char *path, const char *data, size_t len,
 	return write_file(path, data, len, mode, false, err);
 }
 
+void rm_rf_or_warn(const char *path, const char *what)
+{
+	struct sysctr_error *e = NULL;
+
+	if (rm_rf(path, &e) < 0)
+		sysctr_log_warn_error(e, what);
+}
+
 bool path_exists(const char *path)
 {
 	struct stat st;
@@ -362,7 +376,10 @@ static void unescape_octal(char *s)
 	*w = '\0';
 }
 
-int umount_below(const char *path)
+/* Detach every mount at or below path, deepest first: a template or a
+ * container that died can leave mounts behind, and nothing of them may
+ * survive the removal of their directory. */
+static int umount_below(const char *path)
 {
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	cleanup_free char *line = NULL;

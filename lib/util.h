@@ -98,9 +98,13 @@ int64_t now_realtime(void);
 /* mkdir -p with mode for every created component. */
 int mkdir_p(const char *path, mode_t mode, struct sysctr_error **err);
 
-/* rm -rf that never crosses into another mount and never follows
- * symlinks; a missing path is success. */
+/* rm -rf that first detaches every mount below path (umount_below), then
+ * never crosses into another mount and never follows symlinks; a missing
+ * path is success. */
 int rm_rf(const char *path, struct sysctr_error **err);
+/* The same where a failure is survived: it is logged as a warning naming
+ * what was being removed. */
+void rm_rf_or_warn(const char *path, const char *what);
 
 /* Whole file into a NUL-terminated string. */
 int read_file(const char *path, char **out, size_t *len,
@@ -115,11 +119,6 @@ int write_file_atomic(const char *path, const char *data, size_t len,
  * half-written file. */
 int write_file_replace(const char *path, const char *data, size_t len,
 		       mode_t mode, struct sysctr_error **err);
-
-/* Detach every mount at or below path, deepest first: a template or a
- * container that died can leave mounts behind, and nothing of them may
- * survive the removal of their directory. Returns how many it detached. */
-int umount_below(const char *path);
 
 /* Total disk usage of a tree in bytes (st_blocks), not following links. */
 int64_t tree_size(const char *path);
