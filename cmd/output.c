@@ -199,18 +199,7 @@ void cli_progress(void *data, const char *step, int done, int total)
 /* The state after an action, for the outcome; NULL if it is gone. */
 char *cli_state_of(struct cli *cli, const char *name)
 {
-	struct sysctr_ct_info info;
-	struct sysctr_error *e = NULL;
-	char *state;
-
-	if (sysctr_ct_info(cli->s, name, &info, &e) < 0) {
-		sysctr_error_free(e);
-		return NULL;
-	}
-	state = info.state;
-	info.state = NULL;
-	sysctr_ct_info_clear(&info);
-	return state;
+	return sysctr_ct_state(cli->s, name);
 }
 
 /* Run fn on every NAME; go on after a failure and fail with the last
