@@ -26,7 +26,11 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 	json_object_object_add(o, "created", json_object_new_string(created));
 	json_object_object_add(o, "memory_bytes",
 			       json_object_new_int64(i->memory_bytes));
-	json_object_object_add(o, "pid", json_object_new_int64(i->pid));
+	/* Not running: no pid, null rather than a 0 that a script could
+	 * pass to kill(1). */
+	json_object_object_add(o, "pid",
+			       i->pid > 1 ? json_object_new_int64(i->pid)
+					  : NULL);
 	json_object_object_add(o, "privileged",
 			       json_object_new_boolean(i->privileged));
 	json_object_object_add(o, "storage", cli_json_str(i->storage));

@@ -113,7 +113,7 @@ static void print_main_help(FILE *f)
 		   "      --root DIR         relocate every path under DIR "
 		   "(also $SYSCTR_ROOT)\n"
 		   "      --config FILE      host config (default "
-		   "/etc/sysctr/sysctr.conf)\n"
+		   SYSCTR_SYSCONFDIR "/sysctr/sysctr.conf)\n"
 		   "      --format FORMAT    table (default) or json; every "
 		   "command takes it\n"
 		   "  -q, --quiet            only errors\n"

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "lxcconf.h"
 #include "names.h"
+#include "reach.h"
 #include "util.h"
 
 char *sysctr_ct_dir(struct sysctr *s, const char *name)
@@ -187,6 +188,66 @@ static int check_apparmor(const struct sysctr_ct_config *ct,
 			  "is missing: install the apparmor package");
 }
 
+/* An unprivileged container's root mounts its rootfs and bind mounts
+ * itself: check before liblxc that it can reach them, and say which
+ * directory stops it instead of liblxc's generic failure. */
+static int check_reach(struct sysctr *s, const char *lower, const char *own,
+		       const struct sysctr_ct_config *ct,
+		       struct sysctr_error **err)
+{
+	uint32_t base = (uint32_t)s->cfg->idmap.base;
+	uint32_t size = (uint32_t)s->cfg->idmap.size;
+
+	if (ct->security.privileged)
+		return 0;
+	if (lower != NULL &&
+	    sysctr_reach_check(lower, base, size, "the image's rootfs", err) < 0)
+		return -1;
+	if (sysctr_reach_check(own, base, size, "its own layer", err) < 0)
+		return -1;
+	for (size_t i = 0; i < ct->nmounts; i++) {
+		cleanup_free char *what =
+		    xasprintf("mount.%s.source", ct->mounts[i].name);
+		cleanup_free char *dir = xstrdup(ct->mounts[i].source);
+
+		/* a file's directory is what must be searchable */
+		if (!is_dir(dir) && strrchr(dir, '/') != NULL &&
+		    strrchr(dir, '/') != dir)
+			*strrchr(dir, '/') = '\0';
+		if (path_exists(dir) &&
+		    sysctr_reach_check(dir, base, size, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The distribution configs the generated config includes come from
+ * lxc-templates, a Recommends of lxc that a minimal install lacks: name
+ * the package instead of liblxc's "Failed to load config". Same choice of
+ * files as sysctr_lxcconf_generate(). */
+static int check_includes(const char *common, bool privileged,
+			  struct sysctr_error **err)
+{
+	bool plain = common == NULL || strcmp(common, "common") == 0;
+	cleanup_free char *c = NULL, *u = NULL;
+
+	c = plain ? xasprintf("%s/common.conf", LXC_CONFIG_DIR)
+		  : xasprintf("%s/%s.common.conf", LXC_CONFIG_DIR, common);
+	u = plain ? xasprintf("%s/userns.conf", LXC_CONFIG_DIR)
+		  : xasprintf("%s/%s.userns.conf", LXC_CONFIG_DIR, common);
+	if (!path_exists(c))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s is missing: install the lxc-templates "
+				  "package",
+				  c);
+	if (!privileged && !path_exists(u))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s is missing: install the lxc-templates "
+				  "package",
+				  u);
+	return 0;
+}
+
 /* Write NAME/config, the liblxc config, from container.conf. */
 static int write_lxc_config(struct sysctr *s, const char *name,
 			    const struct sysctr_ct_row *row,
@@ -216,7 +277,10 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 		own = xasprintf("%s/%s/overlay/delta", s->containers_dir, name);
 		rootfs = xasprintf("overlay:%s:%s", lower, own);
 	}
-	if (check_owner(s, own, ct, err) < 0)
+	if (check_owner(s, own, ct, err) < 0 ||
+	    check_reach(s, str_starts_with(rootfs, "dir:") ? NULL : lower, own,
+			ct, err) < 0 ||
+	    check_includes(meta.lxc_common, ct->security.privileged, err) < 0)
 		goto out;
 	log = sysctr_ct_log_path(s, name);
 	path = xasprintf("%s/%s/config", s->containers_dir, name);

@@ -72,9 +72,13 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 			s->root[strlen(s->root) - 1] = '\0';
 	}
 
-	s->conf_path = opts->config
-			   ? xstrdup(opts->config)
-			   : xasprintf("%s/etc/sysctr/sysctr.conf", s->root);
+	/* configure's directories (--sysconfdir, --localstatedir,
+	 * --runstatedir, from --prefix unless given) are where sysctr looks,
+	 * below --root when one is given. */
+	s->conf_path = opts->config ? xstrdup(opts->config)
+				    : xasprintf("%s" SYSCTR_SYSCONFDIR
+						"/sysctr/sysctr.conf",
+						s->root);
 	if (sysctr_host_config_load(s->conf_path, opts->config != NULL, &s->cfg,
 				    err) < 0)
 		goto undo_ctx;
@@ -91,13 +95,13 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 	sysctr_log_set_level((enum sysctr_log_level)level);
 
 	s->containers_dir = resolve(s->root, s->cfg->paths.containers,
-				    "/var/lib/sysctr/containers");
+				    SYSCTR_LOCALSTATEDIR "/lib/sysctr/containers");
 	s->images_dir =
-	    resolve(s->root, s->cfg->paths.images, "/var/cache/sysctr/images");
-	s->logs_dir = resolve(s->root, s->cfg->paths.logs, "/var/log/sysctr");
+	    resolve(s->root, s->cfg->paths.images, SYSCTR_LOCALSTATEDIR "/cache/sysctr/images");
+	s->logs_dir = resolve(s->root, s->cfg->paths.logs, SYSCTR_LOCALSTATEDIR "/log/sysctr");
 	s->db_path = resolve(s->root, s->cfg->paths.database,
-			     "/var/lib/sysctr/sysctr.db");
-	s->locks_dir = xasprintf("%s/run/sysctr/locks", s->root);
+			     SYSCTR_LOCALSTATEDIR "/lib/sysctr/sysctr.db");
+	s->locks_dir = xasprintf("%s" SYSCTR_RUNSTATEDIR "/sysctr/locks", s->root);
 	if (s->cfg->paths.templates != NULL &&
 	    s->cfg->paths.templates[0] != '\0')
 		s->templates_dir =

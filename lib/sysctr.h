@@ -48,7 +48,7 @@ struct sysctr;
 struct sysctr_options {
 	const char *root; /* --root or $SYSCTR_ROOT; NULL means "/" */
 	const char
-	    *config;	 /* --config; NULL means ROOT/etc/sysctr/sysctr.conf */
+	    *config;	 /* --config; NULL: ROOT + configure's sysconfdir/sysctr/sysctr.conf */
 	int verbosity;	 /* -q gives -1, each -v adds 1; 0 uses sysctr.conf */
 	bool open_store; /* open (and migrate) the registry */
 };

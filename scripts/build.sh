@@ -7,5 +7,5 @@ cd "$top"
 NOCONFIGURE=1 ./autogen.sh
 mkdir -p build
 cd build
-../configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var "$@"
+../configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var --runstatedir=/run "$@"
 make -j"$(nproc)"

@@ -75,7 +75,7 @@ check_eq "no mount left" 0 "$(mounts_below)"
 spid=$!
 i=0
 while [ ! -e "$TROOT/slow-mounted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -9 "$spid"
+signal_pid KILL "$spid" "create slow"
 wait "$spid" 2>/dev/null
 sleep 0.5
 check_eq "killed create left no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
@@ -88,7 +88,7 @@ check_eq "and its mount" 0 "$(mounts_below)"
 spid=$!
 i=0
 while [ ! -e "$TROOT/stuck-mounted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -TERM "$spid"
+signal_pid TERM "$spid" "create stuck"
 wait "$spid"
 rc=$?
 check_eq "an interrupted create fails (1)" 1 "$rc"
@@ -102,7 +102,7 @@ c="${PFX}-die"
 check "create" sysctr create busybox "$c"
 check "start" sysctr start "$c"
 pid=$(sysctr info "$c" --format json | json_get "d['pid']")
-kill -9 "$pid"
+signal_pid KILL "$pid" init
 i=0
 while [ "$(sysctr info "$c" --format json | json_get "d['state']")" != STOPPED ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 check_eq "a dead container shows STOPPED" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"

@@ -73,9 +73,11 @@ done_testing() {
 	[ "$tap_failed" -eq 0 ]
 }
 
-# Images are cached across test scripts (and runs) of this build tree, so a
-# run pays for debootstrap once.
-TEST_CACHE=${SYSCTR_TEST_CACHE:-$SYSCTR_BUILDDIR/tests/.cache}
+# Images are cached across test scripts and runs, so a run pays for
+# debootstrap once. Not under the build tree: an unprivileged container's
+# mapped root must reach every directory above the image's rootfs, and a
+# checkout in /root (0700) or a 0700 mktemp directory would hide it.
+TEST_CACHE=${SYSCTR_TEST_CACHE:-/var/tmp/sysctr-test-cache}
 mkdir -p "$TEST_CACHE/images"
 
 TROOT=$(mktemp -d /tmp/sysctr-test.XXXXXX)
@@ -116,6 +118,28 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# signal_pid SIG PID WHAT: signal PID only when it is a real process (> 1)
+# and the expected one (its command line contains WHAT). A pid read as 0 or
+# empty from a container that never started must not become `kill 0`,
+# which signals this whole process group, the test run included.
+signal_pid() {
+	case $2 in
+	'' | *[!0-9]*)
+		not_ok "refusing to signal pid '$2' (expected $3)"
+		return 1
+		;;
+	esac
+	if [ "$2" -le 1 ] || [ ! -r "/proc/$2/cmdline" ]; then
+		not_ok "refusing to signal pid $2 (expected $3)"
+		return 1
+	fi
+	if ! tr '\0' ' ' <"/proc/$2/cmdline" | grep -qF -- "$3"; then
+		not_ok "pid $2 is not $3: $(tr '\0' ' ' <"/proc/$2/cmdline")"
+		return 1
+	fi
+	kill -s "$1" "$2"
+}
 
 json_get() {
 	# json_get EXPR: evaluate a Python expression on the parsed stdin as d

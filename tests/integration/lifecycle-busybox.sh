@@ -45,6 +45,7 @@ out=$(sysctr stop "$c" --format json)
 res=$(printf '%s' "$out" | json_get "d['result'] + ' ' + d['state'] + ' ' + d['detail'].split()[0]")
 check_eq "clean stop" "ok STOPPED stopped" "$res"
 check_exit "stop again is a state error (4)" 4 sysctr stop "$c"
+check_eq "a stopped container has no pid: null, not 0" None "$(sysctr info "$c" --format json | json_get "d['pid']")"
 
 check "restart from stopped starts" sysctr restart "$c"
 check "restart while running" sysctr restart "$c" -t 10
@@ -74,7 +75,7 @@ flock -o "$lock" sleep 6 &
 holder=$!
 sleep 0.3
 check_exit "a held lock gives busy (5)" 5 sysctr stop "$c"
-kill "$holder" 2>/dev/null
+[ ! -d "/proc/$holder" ] || signal_pid TERM "$holder" "sleep 6"
 wait "$holder" 2>/dev/null
 
 check "destroy -f" sysctr destroy -f "$c"
