@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,12 +351,31 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	return ret;
 }
 
+/* Started with one of fds 0-2 closed, sysctr would open its database or
+ * a lock there, and then read it as stdin or write output into it (exec
+ * would relay the database into the container): fill the gaps with
+ * /dev/null first. */
+static void keep_std_fds(void)
+{
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR);
+
+		if (fd < 0)
+			return;
+		if (fd > 2) {
+			close(fd);
+			return;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sysctr_error *err = NULL;
 	struct cli cli = { 0 };
 	int ret, code;
 
+	keep_std_fds();
 	ret = run(argc, argv, &err, &cli);
 	code =
 	    ret < 0 ? (err ? sysctr_error_exit_code(err) : 1) : cli.exit_status;
