@@ -18,7 +18,8 @@ struct cli {
 	struct sysctr *s;	/* opened by main() as the flags ask */
 	enum cli_format format; /* --format, accepted by every command */
 	bool quiet;
-	int exit_status;     /* exec/shell: the command's status */
+	int exit_status;     /* exec/shell: the command's status, also
+				with an error (127: it was not found) */
 	bool progress_shown; /* a progress line is on the terminal */
 	const struct cli_command *cmd;
 };

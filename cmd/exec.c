@@ -11,7 +11,7 @@
 int cmd_exec(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	const char *name;
-	int status = 0;
+	int status = 0, ret;
 
 	/* "+": everything after NAME belongs to the command. */
 	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
@@ -24,23 +24,27 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		optind++;
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs a command after --");
-	if (sysctr_ct_exec(cli->s, name, argv + optind, &status, err) < 0)
-		return cli_err_prefix(err, name);
+	/* A command that could not be run fails with its reason and keeps
+	 * its shell-like status (127 not found, 126 not executable). */
+	ret = sysctr_ct_exec(cli->s, name, argv + optind, &status, err);
 	cli->exit_status = status;
+	if (ret < 0)
+		return cli_err_prefix(err, name);
 	return 0;
 }
 
 int cmd_shell(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
-	int status = 0;
+	int status = 0, ret;
 
 	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
 		return cli_usage(cli, err, "unknown option");
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
-	if (sysctr_ct_shell(cli->s, argv[optind], &status, err) < 0)
-		return cli_err_prefix(err, argv[optind]);
+	ret = sysctr_ct_shell(cli->s, argv[optind], &status, err);
 	cli->exit_status = status;
+	if (ret < 0)
+		return cli_err_prefix(err, argv[optind]);
 	return 0;
 }
 

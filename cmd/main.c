@@ -377,8 +377,12 @@ int main(int argc, char **argv)
 
 	keep_std_fds();
 	ret = run(argc, argv, &err, &cli);
-	code =
-	    ret < 0 ? (err ? sysctr_error_exit_code(err) : 1) : cli.exit_status;
+	if (ret < 0 && cli.exit_status != 0)
+		code = cli.exit_status;
+	else if (ret < 0)
+		code = err ? sysctr_error_exit_code(err) : 1;
+	else
+		code = cli.exit_status;
 	/* A write error on stdout (a full disk, a closed pipe) is a failure,
 	 * not a silent success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -7,8 +7,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
+#include "attach.h"
 #include "conf.h"
 #include "container.h"
 #include "error.h"
@@ -548,18 +548,16 @@ static struct lxc_container *running_handle(struct sysctr *s, const char *name,
 	return c;
 }
 
-static int attach_wait(struct sysctr *s, const char *name, bool terminal,
-		       const char *cwd, char *const *argv, int *status,
+static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
+		       char *const *argv, int *status,
 		       struct sysctr_error **err)
 {
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_free char *term = NULL;
-	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
 	char *env[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 				"/usr/bin:/sbin:/bin",
 			(char *)"HOME=/root", (char *)"LANG=C.UTF-8", NULL,
 			NULL };
-	int ret;
 
 	c = running_handle(s, name, err);
 	if (c == NULL)
@@ -568,23 +566,7 @@ static int attach_wait(struct sysctr *s, const char *name, bool terminal,
 		term = xasprintf("TERM=%s", getenv("TERM"));
 		env[3] = term;
 	}
-	/* The host's environment stays on the host. */
-	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
-	opts.extra_env_vars = env;
-	/* The host's working directory means nothing inside. */
-	opts.initial_cwd = (char *)cwd;
-	if (terminal)
-		opts.attach_flags |= LXC_ATTACH_TERMINAL;
-	ret = c->attach_run_wait(c, &opts, argv[0], (const char *const *)argv);
-	if (ret < 0)
-		return liblxc_failed(s, name, "attach", err);
-	if (WIFEXITED(ret))
-		*status = WEXITSTATUS(ret);
-	else if (WIFSIGNALED(ret))
-		*status = 128 + WTERMSIG(ret);
-	else
-		*status = ret;
-	return 0;
+	return sysctr_attach_run(s, name, c, argv, cwd, env, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_exec(struct sysctr *s, const char *name,
@@ -593,7 +575,7 @@ SYSCTR_PUBLIC int sysctr_ct_exec(struct sysctr *s, const char *name,
 {
 	if (argv == NULL || argv[0] == NULL)
 		return sysctr_err(err, SYSCTR_E_USAGE, 0, "no command given");
-	return attach_wait(s, name, false, "/", argv, status, err);
+	return attach_wait(s, name, "/", argv, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
@@ -606,8 +588,7 @@ SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
 				 "else exec /bin/sh -l; fi",
 			 NULL };
 
-	return attach_wait(s, name, isatty(0) && isatty(1), "/root", argv,
-			   status, err);
+	return attach_wait(s, name, "/root", argv, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,

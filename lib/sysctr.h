@@ -151,11 +151,19 @@ int sysctr_ct_freeze(struct sysctr *s, const char *name,
 int sysctr_ct_unfreeze(struct sysctr *s, const char *name,
 		       struct sysctr_error **err);
 
-/* Run argv inside the running container with a clean environment;
- * *status gets the command's exit status (128+N if killed by signal N). */
+/* Run argv inside the running container with a clean environment, in a
+ * session of its own with a new session keyring and none of the caller's
+ * fds but 0-2, which it gets as a pty of the container's where the
+ * caller's is a terminal, else as pipes that this call relays until the
+ * command exits. *status gets the command's exit status (128+N if killed
+ * by signal N). A command that cannot be run fails the call with the
+ * reason and still sets *status: 127 not found, 126 not executable.
+ * Signals INT, TERM, HUP and QUIT that arrive meanwhile go to the
+ * command. Takes no lock. */
 int sysctr_ct_exec(struct sysctr *s, const char *name, char *const *argv,
 		   int *status, struct sysctr_error **err);
-/* A login shell inside; *status as for exec. */
+/* A login shell inside, isolated and relayed as for exec; *status as
+ * for exec. */
 int sysctr_ct_shell(struct sysctr *s, const char *name, int *status,
 		    struct sysctr_error **err);
 /* Attach the terminal to the container's console (Ctrl-a q leaves). */
