@@ -196,9 +196,8 @@ int cmd_config(struct cli *cli, int argc, char **argv,
 	const char *sub, *name;
 	int ret;
 
-	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "+", NULL, err) != -1)
+		return -1;
 	if (argc - optind < 2)
 		return cli_usage(cli, err, "needs a subcommand and NAME");
 	sub = argv[optind];

@@ -53,4 +53,44 @@ check_eq "still nothing created" 0 "$n"
 
 check_exit "relative --root is usage" 2 "$SYSCTR" --root relative/dir list
 
+# A bad option or command is named, in exactly one line (getopt prints
+# nothing of its own), and a near miss gets a suggestion.
+one_error() {
+	# one_error DESC WANT CMD...: exit 2 and stderr is exactly WANT
+	_desc=$1
+	_want=$2
+	shift 2
+	_err=$("$@" 2>&1 >/dev/null)
+	_rc=$?
+	check_eq "$_desc: exit 2" 2 "$_rc"
+	check_eq "$_desc: one line" "$_want" "$_err"
+}
+one_error "a mistyped long option is named" \
+	"sysctr: list: unknown option --runing; did you mean --running?" sysctr list --runing
+one_error "an unknown long option is named" \
+	"sysctr: list: unknown option --colour (usage: sysctr list [--running|--stopped] [PATTERN])" sysctr list --colour=red
+one_error "an unknown short option is named" \
+	"sysctr: stop: unknown option -x (usage: sysctr stop NAME... [-t SECONDS] [-k])" sysctr stop -x "${PFX}-nope"
+one_error "a missing value is named" \
+	"sysctr: stop: option --timeout needs a value (usage: sysctr stop NAME... [-t SECONDS] [-k])" sysctr stop "${PFX}-nope" --timeout
+one_error "a value given to a flag is named" \
+	"sysctr: destroy: option --force takes no value (usage: sysctr destroy NAME [-f|--force])" sysctr destroy --force=yes "${PFX}-nope"
+one_error "an ambiguous abbreviation is named" \
+	"sysctr: create: option --s is ambiguous (usage: sysctr create TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... [--start] [--from FILE] [--refresh] [--copy] [--mirror URL])" \
+	sysctr create --s x busybox "${PFX}-amb"
+one_error "restart has no -k" \
+	"sysctr: restart: unknown option -k (usage: sysctr restart NAME... [-t SECONDS])" sysctr restart -k "${PFX}-nope"
+one_error "an options-free command names the option" \
+	"sysctr: info: unknown option --json (usage: sysctr info NAME)" sysctr info --json "${PFX}-nope"
+one_error "an unknown global option is named" \
+	"sysctr: unknown option --rot; did you mean --root? (see sysctr --help)" "$SYSCTR" --rot /x list
+one_error "a mistyped command gets the closest one" \
+	'sysctr: unknown command "strat"; did you mean "start"?' sysctr strat "${PFX}-nope"
+one_error "a mistyped alias too" \
+	'sysctr: unknown command "sl"; did you mean "ls"?' sysctr sl
+one_error "help of a mistyped command" \
+	'sysctr: help: unknown command "histroy"; did you mean "history"?' sysctr help histroy
+one_error "no suggestion for a word far from every command" \
+	'sysctr: unknown command "frobnicate" (see sysctr help)' sysctr frobnicate
+
 done_testing
