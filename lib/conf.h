@@ -91,6 +91,12 @@ struct sysctr_ct_config {
 	size_t nraw;
 };
 
+/* A container.conf the user gives (create -c FILE): a regular file or a
+ * pipe (-c <(...)), at most 1 MiB of text without NUL bytes like every
+ * config file; anything else is SYSCTR_E_USAGE. */
+int sysctr_conf_read_input(const char *path, char **text,
+			   struct sysctr_error **err);
+
 /* Parse sysctr.conf at path. A missing file gives all defaults when
  * !must_exist. Errors name file, line and key (SYSCTR_E_USAGE). */
 int sysctr_host_config_load(const char *path, bool must_exist,

@@ -53,6 +53,32 @@ check_eq "still nothing created" 0 "$n"
 
 check_exit "relative --root is usage" 2 "$SYSCTR" --root relative/dir list
 
+# create -c reads at most what any config file may hold. A regression must
+# not take the host down with it: memory and time are capped here.
+capped() {
+	# shellcheck disable=SC3045 # dash and bash have it; elsewhere no cap
+	(ulimit -v 400000 2>/dev/null; timeout 20 "$SYSCTR" --root "$TROOT" "$@")
+}
+head -c 2000000 /dev/zero | tr '\0' '#' > "$TROOT/big.conf"
+for f in /dev/zero "$TROOT/big.conf"; do
+	t0=$(date +%s)
+	err=$(capped create busybox "${PFX}-big" -c "$f" 2>&1 >/dev/null)
+	rc=$?
+	t1=$(date +%s)
+	check_eq "create -c $f is usage (2)" 2 "$rc"
+	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	case $err in *"$f"*) ok "naming the file" ;; *) not_ok "error: $err" ;; esac
+	[ $((t1 - t0)) -le 2 ] && ok "at once ($((t1 - t0)) s)" || not_ok "took $((t1 - t0)) s"
+done
+check_eq "create -c with a pipe works" "512M" \
+	"$(sysctr create busybox "${PFX}-pipe" -c /dev/stdin <<CONF >/dev/null && sysctr config get "${PFX}-pipe" resources.memory
+resources { memory = "512M" }
+CONF
+)"
+check "destroy it" sysctr destroy "${PFX}-pipe"
+check_eq "nothing created by a refused -c" 0 "$(sysctr list --format json | json_get 'len(d)')"
+check_eq "and no directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1 | wc -l)"
+
 # A bad option or command is named, in exactly one line (getopt prints
 # nothing of its own), and a near miss gets a suggestion.
 one_error() {
