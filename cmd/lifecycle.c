@@ -72,14 +72,7 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			o.copy = true;
 			break;
 		case 'M':
-			if (strncmp(optarg, "http://", 7) != 0 &&
-			    strncmp(optarg, "https://", 8) != 0 &&
-			    strncmp(optarg, "file://", 7) != 0) {
-				cli_usage(cli, err,
-					  "--mirror needs an http://, https:// "
-					  "or file:// URL");
-				goto out;
-			}
+			/* checked by lib/ as sysctr.conf's mirrors are */
 			o.mirror = optarg;
 			break;
 		default:

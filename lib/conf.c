@@ -407,8 +407,8 @@ static const struct sysctr_conf_check ct_checks[] = {
 	{ "network|bridge", sysctr_conf_v_ct_bridge },
 	{ "network|ipv4", sysctr_conf_v_ipv4 },
 	{ "network|hwaddr", sysctr_conf_v_hwaddr },
-	{ "mount|source", sysctr_conf_v_path },
-	{ "mount|path", sysctr_conf_v_path },
+	{ "mount|source", sysctr_conf_v_mount_source },
+	{ "mount|path", sysctr_conf_v_mount_target },
 	{ "mount", v_mount },
 	{ "raw", v_raw },
 };

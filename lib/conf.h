@@ -97,6 +97,11 @@ struct sysctr_ct_config {
 int sysctr_conf_read_input(const char *path, char **text,
 			   struct sysctr_error **err);
 
+/* The check of sysctr.conf's mirrors {} for a mirror given another way
+ * (create --mirror); what names it in the error (SYSCTR_E_USAGE). */
+int sysctr_conf_check_mirror(const char *what, const char *url,
+			     struct sysctr_error **err);
+
 /* Parse sysctr.conf at path. A missing file gives all defaults when
  * !must_exist. Errors name file, line and key (SYSCTR_E_USAGE). */
 int sysctr_host_config_load(const char *path, bool must_exist,

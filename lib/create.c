@@ -277,6 +277,9 @@ SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
 	if (!sysctr_token_valid(o->template))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "invalid template name");
+	if (o->mirror != NULL &&
+	    sysctr_conf_check_mirror("--mirror", o->mirror, err) < 0)
+		return -1;
 	lock = sysctr_ct_lock(s, o->name, err);
 	if (lock < 0)
 		return -1;

@@ -48,6 +48,16 @@ check_eq "no directory was created" 0 "$left"
 check_exit "--set without = is usage" 2 sysctr create busybox "${PFX}-s" --set nonsense
 check_exit "--set of an unknown key is usage" 2 sysctr create busybox "${PFX}-s" --set resources.colour=red
 check_exit "--set of a bad value is usage" 2 sysctr create busybox "${PFX}-s" --set resources.memory=lots
+check_exit "--set of a mount at / is usage" 2 sysctr create busybox "${PFX}-s" --set mount.m.source=/srv --set mount.m.path=/
+check_exit "--set of a mount path with a blank is usage" 2 sysctr create busybox "${PFX}-s" --set mount.m.source=/srv "--set=mount.m.path=/a b"
+# --mirror gets sysctr.conf's check of mirrors
+for bad in "http://a b" "http://deb.debian.org/debian${nl}x" "ftp://x" "deb.debian.org"; do
+	err=$(sysctr create busybox "${PFX}-s" --mirror "$bad" 2>&1)
+	rc=$?
+	check_eq "--mirror '$bad' is usage (2)" 2 "$rc"
+	case $err in "sysctr: ${PFX}-s: --mirror: invalid mirror '"*) ok "in sysctr.conf's words" ;; *) not_ok "error: $err" ;; esac
+	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+done
 n=$(sysctr list --format json | json_get 'len(d)')
 check_eq "still nothing created" 0 "$n"
 

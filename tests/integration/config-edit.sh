@@ -32,6 +32,34 @@ raw.lxc.rootfs.path=dir:/"
 cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
 check_exit "config of a missing container (3)" 3 sysctr config get "${PFX}-none" template
 
+# Mount paths: one check for every way in, at the way in, not at start.
+for bad in "path=/" "path=//./" "path=/my data" "path=/a/../etc" "path=srv" "source=/srv/a b" "source=srv"; do
+	key=${bad%%=*}
+	if [ "$key" = path ]; then other=source=/srv; else other=path=/srv; fi
+	err=$(sysctr config set "$c" "mount.m1.$other" "mount.m1.$bad" 2>&1)
+	rc=$?
+	check_eq "config set mount.m1.$bad is refused (2)" 2 "$rc"
+	case $err in "sysctr: $c: "*"mount.m1.$key: "*) ok "naming the key" ;; *) not_ok "error: $err" ;; esac
+done
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+cp "$TROOT/before" "$conf"
+cat > "$TROOT/ed-root" <<'ED'
+#!/bin/sh
+printf 'mount "m1" {\n  source = "/srv"\n  path = "/"\n}\n' >> "$1"
+ED
+chmod +x "$TROOT/ed-root"
+err=$(EDITOR="$TROOT/ed-root" sysctr config edit "$c" 2>&1 </dev/null)
+check_eq "config edit of a mount at / is refused (2)" 2 "$?"
+case $err in *"mount.m1.path: '/' is the container's root"*) ok "and says why" ;; *) not_ok "edit error: $err" ;; esac
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+cp "$TROOT/before" "$conf"
+# a file written by hand is refused where it is loaded, with the same words
+printf 'mount "m1" {\n  source = "/srv"\n  path = "/"\n}\n' >> "$conf"
+err=$(sysctr start "$c" 2>&1)
+check_eq "start with a mount at / is usage (2)" 2 "$?"
+case $err in *"mount.m1.path: '/' is the container's root"*) ok "and says why" ;; *) not_ok "start error: $err" ;; esac
+cp "$TROOT/before" "$conf"
+
 # edit: an editor that writes nonsense is refused (no terminal: no retry)
 cat > "$TROOT/ed-bad" <<'ED'
 #!/bin/sh
