@@ -302,7 +302,8 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 	text = sysctr_lxcconf_generate(&in, err);
 	if (text == NULL)
 		goto out;
-	ret = write_file_replace(path, text, strlen(text), 0644, err);
+	ret = write_file_replace(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
+				 err);
 out:
 	sysctr_image_meta_clear(&meta);
 	sysctr_image_row_clear(&img);

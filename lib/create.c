@@ -114,8 +114,8 @@ static int make_ct_tree(struct sysctr *s, const char *tmp, const char *name,
 	uid_t root_uid =
 	    ct->security.privileged ? 0 : (uid_t)s->cfg->idmap.base;
 
-	if (write_file_atomic(conf, conf_text, strlen(conf_text), 0644, err) <
-	    0)
+	if (write_file_atomic(conf, conf_text, strlen(conf_text),
+			      SYSCTR_CT_CONF_MODE, err) < 0)
 		return -1;
 	if (copy)
 		return make_copy(tmp, lower, name, root_uid, err);

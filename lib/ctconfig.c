@@ -90,7 +90,8 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 		return -1;
 	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0)
 		return -1;
-	if (write_file_atomic(path, out, strlen(out), 0644, err) < 0)
+	if (write_file_atomic(path, out, strlen(out), SYSCTR_CT_CONF_MODE,
+			      err) < 0)
 		return -1;
 	if (restart_needed != NULL)
 		*restart_needed = any_needs_restart(assignments, n) &&
@@ -161,7 +162,8 @@ SYSCTR_PUBLIC int sysctr_ct_config_edit_commit(struct sysctr *s,
 		    strcmp(old, text) != 0 && sysctr_ct_is_active(s, name);
 	if (strcmp(old, text) == 0)
 		return 0;
-	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+	if (write_file_atomic(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
+			      err) < 0)
 		return -1;
 	sysctr_history_record(s, name, "config edit", NULL, NULL);
 	return 0;

@@ -4,8 +4,11 @@
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
 c="${PFX}-cf"
-check "create with --set" sysctr create busybox "$c" --set resources.memory=128M --set autostart.after=db1,cache1
+# container.conf is 0640 whatever the umask says
+u0() { (umask 000 && "$@"); }
+check "create with --set" u0 sysctr create busybox "$c" --set resources.memory=128M --set autostart.after=db1,cache1
 conf="$TROOT/var/lib/sysctr/containers/$c/container.conf"
+check_eq "container.conf is 0640 after create" 640 "$(stat -c %a "$conf")"
 check_eq "create --set landed" 128M "$(sysctr config get "$c" resources.memory)"
 check_eq "list value" "db1,cache1" "$(sysctr config get "$c" autostart.after)"
 check_eq "template recorded" busybox "$(sysctr config get "$c" template)"
@@ -16,7 +19,9 @@ check_eq "show as json" busybox "$(sysctr config show "$c" --format json | json_
 
 # comments survive a set
 printf '# admin note: keep me\n' >> "$conf"
-check "set" sysctr config set "$c" resources.memory=256M autostart.order=10
+chmod 0644 "$conf"
+check "set" u0 sysctr config set "$c" resources.memory=256M autostart.order=10
+check_eq "a set makes an old 0644 file 0640" 640 "$(stat -c %a "$conf")"
 check_eq "set landed" 256M "$(sysctr config get "$c" resources.memory)"
 check_eq "second key of one set landed" 10 "$(sysctr config get "$c" autostart.order)"
 grep -q '# admin note: keep me' "$conf" && ok "comments kept" || not_ok "comments kept"
@@ -76,14 +81,17 @@ check_eq "edit to an invalid file is refused (2)" 2 "$rc"
 case $err in *"config not saved"*"memory"*) ok "the error says why" ;; *) not_ok "edit error: $err" ;; esac
 cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
 check_eq "no editor temp file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*' | wc -l)"
-check "edit with a valid change" env EDITOR="$TROOT/ed-good" "$SYSCTR" --root "$TROOT" config edit "$c"
+chmod 0644 "$conf"
+check "edit with a valid change" u0 env EDITOR="$TROOT/ed-good" "$SYSCTR" --root "$TROOT" config edit "$c"
 check_eq "edit landed" 512M "$(sysctr config get "$c" resources.memory)"
+check_eq "an edit makes an old 0644 file 0640" 640 "$(stat -c %a "$conf")"
 
 # the config reaches liblxc at the next start
-check "start" sysctr start "$c"
+check "start" u0 sysctr start "$c"
 lim=$(lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.limit_in_bytes 2>/dev/null ||
 	lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.max)
 check_eq "memory limit applied" $((512 * 1024 * 1024)) "$lim"
+check_eq "the generated liblxc config is 0640" 640 "$(stat -c %a "$TROOT/var/lib/sysctr/containers/$c/config")"
 err=$(sysctr config set "$c" resources.memory=300M autostart.order=7 2>&1 >/dev/null)
 check_eq "a running container is told which change waits for a restart" \
 	"sysctr: $c: resources.memory takes effect at the next start (sysctr restart $c)" "$err"
