@@ -87,14 +87,14 @@ static int config_edit(struct cli *cli, const char *name,
 		       struct sysctr_error **err)
 {
 	const char *editor = getenv("VISUAL");
-	char *tmp = NULL;
+	char *tmp = NULL, *base = NULL;
 	bool restart = false;
 	int ret;
 
 	if (editor == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
 	setenv("SYSCTR_EDITOR", editor && *editor ? editor : "vi", 1);
-	if (sysctr_ct_config_edit_begin(cli->s, name, &tmp, err) < 0)
+	if (sysctr_ct_config_edit_begin(cli->s, name, &tmp, &base, err) < 0)
 		return -1;
 	for (;;) {
 		struct sysctr_error *e = NULL;
@@ -102,10 +102,16 @@ static int config_edit(struct cli *cli, const char *name,
 		ret = run_editor(tmp, err);
 		if (ret < 0)
 			break;
-		ret = sysctr_ct_config_edit_commit(cli->s, name, tmp, &restart,
-						   &e);
+		ret = sysctr_ct_config_edit_commit(cli->s, name, tmp, base,
+						   &restart, &e);
 		if (ret == 0)
 			break;
+		/* A change made meanwhile, a busy lock: another edit cannot
+		 * help. The copy, if kept, is named in the error. */
+		if (e->kind != SYSCTR_E_USAGE) {
+			*err = e;
+			break;
+		}
 		/* Like visudo: show why and offer to fix it. */
 		fprintf(stderr, "sysctr: %s\n", e->msg);
 		if (!ask_again()) {
@@ -117,6 +123,7 @@ static int config_edit(struct cli *cli, const char *name,
 	}
 	unlink(tmp);
 	free(tmp);
+	free(base);
 	if (ret == 0)
 		restart_note(cli, name, restart, 0, NULL);
 	return ret;

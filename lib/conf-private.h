@@ -52,12 +52,6 @@ struct sysctr_conf_check {
 	cfg_validate_callback_t fn;
 };
 
-/* Read a config file: at most SYSCTR_CONF_MAX_SIZE bytes of text without
- * NUL bytes. A missing file gives *text NULL and success when
- * allow_missing, SYSCTR_E_NOT_FOUND otherwise. */
-int sysctr_conf_read(const char *path, bool allow_missing, char **text,
-		     struct sysctr_error **err);
-
 /* Parse text (NULL: defaults only) with opts and the checks; errors are
  * "NAME:LINE: KEY: why" (SYSCTR_E_USAGE). */
 int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,

@@ -102,6 +102,7 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 
 SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
 					      const char *name, char **tmp_path,
+					      char **base,
 					      struct sysctr_error **err)
 {
 	cleanup_free char *path = NULL, *text = NULL, *tmp = NULL;
@@ -132,36 +133,68 @@ SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
 		off += (size_t)w;
 	}
 	*tmp_path = steal_ptr(&tmp);
+	*base = steal_ptr(&text);
 	return 0;
 }
 
-SYSCTR_PUBLIC int sysctr_ct_config_edit_commit(struct sysctr *s,
-					       const char *name,
-					       const char *tmp_path,
-					       bool *restart_needed,
-					       struct sysctr_error **err)
+/* container.conf changed while the editor was open (config set, another
+ * edit): saving would undo that change without a word. The user's copy
+ * is kept under a name that no later edit reuses, and the error says
+ * where. */
+static int edit_conflict(const char *path, const char *tmp_path,
+			 struct sysctr_error **err)
+{
+	cleanup_free char *dir = xstrdup(tmp_path);
+	cleanup_free char *kept = NULL;
+	char *slash = strrchr(dir, '/');
+	const char *base = strrchr(tmp_path, '/');
+
+	if (slash == NULL || base == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s: bad path",
+				  tmp_path);
+	*slash = '\0';
+	/* ".container.conf.edit.XXXXXX" -> "container.conf.edit.XXXXXX" */
+	kept = xasprintf("%s/%s", dir, base[1] == '.' ? base + 2 : base + 1);
+	if (rename(tmp_path, kept) < 0) {
+		free(kept);
+		kept = xstrdup(tmp_path);
+	}
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "%s changed while it was being edited (config set or "
+			  "another edit): not saved; your version is in %s",
+			  path, kept);
+}
+
+SYSCTR_PUBLIC int
+sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
+			     const char *tmp_path, const char *base,
+			     bool *restart_needed, struct sysctr_error **err)
 {
 	cleanup_free char *path = NULL, *old = NULL, *text = NULL;
 	struct sysctr_ct_config *ct = NULL;
 	cleanup_lock int lock = -1;
 
+	if (restart_needed != NULL)
+		*restart_needed = false;
 	if (conf_path(s, name, &path, err) < 0)
 		return -1;
 	lock = sysctr_lock(s, name, s->cfg->timeouts.lock, err);
 	if (lock < 0)
 		return -1;
-	if (read_file(tmp_path, &text, NULL, err) < 0)
+	if (sysctr_conf_read(tmp_path, false, &text, err) < 0)
 		return -1;
+	/* Nothing edited: nothing to save, whatever happened meanwhile. */
+	if (strcmp(text, base) == 0)
+		return 0;
+	if (read_file(path, &old, NULL, err) < 0)
+		return -1;
+	if (strcmp(old, base) != 0)
+		return edit_conflict(path, tmp_path, err);
 	if (sysctr_ct_config_parse(text, path, &ct, err) < 0)
 		return -1;
 	sysctr_ct_config_free(ct);
-	if (read_file(path, &old, NULL, err) < 0)
-		return -1;
 	if (restart_needed != NULL)
-		*restart_needed =
-		    strcmp(old, text) != 0 && sysctr_ct_is_active(s, name);
-	if (strcmp(old, text) == 0)
-		return 0;
+		*restart_needed = sysctr_ct_is_active(s, name);
 	if (write_file_atomic(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
 			      err) < 0)
 		return -1;

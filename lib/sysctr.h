@@ -186,13 +186,20 @@ int sysctr_ct_config_set(struct sysctr *s, const char *name,
 bool sysctr_config_key_needs_restart(const char *key);
 
 /* For `config edit`: copy container.conf to a temp file, returned in
- * *tmp_path (the caller unlinks it). */
+ * *tmp_path (the caller unlinks it), and its text as it was then in *base
+ * (the caller frees it and hands it to the commit). */
 int sysctr_ct_config_edit_begin(struct sysctr *s, const char *name,
-				char **tmp_path, struct sysctr_error **err);
-/* Validate tmp_path; when it is valid, install it atomically as the
- * container.conf. An invalid file leaves container.conf unchanged. */
+				char **tmp_path, char **base,
+				struct sysctr_error **err);
+/* Under the container's lock: when tmp_path differs from base, validate
+ * it and install it atomically as the container.conf. An invalid file
+ * (SYSCTR_E_USAGE) leaves container.conf unchanged. When container.conf
+ * is no longer base (a config set or another edit landed meanwhile),
+ * nothing is saved: tmp_path is renamed to a name that the error
+ * (SYSCTR_E_FAILED) gives, where the user's version stays. */
 int sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
-				 const char *tmp_path, bool *restart_needed,
+				 const char *tmp_path, const char *base,
+				 bool *restart_needed,
 				 struct sysctr_error **err);
 
 /* ---- history ----------------------------------------------------------- */

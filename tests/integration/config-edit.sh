@@ -86,6 +86,32 @@ check "edit with a valid change" u0 env EDITOR="$TROOT/ed-good" "$SYSCTR" --root
 check_eq "edit landed" 512M "$(sysctr config get "$c" resources.memory)"
 check_eq "an edit makes an old 0644 file 0640" 640 "$(stat -c %a "$conf")"
 
+# A config set while the editor is open is not undone by the save: the
+# edit is refused and the user's version kept where the error says.
+cat > "$TROOT/ed-race" <<ED
+#!/bin/sh
+"$SYSCTR" --root "$TROOT" config set "$c" autostart.order=33 >/dev/null || exit 1
+sed -i 's/512M/640M/' "\$1"
+ED
+chmod +x "$TROOT/ed-race"
+err=$(EDITOR="$TROOT/ed-race" sysctr config edit "$c" 2>&1 </dev/null)
+check_eq "an edit racing a config set is refused (1)" 1 "$?"
+check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+check_eq "the set is kept" 33 "$(sysctr config get "$c" autostart.order)"
+check_eq "the edit did not land" 512M "$(sysctr config get "$c" resources.memory)"
+kept=$(printf '%s\n' "$err" | sed -n 's/.*your version is in \(.*\)$/\1/p')
+case $err in "sysctr: $c: $conf changed while it was being edited"*) ok "the error says what happened" ;; *) not_ok "error: $err" ;; esac
+if [ -n "$kept" ] && grep -q 640M "$kept"; then ok "the user's version is kept in $kept"; else not_ok "kept copy '$kept'"; fi
+rm -f "$kept"
+cat > "$TROOT/ed-none" <<ED
+#!/bin/sh
+"$SYSCTR" --root "$TROOT" config set "$c" autostart.order=34 >/dev/null
+ED
+chmod +x "$TROOT/ed-none"
+check "an edit that changes nothing is fine meanwhile" env EDITOR="$TROOT/ed-none" "$SYSCTR" --root "$TROOT" config edit "$c"
+check_eq "and keeps the set" 34 "$(sysctr config get "$c" autostart.order)"
+check_eq "no editor file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '*container.conf.edit.*' | wc -l)"
+
 # the config reaches liblxc at the next start
 check "start" u0 sysctr start "$c"
 lim=$(lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.limit_in_bytes 2>/dev/null ||
