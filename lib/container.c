@@ -47,6 +47,11 @@ void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
 
 	if (s->store == NULL)
 		return;
+	/* The registry was busy a moment ago: recording that would wait as
+	 * long again, only to fail with a second line. The error says it. */
+	if (e != NULL && e->kind == SYSCTR_E_BUSY &&
+	    sysctr_store_busy(s->store))
+		return;
 	if (tx && sysctr_store_begin(s->store, &werr) < 0)
 		goto fail;
 	if (state != NULL && e == NULL &&
