@@ -40,6 +40,22 @@ static void restart_note(struct cli *cli, const char *name, bool needed, int n,
 		name);
 }
 
+/* Keys only liblxc judges, at the next start: say so. */
+static void unchecked_note(struct cli *cli, const char *name, int n, char **kv)
+{
+	for (int i = 0; i < n && !cli->quiet; i++) {
+		int klen = (int)strcspn(kv[i], "=");
+		char key[256];
+
+		snprintf(key, sizeof(key), "%.*s", klen, kv[i]);
+		if (sysctr_config_key_unchecked(key))
+			fprintf(stderr,
+				"sysctr: %s: %s goes to liblxc unchecked: the "
+				"next start tells whether liblxc takes it\n",
+				name, key);
+	}
+}
+
 static int run_editor(const char *path, struct sysctr_error **err)
 {
 	const char *editor = getenv("VISUAL");
@@ -192,8 +208,10 @@ static int config_set(struct cli *cli, const char *name, int n, char **kv,
 	} else {
 		json_object_put(arr);
 	}
-	if (ret == 0)
+	if (ret == 0) {
 		restart_note(cli, name, restart, n, kv);
+		unchecked_note(cli, name, n, kv);
+	}
 	return ret;
 }
 

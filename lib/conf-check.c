@@ -219,6 +219,15 @@ int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
 		    "invalid size '%.40s': use a number with K, M, "
 		    "G or T",
 		    s);
+	/* Below this an init and a shell are killed by the OOM killer as
+	 * they start, and the start fails with nothing said but liblxc's
+	 * log. */
+	if (n > 0 && n < SYSCTR_MEMORY_MIN)
+		return sysctr_conf_invalid(
+		    cfg, opt,
+		    "%.40s is too little: a container needs at least 16M "
+		    "to boot (\"\" for no limit)",
+		    s);
 	return 0;
 }
 

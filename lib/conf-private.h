@@ -75,6 +75,8 @@ int sysctr_conf_choice(cfg_t *cfg, cfg_opt_t *opt, const char *const *choices,
 int sysctr_conf_bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty);
 bool sysctr_conf_valid_word(const char *s, size_t max);
 bool sysctr_conf_valid_ifname(const char *s);
+/* The least resources.memory (but 0, no limit) a container boots with. */
+#define SYSCTR_MEMORY_MIN ((int64_t)16 << 20)
 /* "" -> 0; digits with an optional K, M, G or T (powers of 1024). */
 int sysctr_conf_parse_size(const char *s, int64_t *out);
 int sysctr_conf_v_text(cfg_t *cfg, cfg_opt_t *opt);

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "container.h"
+#include "ctcheck.h"
 #include "error.h"
 #include "lock.h"
 #include "names.h"
@@ -56,6 +57,29 @@ SYSCTR_PUBLIC bool sysctr_config_key_needs_restart(const char *key)
 	return sysctr_ct_config_key_needs_restart(key);
 }
 
+/* What this host can tell now (ctcheck.h) about the values new_text
+ * changes from old_text. */
+static int host_check(struct sysctr *s, const char *old_text,
+		      const char *new_text, const char *path,
+		      struct sysctr_error **err)
+{
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	cleanup_ctconf struct sysctr_ct_config *old = NULL;
+	cleanup_error struct sysctr_error *ignored = NULL;
+
+	if (sysctr_ct_config_parse(new_text, path, &ct, err) < 0)
+		return -1;
+	/* An old file that does not parse (edited by hand): all is new. */
+	if (sysctr_ct_config_parse(old_text, path, &old, &ignored) < 0)
+		old = NULL;
+	return sysctr_ct_host_check(ct, old, s->cfg, err);
+}
+
+SYSCTR_PUBLIC bool sysctr_config_key_unchecked(const char *key)
+{
+	return str_starts_with(key, "raw.");
+}
+
 static bool any_needs_restart(const char *const *assignments, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -88,7 +112,8 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 		return -1;
 	if (read_file(path, &text, NULL, err) < 0)
 		return -1;
-	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0)
+	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0 ||
+	    host_check(s, text, out, path, err) < 0)
 		return -1;
 	if (write_file_atomic(path, out, strlen(out), SYSCTR_CT_CONF_MODE,
 			      err) < 0)
@@ -171,7 +196,6 @@ sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 			     bool *restart_needed, struct sysctr_error **err)
 {
 	cleanup_free char *path = NULL, *old = NULL, *text = NULL;
-	struct sysctr_ct_config *ct = NULL;
 	cleanup_lock int lock = -1;
 
 	if (restart_needed != NULL)
@@ -190,9 +214,8 @@ sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 		return -1;
 	if (strcmp(old, base) != 0)
 		return edit_conflict(path, tmp_path, err);
-	if (sysctr_ct_config_parse(text, path, &ct, err) < 0)
+	if (host_check(s, old, text, path, err) < 0)
 		return -1;
-	sysctr_ct_config_free(ct);
 	if (restart_needed != NULL)
 		*restart_needed = sysctr_ct_is_active(s, name);
 	if (write_file_atomic(path, text, strlen(text), SYSCTR_CT_CONF_MODE,

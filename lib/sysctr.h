@@ -184,6 +184,10 @@ int sysctr_ct_config_set(struct sysctr *s, const char *name,
 /* Does a change of "section.key" take effect only at the next start of a
  * running container? (All but autostart.*.) */
 bool sysctr_config_key_needs_restart(const char *key);
+/* Is "section.key" passed to liblxc as it is, so that only the next start
+ * tells whether it works? (raw.*: config set checks every other key, and
+ * what it names on this host, when it is set.) */
+bool sysctr_config_key_unchecked(const char *key);
 
 /* For `config edit`: copy container.conf to a temp file, returned in
  * *tmp_path (the caller unlinks it), and its text as it was then in *base

@@ -65,6 +65,31 @@ check_eq "start with a mount at / is usage (2)" 2 "$?"
 case $err in *"mount.m1.path: '/' is the container's root"*) ok "and says why" ;; *) not_ok "start error: $err" ;; esac
 cp "$TROOT/before" "$conf"
 
+# config set checks on this host what it can: the CPUs exist, a memory
+# limit is one a container boots with, a mount's source is there
+online=$(cat /sys/devices/system/cpu/online)
+beyond=$(($(printf '%s\n' "$online" | tr ',-' '\n\n' | sort -n | tail -n 1) + 1))
+err=$(sysctr config set "$c" resources.cpus="0,$beyond" 2>&1)
+check_eq "config set of a CPU beyond the host is refused (2)" 2 "$?"
+check_eq "saying which" "sysctr: $c: resources.cpus: CPU $beyond is not online on this host (online: $online)" "$err"
+err=$(sysctr config set "$c" resources.memory=8M 2>&1)
+check_eq "config set of a memory limit nothing boots with is refused (2)" 2 "$?"
+case $err in *"resources.memory: 8M is too little: a container needs at least 16M"*) ok "saying why" ;; *) not_ok "error: $err" ;; esac
+err=$(sysctr config set "$c" mount.m1.source="$TROOT/nonexistent" mount.m1.path=/srv 2>&1)
+check_eq "config set of a mount source that does not exist is refused (2)" 2 "$?"
+case $err in *"mount.m1.source: $TROOT/nonexistent: No such file or directory") ok "saying which" ;; *) not_ok "error: $err" ;; esac
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+check "a CPU that is online is fine" sysctr config set "$c" resources.cpus=0
+err=$(sysctr config set "$c" raw.lxc.environment=FOO=1 2>&1 >/dev/null)
+check_eq "a raw key is set, with a word on what only the start tells" \
+	"sysctr: $c: raw.lxc.environment goes to liblxc unchecked: the next start tells whether liblxc takes it" "$err"
+# a file written by hand is checked at start, before liblxc runs
+printf 'resources {\n  cpus = "%s"\n}\n' "$beyond" > "$conf"
+err=$(sysctr start "$c" 2>&1)
+check_eq "start with a CPU beyond the host is usage (2)" 2 "$?"
+case $err in *"resources.cpus: CPU $beyond is not online"*) ok "and says why" ;; *) not_ok "start error: $err" ;; esac
+cp "$TROOT/before" "$conf"
+
 # edit: an editor that writes nonsense is refused (no terminal: no retry)
 cat > "$TROOT/ed-bad" <<'ED'
 #!/bin/sh

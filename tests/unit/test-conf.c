@@ -181,9 +181,11 @@ static void test_memory(void **state)
 		int64_t bytes;
 	} cases[] = {
 		{ "", 0 },
-		{ "4096", 4096 },
-		{ "1K", 1024 },
-		{ "1k", 1024 },
+		{ "0", 0 },
+		{ "16777216", 16LL << 20 },
+		{ "16384K", 16LL << 20 },
+		{ "16384k", 16LL << 20 },
+		{ "16M", 16LL << 20 },
 		{ "512M", 512LL << 20 },
 		{ "2G", 2LL << 30 },
 		{ "1T", 1LL << 40 },
@@ -238,6 +240,11 @@ static void test_invalid(void **state)
 		       "with K, M, G or T");
 	expect_invalid("resources {\n  memory = \"12Q\"\n}\n", 2,
 		       "resources.memory");
+	expect_invalid("resources {\n  memory = \"1M\"\n}\n", 2,
+		       "resources.memory: 1M is too little: a container needs "
+		       "at least 16M");
+	expect_invalid("resources {\n  memory = \"16777215\"\n}\n", 2,
+		       "resources.memory: 16777215 is too little");
 	expect_invalid("resources {\n  cpus = \"1-0\"\n}\n", 2,
 		       "resources.cpus: invalid cpuset");
 	expect_invalid("network {\n  ipv4 = \"10.0.0.300/24\"\n}\n", 2,
