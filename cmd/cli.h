@@ -74,6 +74,9 @@ int cli_err(struct sysctr_error **err, enum sysctr_err_kind kind,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefix the error's message with "NAME: ". */
 int cli_err_prefix(struct sysctr_error **err, const char *prefix);
+/* Append to the error's message. */
+int cli_err_suffix(struct sysctr_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Print one JSON document on stdout and drop the reference. */
 void cli_json_print(json_object *o);

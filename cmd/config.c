@@ -104,7 +104,7 @@ static int config_edit(struct cli *cli, const char *name,
 {
 	const char *editor = getenv("VISUAL");
 	char *tmp = NULL, *base = NULL;
-	bool restart = false;
+	bool restart = false, keep = false;
 	int ret;
 
 	if (editor == NULL || *editor == '\0')
@@ -122,10 +122,12 @@ static int config_edit(struct cli *cli, const char *name,
 						   &restart, &e);
 		if (ret == 0)
 			break;
-		/* A change made meanwhile, a busy lock: another edit cannot
-		 * help. The copy, if kept, is named in the error. */
+		/* A change made meanwhile, a busy lock: another round in the
+		 * editor cannot help, and the user's version must not go. */
 		if (e->kind != SYSCTR_E_USAGE) {
+			keep = true;
 			*err = e;
+			cli_err_suffix(err, "; your version is in %s", tmp);
 			break;
 		}
 		/* Like visudo: show why and offer to fix it. */
@@ -137,7 +139,8 @@ static int config_edit(struct cli *cli, const char *name,
 		}
 		sysctr_error_free(e);
 	}
-	unlink(tmp);
+	if (!keep)
+		unlink(tmp);
 	free(tmp);
 	free(base);
 	if (ret == 0)

@@ -162,34 +162,6 @@ SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
 	return 0;
 }
 
-/* container.conf changed while the editor was open (config set, another
- * edit): saving would undo that change without a word. The user's copy
- * is kept under a name that no later edit reuses, and the error says
- * where. */
-static int edit_conflict(const char *path, const char *tmp_path,
-			 struct sysctr_error **err)
-{
-	cleanup_free char *dir = xstrdup(tmp_path);
-	cleanup_free char *kept = NULL;
-	char *slash = strrchr(dir, '/');
-	const char *base = strrchr(tmp_path, '/');
-
-	if (slash == NULL || base == NULL)
-		return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s: bad path",
-				  tmp_path);
-	*slash = '\0';
-	/* ".container.conf.edit.XXXXXX" -> "container.conf.edit.XXXXXX" */
-	kept = xasprintf("%s/%s", dir, base[1] == '.' ? base + 2 : base + 1);
-	if (rename(tmp_path, kept) < 0) {
-		free(kept);
-		kept = xstrdup(tmp_path);
-	}
-	return sysctr_err(err, SYSCTR_E_FAILED, 0,
-			  "%s changed while it was being edited (config set or "
-			  "another edit): not saved; your version is in %s",
-			  path, kept);
-}
-
 SYSCTR_PUBLIC int
 sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 			     const char *tmp_path, const char *base,
@@ -212,8 +184,13 @@ sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 		return 0;
 	if (read_file(path, &old, NULL, err) < 0)
 		return -1;
+	/* Changed while the editor was open (config set, another edit):
+	 * saving now would undo that change without a word. */
 	if (strcmp(old, base) != 0)
-		return edit_conflict(path, tmp_path, err);
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s changed while it was being edited "
+				  "(config set or another edit): not saved",
+				  path);
 	if (host_check(s, old, text, path, err) < 0)
 		return -1;
 	if (restart_needed != NULL)

@@ -199,8 +199,7 @@ int sysctr_ct_config_edit_begin(struct sysctr *s, const char *name,
  * it and install it atomically as the container.conf. An invalid file
  * (SYSCTR_E_USAGE) leaves container.conf unchanged. When container.conf
  * is no longer base (a config set or another edit landed meanwhile),
- * nothing is saved: tmp_path is renamed to a name that the error
- * (SYSCTR_E_FAILED) gives, where the user's version stays. */
+ * nothing is saved (SYSCTR_E_FAILED). tmp_path is never removed. */
 int sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 				 const char *tmp_path, const char *base,
 				 bool *restart_needed,

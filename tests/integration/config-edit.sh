@@ -135,7 +135,7 @@ ED
 chmod +x "$TROOT/ed-none"
 check "an edit that changes nothing is fine meanwhile" env EDITOR="$TROOT/ed-none" "$SYSCTR" --root "$TROOT" config edit "$c"
 check_eq "and keeps the set" 34 "$(sysctr config get "$c" autostart.order)"
-check_eq "no editor file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '*container.conf.edit.*' | wc -l)"
+check_eq "no editor file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*' | wc -l)"
 
 # the config reaches liblxc at the next start
 check "start" u0 sysctr start "$c"
