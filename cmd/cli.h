@@ -4,8 +4,10 @@
 #ifndef SYSCTR_CLI_H
 #define SYSCTR_CLI_H
 
+#include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "sysctr.h"
 
@@ -73,6 +75,9 @@ int cli_err(struct sysctr_error **err, enum sysctr_err_kind kind,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefix the error's message with "NAME: ". */
 int cli_err_prefix(struct sysctr_error **err, const char *prefix);
+/* Append to the error's message. */
+int cli_err_suffix(struct sysctr_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Print one JSON document on stdout and drop the reference. */
 void cli_json_print(json_object *o);
@@ -114,6 +119,19 @@ void cli_progress(void *data, const char *step, int done, int total);
 
 /* Print usage of the current command on stderr; returns the usage error. */
 int cli_usage(struct cli *cli, struct sysctr_error **err, const char *why);
+
+/* getopt_long() for handlers: the same return values, except that a bad
+ * option (unknown, ambiguous, a missing or an unwanted value) returns '?'
+ * with *err set to a usage error naming it, and nothing is printed.
+ * longopts may be NULL. */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, struct sysctr_error **err);
+
+/* Words longer than this are nobody's typo of a command or option. */
+#define CLI_WORD_MAX 32
+/* Is candidate a likely meant word for typed, and nearer than *best (an
+ * edit distance, SIZE_MAX at first)? Updates *best when it is. */
+bool cli_closer(const char *typed, const char *candidate, size_t *best);
 
 /* getopt_long "--help" handling shared by the handlers: prints help. */
 int cli_help(struct cli *cli);

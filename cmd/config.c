@@ -40,6 +40,22 @@ static void restart_note(struct cli *cli, const char *name, bool needed, int n,
 		name);
 }
 
+/* Keys only liblxc judges, at the next start: say so. */
+static void unchecked_note(struct cli *cli, const char *name, int n, char **kv)
+{
+	for (int i = 0; i < n && !cli->quiet; i++) {
+		int klen = (int)strcspn(kv[i], "=");
+		char key[256];
+
+		snprintf(key, sizeof(key), "%.*s", klen, kv[i]);
+		if (sysctr_config_key_unchecked(key))
+			fprintf(stderr,
+				"sysctr: %s: %s goes to liblxc unchecked: the "
+				"next start tells whether liblxc takes it\n",
+				name, key);
+	}
+}
+
 static int run_editor(const char *path, struct sysctr_error **err)
 {
 	const char *editor = getenv("VISUAL");
@@ -87,14 +103,14 @@ static int config_edit(struct cli *cli, const char *name,
 		       struct sysctr_error **err)
 {
 	const char *editor = getenv("VISUAL");
-	char *tmp = NULL;
-	bool restart = false;
+	char *tmp = NULL, *base = NULL;
+	bool restart = false, keep = false;
 	int ret;
 
 	if (editor == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
 	setenv("SYSCTR_EDITOR", editor && *editor ? editor : "vi", 1);
-	if (sysctr_ct_config_edit_begin(cli->s, name, &tmp, err) < 0)
+	if (sysctr_ct_config_edit_begin(cli->s, name, &tmp, &base, err) < 0)
 		return -1;
 	for (;;) {
 		struct sysctr_error *e = NULL;
@@ -102,10 +118,18 @@ static int config_edit(struct cli *cli, const char *name,
 		ret = run_editor(tmp, err);
 		if (ret < 0)
 			break;
-		ret = sysctr_ct_config_edit_commit(cli->s, name, tmp, &restart,
-						   &e);
+		ret = sysctr_ct_config_edit_commit(cli->s, name, tmp, base,
+						   &restart, &e);
 		if (ret == 0)
 			break;
+		/* A change made meanwhile, a busy lock: another round in the
+		 * editor cannot help, and the user's version must not go. */
+		if (e->kind != SYSCTR_E_USAGE) {
+			keep = true;
+			*err = e;
+			cli_err_suffix(err, "; your version is in %s", tmp);
+			break;
+		}
 		/* Like visudo: show why and offer to fix it. */
 		fprintf(stderr, "sysctr: %s\n", e->msg);
 		if (!ask_again()) {
@@ -115,8 +139,10 @@ static int config_edit(struct cli *cli, const char *name,
 		}
 		sysctr_error_free(e);
 	}
-	unlink(tmp);
+	if (!keep)
+		unlink(tmp);
 	free(tmp);
+	free(base);
 	if (ret == 0)
 		restart_note(cli, name, restart, 0, NULL);
 	return ret;
@@ -185,8 +211,10 @@ static int config_set(struct cli *cli, const char *name, int n, char **kv,
 	} else {
 		json_object_put(arr);
 	}
-	if (ret == 0)
+	if (ret == 0) {
 		restart_note(cli, name, restart, n, kv);
+		unchecked_note(cli, name, n, kv);
+	}
 	return ret;
 }
 
@@ -196,9 +224,8 @@ int cmd_config(struct cli *cli, int argc, char **argv,
 	const char *sub, *name;
 	int ret;
 
-	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "+", NULL, err) != -1)
+		return -1;
 	if (argc - optind < 2)
 		return cli_usage(cli, err, "needs a subcommand and NAME");
 	sub = argv[optind];

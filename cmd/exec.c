@@ -14,9 +14,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	int status = 0, ret;
 
 	/* "+": everything after NAME belongs to the command. */
-	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "+", NULL, err) != -1)
+		return -1;
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
 	name = argv[optind++];
@@ -37,8 +36,8 @@ int cmd_shell(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	int status = 0, ret;
 
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
+		return -1;
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	ret = sysctr_ct_shell(cli->s, argv[optind], &status, err);
@@ -57,11 +56,11 @@ int cmd_console(struct cli *cli, int argc, char **argv,
 	};
 	int opt, tty = 0; /* the console itself, where its getty runs */
 
-	while ((opt = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv, "t:", longopts, err)) != -1) {
 		char *end;
 
 		if (opt != 't')
-			return cli_usage(cli, err, "unknown option");
+			return -1;
 		tty = (int)strtol(optarg, &end, 10);
 		if (*optarg == '\0' || *end != '\0' || tty < 0 || tty > 64)
 			return cli_usage(cli, err, "--tty needs a number");

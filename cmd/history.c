@@ -19,12 +19,12 @@ int cmd_history(struct cli *cli, int argc, char **argv,
 	size_t n = 0, limit = 0;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "n:", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv, "n:", longopts, err)) != -1) {
 		char *end;
 		long v;
 
 		if (opt != 'n')
-			return cli_usage(cli, err, "unknown option");
+			return -1;
 		v = strtol(optarg, &end, 10);
 		if (*optarg == '\0' || *end != '\0' || v < 1)
 			return cli_usage(cli, err, "--limit needs a count");

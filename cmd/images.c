@@ -104,9 +104,8 @@ int cmd_images(struct cli *cli, int argc, char **argv,
 {
 	const char *sub;
 
-	if (getopt_long(argc, argv, "+", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "+", NULL, err) != -1)
+		return -1;
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs list or rm");
 	sub = argv[optind];

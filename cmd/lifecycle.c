@@ -33,7 +33,7 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 
 	if (sets == NULL)
 		abort();
-	while ((opt = getopt_long(argc, argv, "r:a:c:", longopts, NULL)) !=
+	while ((opt = cli_getopt(cli, argc, argv, "r:a:c:", longopts, err)) !=
 	       -1) {
 		switch (opt) {
 		case 'r':
@@ -72,18 +72,10 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			o.copy = true;
 			break;
 		case 'M':
-			if (strncmp(optarg, "http://", 7) != 0 &&
-			    strncmp(optarg, "https://", 8) != 0 &&
-			    strncmp(optarg, "file://", 7) != 0) {
-				cli_usage(cli, err,
-					  "--mirror needs an http://, https:// "
-					  "or file:// URL");
-				goto out;
-			}
+			/* checked by lib/ as sysctr.conf's mirrors are */
 			o.mirror = optarg;
 			break;
 		default:
-			cli_usage(cli, err, "unknown option");
 			goto out;
 		}
 	}
@@ -126,8 +118,8 @@ static int do_start(struct cli *cli, const char *name, void *data,
 
 int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
+		return -1;
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
 	return cli_for_each(cli, argc - optind, argv + optind, "start",
@@ -176,16 +168,21 @@ static int parse_timeout(const char *s, int *out)
 static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
 		     struct sysctr_error **err)
 {
-	static const struct option longopts[] = {
+	static const struct option stop_longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "kill", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option restart_longopts[] = {
+		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct stop_opts o = { .timeout = -1, .kill = false };
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, restart ? "t:" : "t:k", longopts,
-				  NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv, restart ? "t:" : "t:k",
+				 restart ? restart_longopts : stop_longopts,
+				 err)) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_timeout(optarg, &o.timeout) < 0)
@@ -193,12 +190,10 @@ static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
 						 "--timeout needs seconds");
 			break;
 		case 'k':
-			if (restart)
-				return cli_usage(cli, err, "unknown option");
 			o.kill = true;
 			break;
 		default:
-			return cli_usage(cli, err, "unknown option");
+			return -1;
 		}
 	}
 	if (optind >= argc)
@@ -234,8 +229,8 @@ static int do_unfreeze(struct cli *cli, const char *name, void *data,
 static int one_name(struct cli *cli, int argc, char **argv, const char *action,
 		    cli_each_fn fn, struct sysctr_error **err)
 {
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
+		return -1;
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	return cli_for_each(cli, 1, argv + optind, action, fn, NULL, true, err);
@@ -271,9 +266,9 @@ int cmd_destroy(struct cli *cli, int argc, char **argv,
 	bool force = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv, "f", longopts, err)) != -1) {
 		if (opt != 'f')
-			return cli_usage(cli, err, "unknown option");
+			return -1;
 		force = true;
 	}
 	if (argc - optind != 1)

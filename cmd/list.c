@@ -57,7 +57,7 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	size_t n = 0;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv, "", longopts, err)) != -1) {
 		switch (opt) {
 		case 'r':
 			filter = SYSCTR_LIST_RUNNING;
@@ -66,7 +66,7 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 			filter = SYSCTR_LIST_STOPPED;
 			break;
 		default:
-			return cli_usage(cli, err, "unknown option");
+			return -1;
 		}
 	}
 	if (argc - optind > 1)
@@ -129,8 +129,8 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	struct sysctr_ct_info i;
 	char created[32], mem[32], use[32];
 
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1)
-		return cli_usage(cli, err, "unknown option");
+	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
+		return -1;
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	if (sysctr_ct_info(cli->s, argv[optind], &i, err) < 0)

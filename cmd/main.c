@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,175 @@ int cli_usage(struct cli *cli, struct sysctr_error **err, const char *why)
 		       cli->cmd->name, why, cli->cmd->name, cli->cmd->usage);
 }
 
+/* Optimal string alignment distance: edits, with a swap of two neighbours
+ * counting as one ("strat" is one from "start"). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[CLI_WORD_MAX + 1][CLI_WORD_MAX + 1];
+
+	if (la > CLI_WORD_MAX || lb > CLI_WORD_MAX)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+bool cli_closer(const char *typed, const char *candidate, size_t *best)
+{
+	size_t d = edit_distance(typed, candidate);
+
+	/* Two edits at most, and fewer than the word has letters: "ls" is
+	 * not a typo of "rm". */
+	if (d > 2 || d >= strlen(typed) || d >= *best)
+		return false;
+	*best = d;
+	return true;
+}
+
+/* The command closest to a mistyped one, or NULL. */
+static const char *closest_command(const char *typed)
+{
+	const char *found = NULL;
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (cli_closer(typed, commands[i].name, &best))
+			found = commands[i].name;
+		if (commands[i].alias &&
+		    cli_closer(typed, commands[i].alias, &best))
+			found = commands[i].alias;
+	}
+	return found;
+}
+
+static int unknown_command(const char *typed, const char *context,
+			   struct sysctr_error **err)
+{
+	const char *near = closest_command(typed);
+
+	if (near != NULL)
+		return cli_err(err, SYSCTR_E_USAGE,
+			       "%sunknown command \"%s\"; did you mean \"%s\"?",
+			       context, typed, near);
+	return cli_err(err, SYSCTR_E_USAGE,
+		       "%sunknown command \"%s\" (see sysctr help)", context,
+		       typed);
+}
+
+/* The long option argv[optind - 1] names, without "--" and "=VALUE". */
+static const struct option *
+long_option_of(const char *arg, const struct option *longopts, int val)
+{
+	size_t len;
+
+	if (longopts == NULL || strncmp(arg, "--", 2) != 0)
+		return NULL;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (size_t i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == val &&
+		    strncmp(longopts[i].name, arg, len) == 0)
+			return &longopts[i];
+	return NULL;
+}
+
+/* What getopt_long() refused, in words: it only says '?' or ':'. */
+static char *bad_option_text(int opt, char **argv,
+			     const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const struct option *o = long_option_of(arg, longopts, optopt);
+	const char *near = NULL;
+	size_t best = SIZE_MAX, n = 0;
+	char *text;
+	int len;
+
+	if (opt == ':') {
+		if (o != NULL)
+			len = asprintf(&text, "option --%s needs a value",
+				       o->name);
+		else
+			len =
+			    asprintf(&text, "option -%c needs a value", optopt);
+	} else if (optopt != 0 && o != NULL) {
+		len = asprintf(&text, "option --%s takes no value", o->name);
+	} else if (optopt != 0) {
+		len = asprintf(&text, "unknown option -%c",
+			       optopt > 0x20 && optopt < 0x7f ? optopt : '?');
+	} else {
+		/* An unknown or ambiguous long option: it is the whole
+		 * argument getopt_long() just passed. */
+		int name_len = (int)strcspn(arg, "=");
+
+		for (size_t i = 0; longopts && longopts[i].name != NULL; i++) {
+			if (strncmp(longopts[i].name, arg + 2,
+				    (size_t)name_len - 2) == 0)
+				n++;
+			if (cli_closer(arg + 2, longopts[i].name, &best))
+				near = longopts[i].name;
+		}
+		if (n > 1)
+			len = asprintf(&text, "option %.*s is ambiguous",
+				       name_len, arg);
+		else if (near != NULL)
+			len = asprintf(&text,
+				       "unknown option %.*s; did you mean "
+				       "--%s?",
+				       name_len, arg, near);
+		else
+			len = asprintf(&text, "unknown option %.*s", name_len,
+				       arg);
+	}
+	if (len < 0)
+		abort();
+	return text;
+}
+
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, struct sysctr_error **err)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	char spec[64];
+	char *text;
+	size_t lead = strspn(shortopts, "+-");
+	int opt, len;
+
+	/* A leading ':' makes a missing value ':' rather than '?', and
+	 * keeps getopt quiet whatever opterr says: one line, ours. */
+	len = snprintf(spec, sizeof(spec), "%.*s:%s", (int)lead, shortopts,
+		       shortopts + lead);
+	if (len < 0 || (size_t)len >= sizeof(spec))
+		abort();
+	opt = getopt_long(argc, argv, spec, longopts ? longopts : none, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	text = bad_option_text(opt, argv, longopts);
+	if (strstr(text, "did you mean") != NULL)
+		cli_err(err, SYSCTR_E_USAGE, "%s: %s", cli->cmd->name, text);
+	else
+		cli_usage(cli, err, text);
+	free(text);
+	return '?';
+}
+
 static json_object *cmd_json(const struct cli_command *c)
 {
 	json_object *o = json_object_new_object();
@@ -174,8 +344,7 @@ int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 						      cmd_json(&commands[i]));
 		if (argc >= 2 && json_object_array_length(arr) == 0) {
 			json_object_put(arr);
-			return cli_err(err, SYSCTR_E_USAGE,
-				       "help: unknown command '%s'", argv[1]);
+			return unknown_command(argv[1], "help: ", err);
 		}
 		cli_json_print(arr);
 		return 0;
@@ -186,8 +355,7 @@ int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	}
 	c = cli_find(argv[1]);
 	if (c == NULL)
-		return cli_err(err, SYSCTR_E_USAGE,
-			       "help: unknown command '%s'", argv[1]);
+		return unknown_command(argv[1], "help: ", err);
 	print_cmd_help(stdout, c);
 	return 0;
 }
@@ -284,8 +452,9 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	opterr = 0;
 	if (take_format(cli, &argc, argv, err) < 0)
 		return -1;
-	/* "+": global options end at the command name. */
-	while ((opt = getopt_long(argc, argv, "+qvhV", global, NULL)) != -1) {
+	/* "+": global options end at the command name; ":" tells a missing
+	 * value apart from an unknown option. */
+	while ((opt = getopt_long(argc, argv, "+:qvhV", global, NULL)) != -1) {
 		switch (opt) {
 		case 'R':
 			opts.root = optarg;
@@ -306,9 +475,14 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 		case 'V':
 			cli->cmd = cli_find("version");
 			return cmd_version(cli, 1, argv, err);
-		default:
-			return cli_err(err, SYSCTR_E_USAGE,
-				       "unknown option (see sysctr --help)");
+		default: {
+			char *text = bad_option_text(opt, argv, global);
+
+			cli_err(err, SYSCTR_E_USAGE, "%s (see sysctr --help)",
+				text);
+			free(text);
+			return -1;
+		}
 		}
 	}
 	if (optind >= argc) {
@@ -317,9 +491,7 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	}
 	c = cli_find(argv[optind]);
 	if (c == NULL)
-		return cli_err(err, SYSCTR_E_USAGE,
-			       "unknown command '%s' (see sysctr help)",
-			       argv[optind]);
+		return unknown_command(argv[optind], "", err);
 	cli->cmd = c;
 	argc -= optind;
 	argv += optind;

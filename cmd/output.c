@@ -43,6 +43,25 @@ int cli_err_prefix(struct sysctr_error **err, const char *prefix)
 	return -1;
 }
 
+int cli_err_suffix(struct sysctr_error **err, const char *fmt, ...)
+{
+	char *more, *msg;
+	va_list ap;
+
+	if (err == NULL || *err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (asprintf(&msg, "%s%s", (*err)->msg, more) < 0)
+		abort();
+	free(more);
+	free((*err)->msg);
+	(*err)->msg = msg;
+	return -1;
+}
+
 void cli_json_print(json_object *o)
 {
 	puts(json_object_to_json_string_ext(

@@ -12,9 +12,9 @@ int cmd_templates(struct cli *cli, int argc, char **argv,
 	struct sysctr_template_info *t = NULL;
 	size_t n = 0;
 
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) !=
-		-1 ||
-	    optind != argc)
+	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
+		return -1;
+	if (optind != argc)
 		return cli_usage(cli, err, "takes no arguments");
 	if (sysctr_templates_list(cli->s, &t, &n, err) < 0)
 		return -1;

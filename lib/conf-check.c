@@ -11,7 +11,9 @@
 
 #include <confuse.h>
 
+#include "conf.h"
 #include "conf-private.h"
+#include "error.h"
 #include "names.h"
 #include "util.h"
 
@@ -217,6 +219,15 @@ int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
 		    "invalid size '%.40s': use a number with K, M, "
 		    "G or T",
 		    s);
+	/* Below this an init and a shell are killed by the OOM killer as
+	 * they start, and the start fails with nothing said but liblxc's
+	 * log. */
+	if (n > 0 && n < SYSCTR_MEMORY_MIN)
+		return sysctr_conf_invalid(
+		    cfg, opt,
+		    "%.40s is too little: a container needs at least 16M "
+		    "to boot (\"\" for no limit)",
+		    s);
 	return 0;
 }
 
@@ -356,19 +367,53 @@ static bool has_dotdot(const char *path)
 	return false;
 }
 
-int sysctr_conf_v_path(cfg_t *cfg, cfg_opt_t *opt)
+/* "/", "//", "/./": every component empty or ".". path is absolute. */
+static bool is_root(const char *path)
+{
+	for (const char *p = path; *p; p++)
+		if (*p != '/' && !(*p == '.' && (p[1] == '/' || p[1] == '\0') &&
+				   p[-1] == '/'))
+			return false;
+	return true;
+}
+
+/* Why path cannot be a mount's source (or, with target, its path), or
+ * NULL. liblxc reads a mount entry as fstab does, fields split at
+ * blanks: a blank in a path would cut the entry, so none is allowed. */
+static const char *mount_path_problem(const char *path, bool target)
+{
+	if (path[0] != '/')
+		return "is not an absolute path";
+	if (has_dotdot(path))
+		return "must not contain '..'";
+	if (strpbrk(path, " \t") != NULL)
+		return "has blanks: liblxc cannot mount such a path";
+	if (target && is_root(path))
+		return "is the container's root: mount below it";
+	return NULL;
+}
+
+static int v_mount_path(cfg_t *cfg, cfg_opt_t *opt, bool target)
 {
 	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *why;
 
 	if (s == NULL)
 		return -1;
-	if (s[0] != '/')
-		return sysctr_conf_invalid(
-		    cfg, opt, "'%.40s' is not an absolute path", s);
-	if (has_dotdot(s))
-		return sysctr_conf_invalid(cfg, opt,
-					   "'%.40s' must not contain '..'", s);
+	why = mount_path_problem(s, target);
+	if (why != NULL)
+		return sysctr_conf_invalid(cfg, opt, "'%.40s' %s", s, why);
 	return 0;
+}
+
+int sysctr_conf_v_mount_source(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return v_mount_path(cfg, opt, false);
+}
+
+int sysctr_conf_v_mount_target(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return v_mount_path(cfg, opt, true);
 }
 
 int sysctr_conf_v_log_level(cfg_t *cfg, cfg_opt_t *opt)
@@ -391,20 +436,46 @@ int sysctr_conf_v_host_bridge(cfg_t *cfg, cfg_opt_t *opt)
 	return sysctr_conf_bridge(cfg, opt, false);
 }
 
-int sysctr_conf_v_url(cfg_t *cfg, cfg_opt_t *opt)
+/* Why s cannot be a mirror, or NULL. It reaches a template script as one
+ * argument, and from there apt's or apk's sources. */
+static const char *url_problem(const char *s)
 {
 	static const char *const schemes[] = { "http://", "https://",
 					       "file://" };
-	const char *s = sysctr_conf_text(cfg, opt, 0);
 
-	if (s == NULL)
-		return -1;
+	if (sysctr_conf_has_control(s))
+		return "control characters are not allowed";
+	if (strchr(s, ' ') != NULL)
+		return "a URL has no spaces";
 	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
 		if (str_starts_with(s, schemes[i]) &&
-		    s[strlen(schemes[i])] != '\0' && strchr(s, ' ') == NULL)
-			return 0;
-	return sysctr_conf_invalid(cfg, opt,
-				   "invalid mirror '%.40s': use an http://, "
-				   "https:// or file:// URL",
-				   s);
+		    s[strlen(schemes[i])] != '\0')
+			return NULL;
+	return "use an http://, https:// or file:// URL";
+}
+
+int sysctr_conf_v_url(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = cfg_opt_getnstr(opt, 0);
+	cleanup_free char *shown = xstrdup(s ? s : "");
+	const char *why = url_problem(shown);
+
+	if (why == NULL)
+		return 0;
+	sysctr_conf_printable(shown);
+	return sysctr_conf_invalid(cfg, opt, "invalid mirror '%.40s': %s",
+				   shown, why);
+}
+
+int sysctr_conf_check_mirror(const char *what, const char *url,
+			     struct sysctr_error **err)
+{
+	cleanup_free char *shown = xstrdup(url);
+	const char *why = url_problem(url);
+
+	if (why == NULL)
+		return 0;
+	sysctr_conf_printable(shown);
+	return sysctr_err(err, SYSCTR_E_USAGE, 0,
+			  "%s: invalid mirror '%.40s': %s", what, shown, why);
 }

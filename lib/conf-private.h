@@ -52,12 +52,6 @@ struct sysctr_conf_check {
 	cfg_validate_callback_t fn;
 };
 
-/* Read a config file: at most SYSCTR_CONF_MAX_SIZE bytes of text without
- * NUL bytes. A missing file gives *text NULL and success when
- * allow_missing, SYSCTR_E_NOT_FOUND otherwise. */
-int sysctr_conf_read(const char *path, bool allow_missing, char **text,
-		     struct sysctr_error **err);
-
 /* Parse text (NULL: defaults only) with opts and the checks; errors are
  * "NAME:LINE: KEY: why" (SYSCTR_E_USAGE). */
 int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,
@@ -81,6 +75,8 @@ int sysctr_conf_choice(cfg_t *cfg, cfg_opt_t *opt, const char *const *choices,
 int sysctr_conf_bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty);
 bool sysctr_conf_valid_word(const char *s, size_t max);
 bool sysctr_conf_valid_ifname(const char *s);
+/* The least resources.memory (but 0, no limit) a container boots with. */
+#define SYSCTR_MEMORY_MIN ((int64_t)16 << 20)
 /* "" -> 0; digits with an optional K, M, G or T (powers of 1024). */
 int sysctr_conf_parse_size(const char *s, int64_t *out);
 int sysctr_conf_v_text(cfg_t *cfg, cfg_opt_t *opt);
@@ -95,7 +91,8 @@ int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ct_bridge(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_hwaddr(cfg_t *cfg, cfg_opt_t *opt);
-int sysctr_conf_v_path(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_mount_source(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_mount_target(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_log_level(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_host_mode(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_host_bridge(cfg_t *cfg, cfg_opt_t *opt);

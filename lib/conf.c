@@ -407,16 +407,16 @@ static const struct sysctr_conf_check ct_checks[] = {
 	{ "network|bridge", sysctr_conf_v_ct_bridge },
 	{ "network|ipv4", sysctr_conf_v_ipv4 },
 	{ "network|hwaddr", sysctr_conf_v_hwaddr },
-	{ "mount|source", sysctr_conf_v_path },
-	{ "mount|path", sysctr_conf_v_path },
+	{ "mount|source", sysctr_conf_v_mount_source },
+	{ "mount|path", sysctr_conf_v_mount_target },
 	{ "mount", v_mount },
 	{ "raw", v_raw },
 };
 
 /* ---- parsing ------------------------------------------------------------ */
 
-int sysctr_conf_read(const char *path, bool allow_missing, char **text,
-		     struct sysctr_error **err)
+static int read_conf(const char *path, bool allow_missing, bool allow_pipe,
+		     char **text, struct sysctr_error **err)
 {
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
@@ -435,9 +435,16 @@ int sysctr_conf_read(const char *path, bool allow_missing, char **text,
 		    errno, "%s", path);
 	if (fstat(fd, &st) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s", path);
-	if (!S_ISREG(st.st_mode))
+	/* A pipe ends when its writer does (and at once when there is
+	 * none); a device such as /dev/zero never ends, nor is it text. */
+	if (allow_pipe && S_ISFIFO(st.st_mode)) {
+		if (fcntl(fd, F_SETFL, 0) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s",
+					  path);
+	} else if (!S_ISREG(st.st_mode)) {
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "%s: not a regular file", path);
+	}
 	buf = xmalloc(SYSCTR_CONF_MAX_SIZE + 2);
 	/* Read one byte past the limit: the file may grow after fstat(). */
 	while (size <= SYSCTR_CONF_MAX_SIZE) {
@@ -464,6 +471,18 @@ int sysctr_conf_read(const char *path, bool allow_missing, char **text,
 	buf[size] = '\0';
 	*text = steal_ptr(&buf);
 	return 0;
+}
+
+int sysctr_conf_read(const char *path, bool allow_missing, char **text,
+		     struct sysctr_error **err)
+{
+	return read_conf(path, allow_missing, false, text, err);
+}
+
+int sysctr_conf_read_input(const char *path, char **text,
+			   struct sysctr_error **err)
+{
+	return read_conf(path, false, true, text, err);
 }
 
 static int run_parse(cfg_t *cfg, const char *name,

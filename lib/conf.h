@@ -91,6 +91,23 @@ struct sysctr_ct_config {
 	size_t nraw;
 };
 
+/* Read a config file: a regular file of at most 1 MiB of text without
+ * NUL bytes. A missing file gives *text NULL and success when
+ * allow_missing, SYSCTR_E_NOT_FOUND otherwise. */
+int sysctr_conf_read(const char *path, bool allow_missing, char **text,
+		     struct sysctr_error **err);
+
+/* A container.conf the user gives (create -c FILE): a regular file or a
+ * pipe (-c <(...)), at most 1 MiB of text without NUL bytes like every
+ * config file; anything else is SYSCTR_E_USAGE. */
+int sysctr_conf_read_input(const char *path, char **text,
+			   struct sysctr_error **err);
+
+/* The check of sysctr.conf's mirrors {} for a mirror given another way
+ * (create --mirror); what names it in the error (SYSCTR_E_USAGE). */
+int sysctr_conf_check_mirror(const char *what, const char *url,
+			     struct sysctr_error **err);
+
 /* Parse sysctr.conf at path. A missing file gives all defaults when
  * !must_exist. Errors name file, line and key (SYSCTR_E_USAGE). */
 int sysctr_host_config_load(const char *path, bool must_exist,

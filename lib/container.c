@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "conf.h"
 #include "container.h"
+#include "ctcheck.h"
 #include "error.h"
 #include "idmap.h"
 #include "image.h"
@@ -46,6 +47,11 @@ void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
 	bool tx = state != NULL && e == NULL;
 
 	if (s->store == NULL)
+		return;
+	/* The registry was busy a moment ago: recording that would wait as
+	 * long again, only to fail with a second line. The error says it. */
+	if (e != NULL && e->kind == SYSCTR_E_BUSY &&
+	    sysctr_store_busy(s->store))
 		return;
 	if (tx && sysctr_store_begin(s->store, &werr) < 0)
 		goto fail;
@@ -248,21 +254,23 @@ static int check_includes(const char *common, bool privileged,
 	return 0;
 }
 
-/* Write NAME/config, the liblxc config, from container.conf. */
-static int write_lxc_config(struct sysctr *s, const char *name,
+/* The liblxc config of the container from container.conf. */
+static char *gen_lxc_config(struct sysctr *s, const char *name,
 			    const struct sysctr_ct_row *row,
 			    const struct sysctr_ct_config *ct,
 			    struct sysctr_error **err)
 {
-	cleanup_free char *own = NULL, *log = NULL, *path = NULL;
-	cleanup_free char *text = NULL, *lower = NULL, *rootfs = NULL;
+	cleanup_free char *own = NULL, *log = NULL;
+	cleanup_free char *lower = NULL, *rootfs = NULL;
 	struct sysctr_image_row img = { 0 };
 	struct sysctr_image_meta meta = { 0 };
 	struct sysctr_lxcconf_input in = { 0 };
-	int ret = -1;
+	char *text = NULL;
 
-	if (sysctr_store_image_get(s->store, row->image_id, &img, err) < 0)
-		return sysctr_err_prefix(err, "image of the container");
+	if (sysctr_store_image_get(s->store, row->image_id, &img, err) < 0) {
+		sysctr_err_prefix(err, "image of the container");
+		return NULL;
+	}
 	if (sysctr_image_meta_load(img.path, &meta, err) < 0)
 		goto out;
 	if (ct->security.privileged)
@@ -283,7 +291,6 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 	    check_includes(meta.lxc_common, ct->security.privileged, err) < 0)
 		goto out;
 	log = sysctr_ct_log_path(s, name);
-	path = xasprintf("%s/%s/config", s->containers_dir, name);
 
 	in.name = name;
 	in.rootfs = rootfs;
@@ -300,24 +307,10 @@ static int write_lxc_config(struct sysctr *s, const char *name,
 	in.idmap_base = (long)s->cfg->idmap.base;
 	in.idmap_size = (long)s->cfg->idmap.size;
 	text = sysctr_lxcconf_generate(&in, err);
-	if (text == NULL)
-		goto out;
-	ret = write_file_replace(path, text, strlen(text), 0644, err);
 out:
 	sysctr_image_meta_clear(&meta);
 	sysctr_image_row_clear(&img);
-	return ret;
-}
-
-static int check_bridge(const char *bridge, struct sysctr_error **err)
-{
-	cleanup_free char *p = xasprintf("/sys/class/net/%s/bridge", bridge);
-
-	if (!is_dir(p))
-		return sysctr_err(err, SYSCTR_E_FAILED, 0,
-				  "bridge %s does not exist on this host",
-				  bridge);
-	return 0;
+	return text;
 }
 
 static int liblxc_failed(struct sysctr *s, const char *name, const char *what,
@@ -329,50 +322,65 @@ static int liblxc_failed(struct sysctr *s, const char *name, const char *what,
 			  "%s: liblxc failed (log: %s)", what, log);
 }
 
-static int start_locked(struct sysctr *s, const char *name,
-			struct sysctr_error **err)
+/* Everything a start can know before it touches the container:
+ * container.conf parses, this host has what it names, and the liblxc
+ * config generates. restart makes it before it stops the container, so a
+ * config that cannot start leaves it running. */
+static char *start_prepare(struct sysctr *s, const char *name,
+			   struct sysctr_error **err)
 {
 	cleanup_free char *conf = sysctr_ct_conf_path(s, name);
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
-	cleanup_ct struct lxc_container *c = NULL;
 	struct sysctr_ct_row row = { 0 };
-	const char *mode;
-	int ret = -1;
+	char *text = NULL;
 
 	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
+		return NULL;
+	if (sysctr_ct_config_load(conf, &ct, err) == 0 &&
+	    sysctr_ct_host_check(ct, NULL, s->cfg, err) == 0)
+		text = gen_lxc_config(s, name, &row, ct, err);
+	sysctr_ct_row_clear(&row);
+	return text;
+}
+
+/* Write NAME/config (the liblxc config start_prepare() made) and start;
+ * returns once the container runs. */
+static int start_run(struct sysctr *s, const char *name, const char *text,
+		     struct sysctr_error **err)
+{
+	cleanup_free char *path =
+	    xasprintf("%s/%s/config", s->containers_dir, name);
+	cleanup_ct struct lxc_container *c = NULL;
+
+	if (write_file_replace(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
+			       err) < 0)
 		return -1;
-	if (sysctr_ct_is_active(s, name)) {
-		sysctr_err(err, SYSCTR_E_STATE, 0, "already running");
-		goto out;
-	}
-	if (sysctr_ct_config_load(conf, &ct, err) < 0)
-		goto out;
-	mode = sysctr_lxcconf_net_mode(ct, s->cfg);
-	if (mode != NULL && strcmp(mode, "bridge") == 0 &&
-	    check_bridge(sysctr_lxcconf_net_bridge(ct, s->cfg), err) < 0)
-		goto out;
-	if (write_lxc_config(s, name, &row, ct, err) < 0)
-		goto out;
 	c = ct_handle(s, name, err);
 	if (c == NULL)
-		goto out;
+		return -1;
 	c->want_daemonize(c, true);
 	/* The monitor must not inherit our lock or the database. */
 	c->want_close_all_fds(c, true);
-	if (!c->start(c, 0, NULL)) {
-		liblxc_failed(s, name, "start", err);
-		goto out;
-	}
-	if (!c->wait(c, "RUNNING", s->cfg->timeouts.start)) {
-		sysctr_err(err, SYSCTR_E_FAILED, 0,
-			   "start: not running after %d s (state %s)",
-			   s->cfg->timeouts.start, c->state(c));
-		goto out;
-	}
-	ret = 0;
-out:
-	sysctr_ct_row_clear(&row);
-	return ret;
+	if (!c->start(c, 0, NULL))
+		return liblxc_failed(s, name, "start", err);
+	if (!c->wait(c, "RUNNING", s->cfg->timeouts.start))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "start: not running after %d s (state %s)",
+				  s->cfg->timeouts.start, c->state(c));
+	return 0;
+}
+
+static int start_locked(struct sysctr *s, const char *name,
+			struct sysctr_error **err)
+{
+	cleanup_free char *text = NULL;
+
+	if (sysctr_ct_is_active(s, name))
+		return sysctr_err(err, SYSCTR_E_STATE, 0, "already running");
+	text = start_prepare(s, name, err);
+	if (text == NULL)
+		return -1;
+	return start_run(s, name, text, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_start(struct sysctr *s, const char *name,
@@ -460,6 +468,7 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 {
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_lock int lock = -1;
+	cleanup_free char *text = NULL;
 	struct sysctr_stop_result res;
 	int ret = 0;
 
@@ -471,10 +480,18 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 	c = ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
-	if (c->is_running(c))
-		ret = stop_handle(s, c, name, timeout, false, &res, err);
-	if (ret == 0)
+	if (c->is_running(c)) {
+		/* Nothing stops before the start is known to be possible. */
+		text = start_prepare(s, name, err);
+		ret = text == NULL ? -1 : 0;
+		if (ret == 0)
+			ret =
+			    stop_handle(s, c, name, timeout, false, &res, err);
+		if (ret == 0)
+			ret = start_run(s, name, text, err);
+	} else {
 		ret = start_locked(s, name, err);
+	}
 	sysctr_ct_record(s, name, "restart", "RUNNING", ret < 0 ? *err : NULL,
 			 NULL);
 	return ret;

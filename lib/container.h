@@ -21,6 +21,11 @@ char *sysctr_ct_dir(struct sysctr *s, const char *name);
 char *sysctr_ct_conf_path(struct sysctr *s, const char *name);
 char *sysctr_ct_log_path(struct sysctr *s, const char *name);
 
+/* Mode of container.conf and of the generated liblxc config, whatever the
+ * umask: they name host paths and raw liblxc keys, which are nobody
+ * else's business (LXC keeps its own configs 0640 too). */
+#define SYSCTR_CT_CONF_MODE 0640
+
 /* Record an action's outcome: on success the container's new state (if
  * state is not NULL) and its history row, in one transaction. A failure
  * to record is logged, never fatal. */

@@ -28,28 +28,26 @@ static char *initial_conf(const struct sysctr_create_opts *o,
 	if (o->conf_file == NULL)
 		return xstrdup("# container.conf: every key is described in "
 			       "sysctr's container.conf.example\n");
-	if (read_file(o->conf_file, &text, NULL, err) < 0) {
+	if (sysctr_conf_read_input(o->conf_file, &text, err) < 0) {
 		sysctr_err_prefix(err, "-c");
 		return NULL;
 	}
 	return text;
 }
 
-/* container.conf text for the new container: -c FILE (or an empty one),
- * then template/release/arch, then every --set; validated. */
-static char *build_conf(const struct sysctr_create_opts *o,
+/* container.conf text for the new container: base (-c FILE, read once:
+ * it may be a pipe), then template/release/arch, then every --set;
+ * validated. */
+static char *build_conf(const struct sysctr_create_opts *o, const char *base,
 			const char *conf_name, const char *release,
 			const char *arch, struct sysctr_error **err)
 {
-	cleanup_free char *text = NULL, *t_set = NULL, *r_set = NULL;
+	cleanup_free char *t_set = NULL, *r_set = NULL;
 	cleanup_free char *a_set = NULL;
 	char *out = NULL;
 	const char **all;
 	size_t n = 0;
 
-	text = initial_conf(o, err);
-	if (text == NULL)
-		return NULL;
 	all = xcalloc(o->nsets + 3, sizeof(char *));
 	t_set = xasprintf("template=%s", o->template);
 	all[n++] = t_set;
@@ -63,7 +61,7 @@ static char *build_conf(const struct sysctr_create_opts *o,
 	}
 	for (size_t i = 0; i < o->nsets; i++)
 		all[n++] = o->sets[i];
-	if (sysctr_ct_config_apply(text, conf_name, all, n, &out, err) < 0)
+	if (sysctr_ct_config_apply(base, conf_name, all, n, &out, err) < 0)
 		out = NULL;
 	free(all);
 	return out;
@@ -116,8 +114,8 @@ static int make_ct_tree(struct sysctr *s, const char *tmp, const char *name,
 	uid_t root_uid =
 	    ct->security.privileged ? 0 : (uid_t)s->cfg->idmap.base;
 
-	if (write_file_atomic(conf, conf_text, strlen(conf_text), 0644, err) <
-	    0)
+	if (write_file_atomic(conf, conf_text, strlen(conf_text),
+			      SYSCTR_CT_CONF_MODE, err) < 0)
 		return -1;
 	if (copy)
 		return make_copy(tmp, lower, name, root_uid, err);
@@ -211,6 +209,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	cleanup_free char *dir = sysctr_ct_dir(s, o->name);
 	cleanup_free char *conf_name = sysctr_ct_conf_path(s, o->name);
 	cleanup_free char *tmp = NULL, *text = NULL, *lower = NULL;
+	cleanup_free char *base = NULL;
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
 	struct sysctr_image_request req = {
 		.template = o->template,
@@ -226,12 +225,15 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	if (check_absent(s, o->name, err) < 0)
 		return -1;
 	/* Fail on a bad --set or -c before a template runs for minutes. */
-	text = build_conf(o, conf_name, o->release, o->arch, err);
+	base = initial_conf(o, err);
+	if (base == NULL)
+		return -1;
+	text = build_conf(o, base, conf_name, o->release, o->arch, err);
 	if (text == NULL || remove_leftover(s, dir, err) < 0 ||
 	    sysctr_image_ensure(s, &req, &img, err) < 0)
 		return -1;
 	free(text);
-	text = build_conf(o, conf_name, img.release, img.arch, err);
+	text = build_conf(o, base, conf_name, img.release, img.arch, err);
 	if (text == NULL ||
 	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
 		goto out;
@@ -275,6 +277,9 @@ SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
 	if (!sysctr_token_valid(o->template))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "invalid template name");
+	if (o->mirror != NULL &&
+	    sysctr_conf_check_mirror("--mirror", o->mirror, err) < 0)
+		return -1;
 	lock = sysctr_ct_lock(s, o->name, err);
 	if (lock < 0)
 		return -1;

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "container.h"
+#include "ctcheck.h"
 #include "error.h"
 #include "lock.h"
 #include "names.h"
@@ -56,6 +57,29 @@ SYSCTR_PUBLIC bool sysctr_config_key_needs_restart(const char *key)
 	return sysctr_ct_config_key_needs_restart(key);
 }
 
+/* What this host can tell now (ctcheck.h) about the values new_text
+ * changes from old_text. */
+static int host_check(struct sysctr *s, const char *old_text,
+		      const char *new_text, const char *path,
+		      struct sysctr_error **err)
+{
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	cleanup_ctconf struct sysctr_ct_config *old = NULL;
+	cleanup_error struct sysctr_error *ignored = NULL;
+
+	if (sysctr_ct_config_parse(new_text, path, &ct, err) < 0)
+		return -1;
+	/* An old file that does not parse (edited by hand): all is new. */
+	if (sysctr_ct_config_parse(old_text, path, &old, &ignored) < 0)
+		old = NULL;
+	return sysctr_ct_host_check(ct, old, s->cfg, err);
+}
+
+SYSCTR_PUBLIC bool sysctr_config_key_unchecked(const char *key)
+{
+	return str_starts_with(key, "raw.");
+}
+
 static bool any_needs_restart(const char *const *assignments, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -88,9 +112,11 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 		return -1;
 	if (read_file(path, &text, NULL, err) < 0)
 		return -1;
-	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0)
+	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0 ||
+	    host_check(s, text, out, path, err) < 0)
 		return -1;
-	if (write_file_atomic(path, out, strlen(out), 0644, err) < 0)
+	if (write_file_atomic(path, out, strlen(out), SYSCTR_CT_CONF_MODE,
+			      err) < 0)
 		return -1;
 	if (restart_needed != NULL)
 		*restart_needed = any_needs_restart(assignments, n) &&
@@ -101,6 +127,7 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 
 SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
 					      const char *name, char **tmp_path,
+					      char **base,
 					      struct sysctr_error **err)
 {
 	cleanup_free char *path = NULL, *text = NULL, *tmp = NULL;
@@ -131,37 +158,45 @@ SYSCTR_PUBLIC int sysctr_ct_config_edit_begin(struct sysctr *s,
 		off += (size_t)w;
 	}
 	*tmp_path = steal_ptr(&tmp);
+	*base = steal_ptr(&text);
 	return 0;
 }
 
-SYSCTR_PUBLIC int sysctr_ct_config_edit_commit(struct sysctr *s,
-					       const char *name,
-					       const char *tmp_path,
-					       bool *restart_needed,
-					       struct sysctr_error **err)
+SYSCTR_PUBLIC int
+sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
+			     const char *tmp_path, const char *base,
+			     bool *restart_needed, struct sysctr_error **err)
 {
 	cleanup_free char *path = NULL, *old = NULL, *text = NULL;
-	struct sysctr_ct_config *ct = NULL;
 	cleanup_lock int lock = -1;
 
+	if (restart_needed != NULL)
+		*restart_needed = false;
 	if (conf_path(s, name, &path, err) < 0)
 		return -1;
 	lock = sysctr_lock(s, name, s->cfg->timeouts.lock, err);
 	if (lock < 0)
 		return -1;
-	if (read_file(tmp_path, &text, NULL, err) < 0)
+	if (sysctr_conf_read(tmp_path, false, &text, err) < 0)
 		return -1;
-	if (sysctr_ct_config_parse(text, path, &ct, err) < 0)
-		return -1;
-	sysctr_ct_config_free(ct);
+	/* Nothing edited: nothing to save, whatever happened meanwhile. */
+	if (strcmp(text, base) == 0)
+		return 0;
 	if (read_file(path, &old, NULL, err) < 0)
 		return -1;
+	/* Changed while the editor was open (config set, another edit):
+	 * saving now would undo that change without a word. */
+	if (strcmp(old, base) != 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s changed while it was being edited "
+				  "(config set or another edit): not saved",
+				  path);
+	if (host_check(s, old, text, path, err) < 0)
+		return -1;
 	if (restart_needed != NULL)
-		*restart_needed =
-		    strcmp(old, text) != 0 && sysctr_ct_is_active(s, name);
-	if (strcmp(old, text) == 0)
-		return 0;
-	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+		*restart_needed = sysctr_ct_is_active(s, name);
+	if (write_file_atomic(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
+			      err) < 0)
 		return -1;
 	sysctr_history_record(s, name, "config edit", NULL, NULL);
 	return 0;

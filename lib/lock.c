@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -12,16 +13,29 @@
 #include "lock.h"
 #include "util.h"
 
-/* Who holds it, for the error message: the holder writes its pid. */
+/* Who holds it, for the error message, or 0 when that is not known. Each
+ * holder writes its pid, but the file keeps the last one's after it
+ * exits, and another process (flock(1), a new process under a reused
+ * pid) may hold the lock since: name the pid only while it is a live
+ * sysctr. */
 static pid_t holder(int fd)
 {
+	cleanup_free char *comm_path = NULL, *comm = NULL;
 	char buf[32] = "";
 	ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+	long pid;
 
 	if (r <= 0)
 		return 0;
 	buf[r] = '\0';
-	return (pid_t)strtol(buf, NULL, 10);
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1 || pid > INT32_MAX)
+		return 0;
+	comm_path = xasprintf("/proc/%ld/comm", pid);
+	if (read_file(comm_path, &comm, NULL, NULL) < 0)
+		return 0;
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, "sysctr") == 0 ? (pid_t)pid : 0;
 }
 
 int sysctr_lock(struct sysctr *s, const char *key, int wait_seconds,

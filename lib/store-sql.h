@@ -28,7 +28,8 @@ static inline void finalize_p(sqlite3_stmt **s)
 typedef void (*row_read_fn)(sqlite3_stmt *s, void *row);
 typedef void (*row_clear_fn)(void *row);
 
-/* "SQL WHAT: sqlite3_errmsg()" as SYSCTR_E_FAILED; returns -1. */
+/* "SQL WHAT: sqlite3_errmsg()" as SYSCTR_E_FAILED, or SYSCTR_E_BUSY when
+ * another process held the database past the busy timeout; returns -1. */
 int store_fail(sqlite3 *db, const char *what, struct sysctr_error **err);
 sqlite3_stmt *store_prepare(sqlite3 *db, const char *sql,
 			    struct sysctr_error **err);

@@ -37,6 +37,17 @@ static inline void store_close_p(struct sysctr_store **st)
 
 int store_fail(sqlite3 *db, const char *what, struct sysctr_error **err)
 {
+	int rc = sqlite3_errcode(db) & 0xff;
+
+	/* Another process kept its write transaction past our busy timeout:
+	 * that is busy (exit 5), like a container lock held too long, not
+	 * a failure of the registry. */
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return sysctr_err(err, SYSCTR_E_BUSY, 0,
+				  "registry %s is busy: another process holds "
+				  "it (waited %d s)",
+				  sqlite3_db_filename(db, "main"),
+				  BUSY_TIMEOUT_MS / 1000);
 	return sysctr_err(err, SYSCTR_E_FAILED, 0, "SQL %s: %s", what,
 			  sqlite3_errmsg(db));
 }
@@ -531,8 +542,11 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 		ret = migrate(st->db, err);
 	if (ret == 0)
 		ret = host_ensure(st, err);
-	if (ret < 0)
+	/* A busy error names the registry already. */
+	if (ret < 0 && (*err)->kind != SYSCTR_E_BUSY)
 		return sysctr_err_prefix(err, "registry %s", path);
+	if (ret < 0)
+		return -1;
 
 	*out = steal_ptr(&st);
 	return 0;
@@ -547,6 +561,13 @@ void sysctr_store_close(struct sysctr_store *st)
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		log_warn("registry: close: %s", sqlite3_errmsg(st->db));
 	free(st);
+}
+
+bool sysctr_store_busy(struct sysctr_store *st)
+{
+	int rc = st ? sqlite3_errcode(st->db) & 0xff : SQLITE_OK;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
 int64_t sysctr_store_host_id(struct sysctr_store *st)

@@ -65,6 +65,10 @@ int sysctr_store_begin(struct sysctr_store *st, struct sysctr_error **err);
 int sysctr_store_commit(struct sysctr_store *st, struct sysctr_error **err);
 void sysctr_store_rollback(struct sysctr_store *st);
 
+/* Did the registry's last call fail because another process held it
+ * past the busy timeout (SYSCTR_E_BUSY)? */
+bool sysctr_store_busy(struct sysctr_store *st);
+
 /* This host's id in `hosts`. */
 int64_t sysctr_store_host_id(struct sysctr_store *st);
 

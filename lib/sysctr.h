@@ -192,15 +192,25 @@ int sysctr_ct_config_set(struct sysctr *s, const char *name,
 /* Does a change of "section.key" take effect only at the next start of a
  * running container? (All but autostart.*.) */
 bool sysctr_config_key_needs_restart(const char *key);
+/* Is "section.key" passed to liblxc as it is, so that only the next start
+ * tells whether it works? (raw.*: config set checks every other key, and
+ * what it names on this host, when it is set.) */
+bool sysctr_config_key_unchecked(const char *key);
 
 /* For `config edit`: copy container.conf to a temp file, returned in
- * *tmp_path (the caller unlinks it). */
+ * *tmp_path (the caller unlinks it), and its text as it was then in *base
+ * (the caller frees it and hands it to the commit). */
 int sysctr_ct_config_edit_begin(struct sysctr *s, const char *name,
-				char **tmp_path, struct sysctr_error **err);
-/* Validate tmp_path; when it is valid, install it atomically as the
- * container.conf. An invalid file leaves container.conf unchanged. */
+				char **tmp_path, char **base,
+				struct sysctr_error **err);
+/* Under the container's lock: when tmp_path differs from base, validate
+ * it and install it atomically as the container.conf. An invalid file
+ * (SYSCTR_E_USAGE) leaves container.conf unchanged. When container.conf
+ * is no longer base (a config set or another edit landed meanwhile),
+ * nothing is saved (SYSCTR_E_FAILED). tmp_path is never removed. */
 int sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
-				 const char *tmp_path, bool *restart_needed,
+				 const char *tmp_path, const char *base,
+				 bool *restart_needed,
 				 struct sysctr_error **err);
 
 /* ---- history ----------------------------------------------------------- */

@@ -143,4 +143,28 @@ fi
 check_eq "running once" RUNNING "$(sysctr info "$c" --format json | json_get "d['state']")"
 check "destroy -f" sysctr destroy -f "$c"
 
+# --- another process keeps the registry write-locked
+c="${PFX}-db"
+check "create" sysctr create busybox "$c"
+db="$TROOT/var/lib/sysctr/sysctr.db"
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(40)' "$db" "$TROOT/db-held" &
+dbholder=$!
+i=0
+while [ ! -e "$TROOT/db-held" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+t0=$(date +%s)
+err=$(sysctr destroy "$c" 2>&1)
+rc=$?
+t1=$(date +%s)
+check_eq "a write-locked registry is busy (5)" 5 "$rc"
+check_eq "saying so in one line" "sysctr: $c: registry $db is busy: another process holds it (waited 10 s)" "$err"
+[ $((t1 - t0)) -ge 9 ] && [ $((t1 - t0)) -le 20 ] && ok "after waiting ($((t1 - t0)) s)" || not_ok "gave up after $((t1 - t0)) s"
+signal_pid TERM "$dbholder" "BEGIN IMMEDIATE"
+wait "$dbholder" 2>/dev/null
+check_eq "the container is still there" 1 "$(sysctr list --format json | json_get "len([x for x in d if x['name']=='$c'])")"
+check "and goes once the registry is free" sysctr destroy "$c"
+
 done_testing

@@ -74,9 +74,23 @@ lock="$TROOT/run/sysctr/locks/$c.lock"
 flock -o "$lock" sleep 6 &
 holder=$!
 sleep 0.3
-check_exit "a held lock gives busy (5)" 5 sysctr stop "$c"
+err=$(sysctr stop "$c" 2>&1)
+check_eq "a held lock gives busy (5)" 5 "$?"
+# the lock file names the last sysctr that held it, which has exited: no
+# pid is named for a holder that is not a live sysctr
+check_eq "a holder that is no sysctr is not named" "sysctr: $c: busy: another sysctr holds its lock" "$err"
 [ ! -d "/proc/$holder" ] || signal_pid TERM "$holder" "sleep 6"
 wait "$holder" 2>/dev/null
+# a live sysctr holding it is named: a stop waiting for an init that
+# ignores its halt signal (SIGURG, set above) holds the lock 6 s
+(exec "$SYSCTR" --root "$TROOT" stop -t 6 "$c" >/dev/null 2>&1) &
+stopper=$!
+sleep 0.5
+err=$(sysctr freeze "$c" 2>&1)
+check_eq "a lock held by a running sysctr gives busy (5)" 5 "$?"
+check_eq "naming it" "sysctr: $c: busy: sysctr (pid $stopper) holds its lock since more than 2 s" "$err"
+wait "$stopper"
+check_eq "the stop went on" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"
 
 check "destroy -f" sysctr destroy -f "$c"
 check_exit "info after destroy is not found (3)" 3 sysctr info "$c"
@@ -115,7 +129,7 @@ if [ -d "/proc/$pid" ]; then not_ok "frozen init is gone"; else ok "frozen init 
 
 hist=$(sysctr history "$c" --format json | json_get "' '.join(x['action'] + ':' + x['outcome'] for x in d)")
 case $hist in
-"create:ok create:failed start:ok start:failed freeze:ok freeze:failed unfreeze:ok stop:ok stop:failed restart:ok"*"destroy:failed destroy:ok")
+"create:ok create:failed start:ok start:failed freeze:ok freeze:failed unfreeze:ok stop:ok stop:failed restart:ok"*"destroy:failed stop:ok destroy:ok")
 	ok "history records every action and its outcome" ;;
 *) not_ok "history: $hist" ;;
 esac

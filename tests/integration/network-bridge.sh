@@ -5,10 +5,12 @@
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
 br="stbr$$"
+br2="stbr$$x"
 # a /24 of its own per run, on the test's own bridge only
 net="10.213.$(($$ % 250)).0"
 pfx=${net%.0}
-TEST_CLEANUP_EXTRA="ip link del $br 2>/dev/null"
+# shellcheck disable=SC2034 # read by cleanup() in lib.sh
+TEST_CLEANUP_EXTRA="ip link del $br 2>/dev/null; ip link del $br2 2>/dev/null"
 
 c="${PFX}-net"
 check "create with network none (the default)" sysctr create busybox "$c"
@@ -17,21 +19,40 @@ ifs=$(sysctr exec "$c" -- ls /sys/class/net | tr '\n' ' ')
 check_eq "mode none: only loopback" "lo " "$ifs"
 check "stop" sysctr stop -k "$c"
 
-check "bridge mode with a static address" sysctr config set "$c" network.mode=bridge network.bridge="$br" network.ipv4="$pfx.2/24"
-err=$(sysctr start "$c" 2>&1)
-rc=$?
-check_eq "a missing bridge is a failure (1)" 1 "$rc"
-case $err in *"bridge $br does not exist"*) ok "and says which bridge" ;; *) not_ok "error: $err" ;; esac
+conf="$TROOT/var/lib/sysctr/containers/$c/container.conf"
+cp "$conf" "$TROOT/before"
+err=$(sysctr config set "$c" network.mode=bridge network.bridge="$br" network.ipv4="$pfx.2/24" 2>&1)
+check_eq "config set of a bridge that does not exist is refused (2)" 2 "$?"
+check_eq "saying which bridge" "sysctr: $c: network.bridge: bridge $br does not exist on this host" "$err"
+cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
 
 ip link add "$br" type bridge
 ip addr add "$pfx.1/24" dev "$br"
 ip link set "$br" up
+check "bridge mode with a static address" sysctr config set "$c" network.mode=bridge network.bridge="$br" network.ipv4="$pfx.2/24"
 check "start on the bridge" sysctr start "$c"
 addr=$(sysctr exec "$c" -- ip -4 -o addr show eth0 | awk '{print $4}')
 check_eq "eth0 has its address" "$pfx.2/24" "$addr"
 check_eq "list shows the address" "$pfx.2/24" "$(sysctr list --format json | json_get "[x['ipv4'] for x in d if x['name']=='$c'][0]")"
 check "the host reaches the container over the bridge" busybox ping -c 1 -W 3 "$pfx.2"
 check "the container reaches the host's bridge address" sysctr exec "$c" -- ping -c 1 -W 3 "$pfx.1"
+
+# restart checks the config before it stops: a bridge gone since the set
+# leaves the container running
+ip link add "$br2" type bridge
+check "set another bridge while running" sysctr config set "$c" network.bridge="$br2"
+ip link del "$br2"
+pid=$(sysctr info "$c" --format json | json_get "d['pid']")
+err=$(sysctr restart "$c" 2>&1)
+check_eq "restart with a missing bridge is usage (2)" 2 "$?"
+check_eq "in one line naming the bridge" "sysctr: $c: network.bridge: bridge $br2 does not exist on this host" "$err"
+check_eq "the container still runs" RUNNING "$(sysctr info "$c" --format json | json_get "d['state']")"
+check_eq "the same init" "$pid" "$(sysctr info "$c" --format json | json_get "d['pid']")"
+check "stop" sysctr stop -k "$c"
+err=$(sysctr start "$c" 2>&1)
+check_eq "start with a missing bridge is usage (2) too" 2 "$?"
+case $err in *"bridge $br2 does not exist"*) ok "and says which bridge" ;; *) not_ok "error: $err" ;; esac
+check "back to the bridge that exists" sysctr config set "$c" network.bridge="$br"
 check "destroy -f" sysctr destroy -f "$c"
 veths=$(ip -o link show master "$br" 2>/dev/null | wc -l)
 check_eq "its veth went with it" 0 "$veths"

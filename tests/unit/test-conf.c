@@ -181,9 +181,11 @@ static void test_memory(void **state)
 		int64_t bytes;
 	} cases[] = {
 		{ "", 0 },
-		{ "4096", 4096 },
-		{ "1K", 1024 },
-		{ "1k", 1024 },
+		{ "0", 0 },
+		{ "16777216", 16LL << 20 },
+		{ "16384K", 16LL << 20 },
+		{ "16384k", 16LL << 20 },
+		{ "16M", 16LL << 20 },
 		{ "512M", 512LL << 20 },
 		{ "2G", 2LL << 30 },
 		{ "1T", 1LL << 40 },
@@ -238,6 +240,11 @@ static void test_invalid(void **state)
 		       "with K, M, G or T");
 	expect_invalid("resources {\n  memory = \"12Q\"\n}\n", 2,
 		       "resources.memory");
+	expect_invalid("resources {\n  memory = \"1M\"\n}\n", 2,
+		       "resources.memory: 1M is too little: a container needs "
+		       "at least 16M");
+	expect_invalid("resources {\n  memory = \"16777215\"\n}\n", 2,
+		       "resources.memory: 16777215 is too little");
 	expect_invalid("resources {\n  cpus = \"1-0\"\n}\n", 2,
 		       "resources.cpus: invalid cpuset");
 	expect_invalid("network {\n  ipv4 = \"10.0.0.300/24\"\n}\n", 2,
@@ -265,6 +272,24 @@ static void test_invalid(void **state)
 	expect_invalid("mount \"data\" {\n  source = \"/srv\"\n"
 		       "  path = \"/srv/../etc\"\n}\n",
 		       3, "mount.data.path");
+	expect_invalid("mount \"data\" {\n  source = \"/srv\"\n"
+		       "  path = \"/\"\n}\n",
+		       3, "mount.data.path: '/' is the container's root");
+	expect_invalid("mount \"data\" {\n  source = \"/srv\"\n"
+		       "  path = \"//./\"\n}\n",
+		       3, "mount.data.path: '//./' is the container's root");
+	expect_invalid("mount \"data\" {\n  source = \"/srv\"\n"
+		       "  path = \"/my data\"\n}\n",
+		       3, "mount.data.path: '/my data' has blanks");
+	expect_invalid("mount \"data\" {\n  source = \"/srv/a b\"\n"
+		       "  path = \"/x\"\n}\n",
+		       2, "mount.data.source: '/srv/a b' has blanks");
+	expect_invalid("mount \"data\" {\n  source = \"srv\"\n"
+		       "  path = \"/x\"\n}\n",
+		       2, "mount.data.source: 'srv' is not an absolute path");
+	expect_invalid("mount \"data\" {\n  source = \"/srv\"\n"
+		       "  path = \"/x\\ny\"\n}\n",
+		       3, "mount.data.path: control characters");
 	expect_invalid(
 	    "mount \"a b\" {\n  source = \"/srv\"\n  path = \"/x\"\n}\n", 1,
 	    "invalid mount name");
@@ -460,8 +485,38 @@ static void test_host_invalid(void **state)
 			    4, "idmap: base + size");
 	expect_host_invalid("mirrors {\n  ubuntu = \"ftp://x\"\n}\n", 2,
 			    "mirrors.ubuntu: invalid mirror");
+	expect_host_invalid(
+	    "mirrors {\n  debian = \"http://a b\"\n}\n", 2,
+	    "mirrors.debian: invalid mirror 'http://a b': a URL "
+	    "has no spaces");
+	expect_host_invalid("mirrors {\n  debian = \"http://a\\nb\"\n}\n", 2,
+			    "mirrors.debian: invalid mirror 'http://a?b'");
 	expect_host_invalid("paths {\n  cache = \"/x\"\n}\n", 2,
 			    "paths.cache: unknown key");
+}
+
+/* create --mirror gets the check of sysctr.conf's mirrors. */
+static void test_mirror_check(void **state)
+{
+	static const char *const bad[] = { "ftp://x",	     "http://",
+					   "http://a b",     "http://a\nb",
+					   "deb.debian.org", "" };
+	struct sysctr_error *err = NULL;
+
+	assert_int_equal(
+	    sysctr_conf_check_mirror("--mirror", "https://a/b", &err), 0);
+	assert_int_equal(
+	    sysctr_conf_check_mirror("--mirror", "file:///srv/m", &err), 0);
+	assert_null(err);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(
+		    sysctr_conf_check_mirror("--mirror", bad[i], &err), -1);
+		assert_int_equal(err->kind, SYSCTR_E_USAGE);
+		assert_non_null(strstr(err->msg, "--mirror: invalid mirror"));
+		assert_null(strchr(err->msg, '\n'));
+		sysctr_error_free(err);
+		err = NULL;
+	}
 }
 
 static void expect_key(const char *path, const char *key, const char *want)
@@ -755,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_host_defaults),
 		cmocka_unit_test(test_host_values),
 		cmocka_unit_test(test_host_invalid),
+		cmocka_unit_test(test_mirror_check),
 		cmocka_unit_test(test_get_key),
 		cmocka_unit_test(test_apply_replace),
 		cmocka_unit_test(test_apply_insert),
