@@ -67,21 +67,23 @@ static char *build_conf(const struct sysctr_create_opts *o, const char *base,
 	return out;
 }
 
-/* Files the container's own layer starts with. */
+/* Files the container's own layer starts with. With --copy the layer is a
+ * copy of the image, whose links a tarball chose: every write resolves
+ * inside the tree (open_beneath()), never through a link to the host. */
 static int seed_upper(const char *upper, const char *name, uid_t uid,
 		      struct sysctr_error **err)
 {
-	cleanup_free char *etc = xasprintf("%s/etc", upper);
-	cleanup_free char *hostname = xasprintf("%s/etc/hostname", upper);
 	cleanup_free char *text = xasprintf("%s\n", name);
+	cleanup_close int root = -1;
 
-	if (mkdir(etc, 0755) < 0 && errno != EEXIST)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
-				  etc);
-	if (write_file_atomic(hostname, text, strlen(text), 0644, err) < 0)
-		return -1;
-	if (lchown(etc, uid, uid) < 0 || lchown(hostname, uid, uid) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chown %s", etc);
+	root = open(upper, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (root < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "open %s",
+				  upper);
+	if (mkdir_beneath(root, "etc", 0755, uid, uid, err) < 0 ||
+	    write_file_beneath(root, "etc/hostname", text, strlen(text), 0644,
+			       uid, uid, err) < 0)
+		return sysctr_err_prefix(err, "seed the container's tree");
 	return 0;
 }
 

@@ -158,6 +158,11 @@ fail:
 	return 1;
 }
 
+/* The walk is by path, yet never leaves the tree: nftw() with FTW_PHYS
+ * descends only into real directories and reports links as links, and
+ * the tree is sysctr's own fresh copy under the image's lock, which no
+ * container has seen yet, so nobody swaps a directory for a link while
+ * it runs. */
 int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
 			    struct sysctr_error **err)
 {

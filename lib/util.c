@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -342,6 +344,177 @@ void rm_rf_or_warn(const char *path, const char *what)
 
 	if (rm_rf(path, &e) < 0)
 		sysctr_log_warn_error(e, what);
+}
+
+/* Without openat2(): one component at a time, each refused if it is a
+ * symbolic link or "..", which keeps the walk inside the tree. */
+static int open_nofollow_walk(int rootfd, const char *relpath, int flags,
+			      mode_t mode)
+{
+	cleanup_free char *copy = xstrdup(relpath);
+	cleanup_close int dir = -1;
+	char *save = NULL, *comp = strtok_r(copy, "/", &save);
+	int cur = rootfd;
+
+	if (comp == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	for (;;) {
+		char *next = strtok_r(NULL, "/", &save);
+		int sub;
+
+		if (strcmp(comp, "..") == 0) {
+			errno = EXDEV;
+			return -1;
+		}
+		if (next == NULL)
+			return openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC,
+				      mode);
+		if (strcmp(comp, ".") != 0) {
+			sub = openat(cur, comp,
+				     O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					 O_CLOEXEC);
+			if (sub < 0)
+				return -1;
+			close_p(&dir);
+			dir = sub;
+			cur = dir;
+		}
+		comp = next;
+	}
+}
+
+int open_beneath(int rootfd, const char *relpath, int flags, mode_t mode)
+{
+	bool creat = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = creat ? mode : 0,
+		/* IN_ROOT rather than BENEATH: a link resolves as the
+		 * container will see it, so a tree whose /etc is a link to
+		 * another of its directories still gets its hostname there. */
+		.resolve =
+		    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	long fd = syscall(SYS_openat2, rootfd, relpath, &how, sizeof(how));
+
+	if (fd >= 0 || errno != ENOSYS)
+		return (int)fd;
+	return open_nofollow_walk(rootfd, relpath, flags, mode);
+}
+
+/* The directory of relpath below rootfd (rootfd itself for a plain name);
+ * *base points at the last component. -1 with errno. */
+static int open_parent_beneath(int rootfd, char *relpath, const char **base)
+{
+	char *slash = strrchr(relpath, '/');
+
+	*base = slash ? slash + 1 : relpath;
+	if (**base == '\0' || strcmp(*base, ".") == 0 ||
+	    strcmp(*base, "..") == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (slash == NULL)
+		return fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	*slash = '\0';
+	return open_beneath(rootfd, relpath, O_PATH | O_DIRECTORY, 0);
+}
+
+int mkdir_beneath(int rootfd, const char *relpath, mode_t mode, uid_t uid,
+		  gid_t gid, struct sysctr_error **err)
+{
+	cleanup_free char *copy = xstrdup(relpath);
+	cleanup_close int parent = -1, fd = -1;
+	const char *base;
+
+	parent = open_parent_beneath(rootfd, copy, &base);
+	if (parent < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  relpath);
+	if (mkdirat(parent, base, mode) < 0) {
+		if (errno != EEXIST)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "create %s", relpath);
+		/* Whatever is there must be a directory of the tree. */
+		fd = open_beneath(rootfd, relpath, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "create %s", relpath);
+		return 1;
+	}
+	fd = openat(parent, base,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  relpath);
+	return 0;
+}
+
+/* A new file of our own in dirfd: O_EXCL and O_NOFOLLOW, so nothing that
+ * was there is opened. */
+static int create_tmp_at(int dirfd, char *name, size_t size)
+{
+	static unsigned counter;
+
+	for (int i = 0; i < 100; i++) {
+		int fd;
+
+		snprintf(name, size, ".sysctr-tmp.%d.%u", (int)getpid(),
+			 counter++);
+		fd = openat(
+		    dirfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int write_file_beneath(int rootfd, const char *relpath, const char *data,
+		       size_t len, mode_t mode, uid_t uid, gid_t gid,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *copy = xstrdup(relpath);
+	cleanup_close int dir = -1, fd = -1;
+	char tmp[64];
+	const char *base;
+	size_t off = 0;
+
+	dir = open_parent_beneath(rootfd, copy, &base);
+	if (dir < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
+				  relpath);
+	fd = create_tmp_at(dir, tmp, sizeof(tmp));
+	if (fd < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
+				  relpath);
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto undo_tmp;
+		}
+		off += (size_t)w;
+	}
+	/* chmod after chown: chown clears setuid and setgid bits */
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto undo_tmp;
+	if (close(steal_fd(&fd)) < 0)
+		goto undo_tmp;
+	/* rename replaces a link that was there instead of following it */
+	if (renameat(dir, tmp, dir, base) < 0)
+		goto undo_tmp;
+	return 0;
+
+undo_tmp:
+	sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s", relpath);
+	unlinkat(dir, tmp, 0);
+	return -1;
 }
 
 bool path_exists(const char *path)

@@ -130,6 +130,27 @@ int run_capture(char *const argv[], char **out, struct sysctr_error **err);
 /* cp -a --reflink=auto FROM TO: a whole tree with everything kept. */
 int copy_tree(const char *from, const char *to, struct sysctr_error **err);
 
+/* openat() of relpath below the directory rootfd, every component
+ * (symbolic links included) resolved as if rootfd were "/": an absolute
+ * or ".." link stays inside the tree, nothing outside it is ever reached,
+ * no mount is crossed. For the host's writes into a rootfs that a
+ * container or a tarball made. -1 with errno on failure; without openat2()
+ * it refuses every symbolic link (ELOOP) and "..". */
+int open_beneath(int rootfd, const char *relpath, int flags, mode_t mode);
+
+/* mkdir of relpath below rootfd (resolved as by open_beneath()), owned by
+ * uid:gid when it is made. 0 made, 1 a directory there already. */
+int mkdir_beneath(int rootfd, const char *relpath, mode_t mode, uid_t uid,
+		  gid_t gid, struct sysctr_error **err);
+
+/* Write relpath below rootfd atomically (a temporary file beside it, then
+ * a rename that replaces whatever was there, a symbolic link included),
+ * with mode and owner uid:gid. Its directory is resolved as by
+ * open_beneath(). */
+int write_file_beneath(int rootfd, const char *relpath, const char *data,
+		       size_t len, mode_t mode, uid_t uid, gid_t gid,
+		       struct sysctr_error **err);
+
 bool path_exists(const char *path);
 bool is_dir(const char *path);
 

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* File helpers that must stay inside a tree someone else made: writes
+ * beneath a root whose links point out of it. No root needed. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "util.h"
+
+static char *dir;
+
+static char *path(const char *rel)
+{
+	static char buf[4][4096];
+	static int next;
+	char *b = buf[next++ % 4];
+
+	snprintf(b, sizeof(buf[0]), "%s/%s", dir, rel);
+	return b;
+}
+
+static void put(const char *rel, const char *text)
+{
+	FILE *f = fopen(path(rel), "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *get(const char *rel)
+{
+	char *text = NULL;
+
+	if (read_file(path(rel), &text, NULL, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/sysctr-util-XXXXXX";
+
+	(void)state;
+	dir = xstrdup(mkdtemp(tmpl));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sysctr_error *e = NULL;
+
+	(void)state;
+	if (rm_rf(dir, &e) < 0)
+		sysctr_error_free(e);
+	free(dir);
+	dir = NULL;
+	return 0;
+}
+
+/* root/ is the tree, outside/ the host; root's links point out. */
+static int open_root(void)
+{
+	int fd;
+
+	assert_int_equal(mkdir(path("root"), 0755), 0);
+	assert_int_equal(mkdir(path("outside"), 0755), 0);
+	put("outside/hostname", "host\n");
+	fd = open(path("root"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void test_write_beneath(void **state)
+{
+	cleanup_close int root = -1;
+	struct sysctr_error *e = NULL;
+	cleanup_free char *text = NULL, *host = NULL;
+
+	(void)state;
+	root = open_root();
+	assert_int_equal(
+	    mkdir_beneath(root, "etc", 0755, getuid(), getgid(), &e), 0);
+	assert_int_equal(
+	    mkdir_beneath(root, "etc", 0755, getuid(), getgid(), &e), 1);
+	/* a link that was the file is replaced, not followed */
+	assert_int_equal(
+	    symlink(path("outside/hostname"), path("root/etc/hostname")), 0);
+	assert_int_equal(write_file_beneath(root, "etc/hostname", "ct\n", 3,
+					    0644, getuid(), getgid(), &e),
+			 0);
+	assert_null(e);
+	text = get("root/etc/hostname");
+	assert_string_equal(text, "ct\n");
+	host = get("outside/hostname");
+	assert_string_equal(host, "host\n");
+}
+
+static void test_links_stay_inside(void **state)
+{
+	cleanup_close int root = -1;
+	cleanup_free char *text = NULL, *host = NULL;
+	struct sysctr_error *e = NULL;
+	cleanup_free char *up = NULL;
+
+	(void)state;
+	root = open_root();
+	/* absolute: the tree's own /outside, which does not exist */
+	assert_int_equal(symlink(path("outside"), path("root/etc")), 0);
+	assert_int_equal(write_file_beneath(root, "etc/hostname", "ct\n", 3,
+					    0644, getuid(), getgid(), &e),
+			 -1);
+	assert_non_null(e);
+	assert_int_equal(e->sys_errno, ENOENT);
+	sysctr_error_free(steal_ptr(&e));
+	assert_int_equal(
+	    mkdir_beneath(root, "etc", 0755, getuid(), getgid(), &e), -1);
+	sysctr_error_free(steal_ptr(&e));
+
+	/* relative, climbing: ".." stops at the tree's top */
+	assert_int_equal(unlink(path("root/etc")), 0);
+	up = xasprintf("../../../../../../../../../../../../../../..%s",
+		       path("outside"));
+	assert_int_equal(symlink(up, path("root/etc")), 0);
+	assert_int_equal(write_file_beneath(root, "etc/hostname", "ct\n", 3,
+					    0644, getuid(), getgid(), &e),
+			 -1);
+	sysctr_error_free(steal_ptr(&e));
+
+	/* a link to the tree's top: the file lands there */
+	assert_int_equal(unlink(path("root/etc")), 0);
+	assert_int_equal(symlink("/", path("root/etc")), 0);
+	assert_int_equal(write_file_beneath(root, "etc/hostname", "ct\n", 3,
+					    0644, getuid(), getgid(), &e),
+			 0);
+	text = get("root/hostname");
+	assert_string_equal(text, "ct\n");
+	host = get("outside/hostname");
+	assert_string_equal(host, "host\n");
+	assert_int_equal(
+	    open_beneath(root, "etc/../../outside/hostname", O_RDONLY, 0) < 0,
+	    true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_write_beneath, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_links_stay_inside, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
