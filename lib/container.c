@@ -626,15 +626,40 @@ SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
 
 /* ---- destroy ----------------------------------------------------------- */
 
+/* Is there a registry row for name? 1 yes, 0 no, -1 error. */
+static int is_registered(struct sysctr *s, const char *name,
+			 struct sysctr_error **err)
+{
+	cleanup_error struct sysctr_error *e = NULL;
+	struct sysctr_ct_row row = { 0 };
+
+	if (sysctr_store_ct_get(s->store, name, &row, &e) == 0) {
+		sysctr_ct_row_clear(&row);
+		return 1;
+	}
+	if (e->kind == SYSCTR_E_NOT_FOUND)
+		return 0;
+	*err = steal_ptr(&e);
+	return -1;
+}
+
 static int destroy_locked(struct sysctr *s, const char *name, bool force,
 			  struct sysctr_error **err)
 {
 	cleanup_free char *dir = sysctr_ct_dir(s, name);
 	cleanup_free char *log = NULL;
-	cleanup_ct struct lxc_container *c = NULL;
+	int registered = is_registered(s, name, err);
 
+	if (registered < 0)
+		return -1;
+	/* No row but a directory: what a destroy that could not finish (or
+	 * a killed create) left. Destroying the name again finishes it. */
+	if (!registered && !path_exists(dir))
+		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
+				  "no such container");
 	/* A liblxc handle (which parses the config) only when it runs. */
 	if (sysctr_ct_is_active(s, name)) {
+		cleanup_ct struct lxc_container *c = NULL;
 		struct sysctr_stop_result res;
 
 		if (!force)
@@ -645,24 +670,31 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 		if (c == NULL ||
 		    stop_handle(s, c, name, 0, true, &res, err) < 0)
 			return -1;
-		lxc_container_put(steal_ptr(&c));
 	}
 
 	/* The row first, with its history in the same transaction: once it
 	 * is gone the container is gone, and files that a failure (or a
 	 * kill) leaves behind are a directory without a row, which the next
-	 * create of the name removes. */
-	if (sysctr_store_begin(s->store, err) < 0)
-		return -1;
-	if (sysctr_store_ct_delete(s->store, name, err) < 0) {
-		sysctr_store_rollback(s->store);
-		return -1;
+	 * destroy or create of the name removes. */
+	if (registered) {
+		if (sysctr_store_begin(s->store, err) < 0)
+			return -1;
+		if (sysctr_store_ct_delete(s->store, name, err) < 0) {
+			sysctr_store_rollback(s->store);
+			return -1;
+		}
+		sysctr_history_record(s, name, "destroy", NULL,
+				      force ? "forced" : NULL);
+		if (sysctr_store_commit(s->store, err) < 0)
+			return -1;
+	} else {
+		log_info("%s: removing what an unfinished destroy left", dir);
+		sysctr_history_record(s, name, "destroy", NULL,
+				      "leftover files");
 	}
-	sysctr_history_record(s, name, "destroy", NULL,
-			      force ? "forced" : NULL);
-	if (sysctr_store_commit(s->store, err) < 0)
-		return -1;
-	rm_rf_or_warn(dir, "remove container files");
+	if (rm_rf(dir, err) < 0)
+		return sysctr_err_prefix(err, "its files remain (destroy it "
+					      "again to finish)");
 	log = sysctr_ct_log_path(s, name);
 	unlink(log);
 	return 0;

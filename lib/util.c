@@ -155,22 +155,87 @@ int mkdir_p(const char *path, mode_t mode, struct sysctr_error **err)
 	return 0;
 }
 
-/* Remove everything below dirfd, staying on device dev. */
-static int rm_children(int dirfd, dev_t dev, const char *path,
-		       struct sysctr_error **err)
+/* rm_rf() walks down and up again holding one directory open at a time:
+ * a container can nest directories deeper than sysctr may open files, and
+ * its destroy must still finish. What it remembers per level (name,
+ * device and inode, the subdirectories still to do) is memory, not file
+ * descriptors. */
+struct rm_level {
+	char *name; /* in its parent; NULL for the top */
+	dev_t dev;
+	ino_t ino;
+	char **subdirs;
+	size_t nsub, cap, next;
+};
+
+struct rm_walk {
+	const char *top;
+	dev_t dev;
+	struct rm_level *levels;
+	size_t depth, cap; /* levels[depth] is the directory open now */
+};
+
+static void rm_level_clear(struct rm_level *l)
 {
+	for (size_t i = 0; i < l->nsub; i++)
+		free(l->subdirs[i]);
+	free(l->subdirs);
+	l->subdirs = NULL;
+	l->nsub = l->cap = l->next = 0;
+}
+
+/* The path of the current directory (and name in it) for a message; a
+ * deep one is shortened to its top and its last components. */
+static char *rm_path(const struct rm_walk *w, const char *name)
+{
+	size_t from = 1, len = strlen(w->top);
+	char *p, *q;
+
+	for (size_t i = w->depth; i >= 1; i--) {
+		len += strlen(w->levels[i].name) + 1;
+		if (len > 200)
+			break;
+		from = i;
+	}
+	p = xasprintf("%s%s", w->top, from > 1 ? "/..." : "");
+	for (size_t i = from; i <= w->depth; i++) {
+		q = xasprintf("%s/%s", p, w->levels[i].name);
+		free(p);
+		p = q;
+	}
+	if (name != NULL) {
+		q = xasprintf("%s/%s", p, name);
+		free(p);
+		p = q;
+	}
+	return p;
+}
+
+static int rm_fail(const struct rm_walk *w, const char *name, int errnum,
+		   const char *why, struct sysctr_error **err)
+{
+	cleanup_free char *p = rm_path(w, name);
+
+	return sysctr_err(err, SYSCTR_E_FAILED, errnum, "remove %s%s", p,
+			  why ? why : "");
+}
+
+/* One pass over the open directory: everything but directories goes,
+ * the names of the directories are kept for the way down. */
+static int rm_scan(struct rm_walk *w, int fd, struct sysctr_error **err)
+{
+	struct rm_level *l = &w->levels[w->depth];
 	cleanup_closedir DIR *d = NULL;
 	struct dirent *de;
-	int fd = dup(dirfd);
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 
-	if (fd < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
-				  path);
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
-				  path);
+	rm_level_clear(l);
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		int e = errno;
+
+		if (dfd >= 0)
+			close(dfd);
+		return rm_fail(w, NULL, e, NULL, err);
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		struct stat st;
@@ -178,56 +243,161 @@ static int rm_children(int dirfd, dev_t dev, const char *path,
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				continue;
-			return sysctr_err(err, SYSCTR_E_FAILED, errno,
-					  "remove %s/%s", path, de->d_name);
+			return rm_fail(w, de->d_name, errno, NULL, err);
 		}
-		if (S_ISDIR(st.st_mode)) {
-			cleanup_close int sub = -1;
-			cleanup_free char *subpath = NULL;
-
-			/* Never cross into a mount: a bind mount left in a
-			 * rootfs must not take the host's files with it. */
-			if (st.st_dev != dev)
-				return sysctr_err(err, SYSCTR_E_FAILED, EBUSY,
-						  "remove %s/%s: a mount point",
-						  path, de->d_name);
-			sub = openat(dirfd, de->d_name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					 O_CLOEXEC);
-			if (sub < 0)
-				return sysctr_err(err, SYSCTR_E_FAILED, errno,
-						  "remove %s/%s", path,
-						  de->d_name);
-			subpath = xasprintf("%s/%s", path, de->d_name);
-			if (rm_children(sub, dev, subpath, err) < 0)
-				return -1;
-			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 &&
-			    errno != ENOENT)
-				return sysctr_err(err, SYSCTR_E_FAILED, errno,
-						  "remove %s", subpath);
-		} else if (unlinkat(dirfd, de->d_name, 0) < 0 &&
-			   errno != ENOENT) {
-			return sysctr_err(err, SYSCTR_E_FAILED, errno,
-					  "remove %s/%s", path, de->d_name);
+		if (!S_ISDIR(st.st_mode)) {
+			if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
+				return rm_fail(w, de->d_name, errno, NULL, err);
+			continue;
 		}
+		if (l->nsub == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 16;
+			l->subdirs =
+			    xrealloc(l->subdirs, l->cap * sizeof(char *));
+		}
+		l->subdirs[l->nsub++] = xstrdup(de->d_name);
 	}
 	if (errno != 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "read %s", path);
+		return rm_fail(w, NULL, errno, NULL, err);
 	return 0;
+}
+
+/* A subdirectory of fd, never through a link and never into a mount
+ * (openat2() sees bind mounts of the same filesystem too). */
+static int open_subdir(int fd, const char *name)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve =
+		    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
+	};
+	long r = syscall(SYS_openat2, fd, name, &how, sizeof(how));
+
+	if (r >= 0 || errno != ENOSYS)
+		return (int)r;
+	return openat(fd, name, (int)how.flags);
+}
+
+/* Down into name: 1 when *fd is now that directory, 0 when it was gone
+ * or no directory any more (then it was dealt with here). */
+static int rm_descend(struct rm_walk *w, int *fd, const char *name,
+		      struct sysctr_error **err)
+{
+	struct stat st, got;
+	int sub;
+
+	if (fstatat(*fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : rm_fail(w, name, errno, NULL, err);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(*fd, name, 0) < 0 && errno != ENOENT)
+			return rm_fail(w, name, errno, NULL, err);
+		return 0;
+	}
+	/* A bind mount left in a rootfs must not take the host's files
+	 * with it: umount_below() detached what it knew of, anything
+	 * else is an error. */
+	if (st.st_dev != w->dev)
+		return rm_fail(w, name, EBUSY, ": a mount point", err);
+	sub = open_subdir(*fd, name);
+	if (sub < 0)
+		return rm_fail(w, name, errno,
+			       errno == EXDEV ? ": a mount point" : NULL, err);
+	if (fstat(sub, &got) < 0 || got.st_dev != st.st_dev ||
+	    got.st_ino != st.st_ino) {
+		close(sub);
+		return rm_fail(w, name, 0, ": it changed while being removed",
+			       err);
+	}
+	if (w->depth + 1 == w->cap) {
+		w->cap *= 2;
+		w->levels = xrealloc(w->levels, w->cap * sizeof(*w->levels));
+	}
+	w->depth++;
+	w->levels[w->depth] = (struct rm_level){
+		.name = xstrdup(name),
+		.dev = got.st_dev,
+		.ino = got.st_ino,
+	};
+	close(*fd);
+	*fd = sub;
+	return 1;
+}
+
+/* Up from the emptied current directory to its parent, which must be the
+ * directory it came down from, and remove it there. */
+static int rm_ascend(struct rm_walk *w, int *fd, struct sysctr_error **err)
+{
+	struct rm_level *l = &w->levels[w->depth];
+	const struct rm_level *up = &w->levels[w->depth - 1];
+	cleanup_free char *name = NULL;
+	struct stat st;
+	int parent = openat(*fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (parent < 0)
+		return rm_fail(w, "..", errno, NULL, err);
+	if (fstat(parent, &st) < 0 || st.st_dev != up->dev ||
+	    st.st_ino != up->ino) {
+		close(parent);
+		return rm_fail(w, NULL, 0, ": it moved while being removed",
+			       err);
+	}
+	close(*fd);
+	*fd = parent;
+	w->depth--;
+	name = steal_ptr(&l->name);
+	rm_level_clear(l);
+	/* Not empty after all (something wrote into it meanwhile): the
+	 * parent's next pass finds it again. */
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT &&
+	    errno != ENOTEMPTY && errno != EEXIST)
+		return rm_fail(w, name, errno, NULL, err);
+	return 0;
+}
+
+/* Empty the directory fd (the walk's top), which this closes. */
+static int rm_below(struct rm_walk *w, int fd, struct sysctr_error **err)
+{
+	int ret = 0;
+
+	for (;;) {
+		struct rm_level *l = &w->levels[w->depth];
+
+		if (l->next == l->nsub) {
+			/* Done with what the last pass found: one more pass
+			 * removes what is left, or finds it empty. */
+			ret = rm_scan(w, fd, err);
+			if (ret < 0)
+				break;
+			if (l->nsub == 0) {
+				if (w->depth == 0)
+					break;
+				ret = rm_ascend(w, &fd, err);
+				if (ret < 0)
+					break;
+				continue;
+			}
+		}
+		ret = rm_descend(w, &fd, l->subdirs[l->next++], err);
+		if (ret < 0)
+			break;
+	}
+	close(fd);
+	return ret < 0 ? -1 : 0;
 }
 
 static int umount_below(const char *path);
 
 int rm_rf(const char *path, struct sysctr_error **err)
 {
-	cleanup_close int fd = -1;
-	struct stat st;
+	struct rm_walk w = { .top = path };
+	struct stat st, got;
+	int fd, ret;
 
 	/* What a template or a dead container left mounted inside goes
-	 * first: rm_children() never crosses into a mount. */
+	 * first: the walk never crosses into a mount. */
 	umount_below(path);
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
@@ -245,7 +415,25 @@ int rm_rf(const char *path, struct sysctr_error **err)
 	if (fd < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",
 				  path);
-	if (rm_children(fd, st.st_dev, path, err) < 0)
+	if (fstat(fd, &got) < 0 || got.st_dev != st.st_dev ||
+	    got.st_ino != st.st_ino) {
+		close(fd);
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "remove %s: it changed while being removed",
+				  path);
+	}
+	w.dev = got.st_dev;
+	w.cap = 64;
+	w.levels = xcalloc(w.cap, sizeof(*w.levels));
+	w.levels[0].dev = got.st_dev;
+	w.levels[0].ino = got.st_ino;
+	ret = rm_below(&w, fd, err);
+	for (size_t i = 0; i <= w.depth; i++) {
+		free(w.levels[i].name);
+		rm_level_clear(&w.levels[i]);
+	}
+	free(w.levels);
+	if (ret < 0)
 		return -1;
 	if (rmdir(path) < 0 && errno != ENOENT)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "remove %s",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* File helpers that must stay inside a tree someone else made: writes
- * beneath a root whose links point out of it. No root needed. */
+ * beneath a root whose links point out of it, and a removal deeper than
+ * the open files allowed. No root needed. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,12 +157,62 @@ static void test_links_stay_inside(void **state)
 	    true);
 }
 
+/* Deeper than the open files allowed: rm_rf holds one directory at a
+ * time, and follows none of the links. */
+static void test_rm_rf_deep(void **state)
+{
+	struct rlimit old, low = { .rlim_cur = 16 };
+	struct sysctr_error *e = NULL;
+	cleanup_free char *victim = NULL;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdir(path("outside"), 0755), 0);
+	put("outside/keep", "keep\n");
+	assert_int_equal(mkdir(path("tree"), 0755), 0);
+	fd = open(path("tree"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 3000; i++) {
+		int sub;
+
+		assert_int_equal(symlinkat(path("outside"), fd, "out"), 0);
+		assert_int_equal(symlinkat("../../../../../..", fd, "up"), 0);
+		if (i % 100 == 0) {
+			int f = openat(fd, "file", O_WRONLY | O_CREAT, 0644);
+
+			assert_true(f >= 0);
+			close(f);
+			assert_int_equal(mkdirat(fd, "sibling", 0755), 0);
+		}
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(sub >= 0);
+		close(fd);
+		fd = sub;
+	}
+	close(fd);
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(rm_rf(path("tree"), &e), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_null(e);
+	assert_false(path_exists(path("tree")));
+	victim = get("outside/keep");
+	assert_string_equal(victim, "keep\n");
+	/* a missing path is success */
+	assert_int_equal(rm_rf(path("tree"), &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_write_beneath, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_links_stay_inside, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rm_rf_deep, setup,
 						teardown),
 	};
 
