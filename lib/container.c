@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "attach.h"
 #include "conf.h"
@@ -626,6 +627,55 @@ SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
 
 /* ---- destroy ----------------------------------------------------------- */
 
+/* Whatever still runs under the name stops before its files go. A
+ * container on its way down already (a stop or destroy that was
+ * interrupted) answers "not running" while its monitor still tears it
+ * down: that is waited for, not an error. */
+static int destroy_stop(struct sysctr *s, const char *name, bool force,
+			struct sysctr_error **err)
+{
+	cleanup_ct struct lxc_container *c = NULL;
+	int wait_s = s->cfg->timeouts.stop > 10 ? s->cfg->timeouts.stop : 10;
+	double deadline;
+	const char *state;
+
+	/* A liblxc handle (which parses the config) only when it runs. */
+	if (!sysctr_ct_is_active(s, name))
+		return 0;
+	c = ct_handle(s, name, err);
+	if (c == NULL)
+		return -1;
+	/* While the monitor tears down, this blocks until it closes its
+	 * command socket, then says STOPPED. */
+	state = c->state(c);
+	if (state != NULL && strcmp(state, "STOPPED") != 0 &&
+	    strcmp(state, "STOPPING") != 0) {
+		cleanup_error struct sysctr_error *e = NULL;
+		struct sysctr_stop_result res;
+
+		if (!force)
+			return sysctr_err(err, SYSCTR_E_STATE, 0,
+					  "is running: stop it first, or use "
+					  "--force");
+		if (stop_handle(s, c, name, 0, true, &res, &e) < 0 &&
+		    e->kind != SYSCTR_E_STATE) {
+			*err = steal_ptr(&e);
+			return -1;
+		}
+	}
+	deadline = now_monotonic() + wait_s;
+	while (sysctr_ct_is_active(s, name)) {
+		struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+
+		if (now_monotonic() >= deadline)
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "still shutting down after %d s",
+					  wait_s);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 /* Is there a registry row for name? 1 yes, 0 no, -1 error. */
 static int is_registered(struct sysctr *s, const char *name,
 			 struct sysctr_error **err)
@@ -657,20 +707,8 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	if (!registered && !path_exists(dir))
 		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
 				  "no such container");
-	/* A liblxc handle (which parses the config) only when it runs. */
-	if (sysctr_ct_is_active(s, name)) {
-		cleanup_ct struct lxc_container *c = NULL;
-		struct sysctr_stop_result res;
-
-		if (!force)
-			return sysctr_err(err, SYSCTR_E_STATE, 0,
-					  "is running: stop it first, or use "
-					  "--force");
-		c = ct_handle(s, name, err);
-		if (c == NULL ||
-		    stop_handle(s, c, name, 0, true, &res, err) < 0)
-			return -1;
-	}
+	if (destroy_stop(s, name, force, err) < 0)
+		return -1;
 
 	/* The row first, with its history in the same transaction: once it
 	 * is gone the container is gone, and files that a failure (or a

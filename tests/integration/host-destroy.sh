@@ -1,7 +1,9 @@
 #!/bin/sh
 # destroy always finishes or says it did not: a container cannot make its
-# own destroy fail with a deep tree, and a destroy that cannot remove
-# everything exits non-zero and a second destroy finishes it.
+# own destroy fail with a deep tree, a destroy that cannot remove
+# everything exits non-zero and a second destroy finishes it, and a
+# destroy -f retried while the container is still on its way down waits
+# for it instead of answering "not running".
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
 ctdir="$TROOT/var/lib/sysctr/containers"
@@ -68,5 +70,30 @@ else
 	ok "# SKIP no chattr +i on this filesystem"
 	sysctr destroy -f "$c" >/dev/null 2>&1
 fi
+
+# --- destroy -f retried while the container is still going down: an
+# lxc.hook.stop that takes 3 s keeps its monitor in STOPPING
+c="${PFX}-down"
+hook="$TROOT/slow-stop"
+printf '#!/bin/sh\ntouch "%s.ran"\nsleep 3\n' "$hook" >"$hook"
+chmod +x "$hook"
+check "create" sysctr create busybox "$c"
+check "with a slow stop hook" sysctr config set "$c" "raw.lxc.hook.stop=$hook"
+check "start" sysctr start "$c"
+# exec: $! must be sysctr itself
+(exec "$SYSCTR" --root "$TROOT" destroy -f "$c" >/dev/null 2>&1) &
+spid=$!
+i=0
+while [ ! -e "$hook.ran" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if [ -e "$hook.ran" ]; then ok "the container is going down"; else not_ok "the stop hook never ran"; fi
+kill -9 "$spid"
+wait "$spid" 2>/dev/null
+err=$(sysctr destroy -f "$c" 2>&1)
+check_eq "destroy -f retried at once succeeds" 0 "$?"
+case $err in *"not running"*) not_ok "says: $err" ;; *) ok "no 'not running'" ;; esac
+if [ -e "$ctdir/$c" ]; then not_ok "its directory is gone"; else ok "its directory is gone"; fi
+check_eq "no row" 0 "$(has_row "$c")"
+check "the name can be created again" sysctr create busybox "$c"
+check "and destroyed" sysctr destroy "$c"
 
 done_testing
