@@ -29,16 +29,22 @@ static int make_dirs(struct sysctr *s, struct sysctr_error **err)
 {
 	cleanup_free char *dbdir = xstrdup(s->db_path);
 	char *slash = strrchr(dbdir, '/');
-	/* The lxcpath and the images must be traversable by the mapped root
-	 * of unprivileged containers, but not listable. */
+	/* The lxcpath and the images hold what containers made (setuid files
+	 * of their root, host root's for a privileged one): no host user but
+	 * root may reach them, while the mapped root of unprivileged
+	 * containers must traverse them to mount its rootfs. Root's, with
+	 * the mapped root's group, 0710; fixed on the way when an older
+	 * version made them 0711. */
+	gid_t mapped = (gid_t)s->cfg->idmap.base;
 	const struct {
 		const char *path;
 		mode_t mode;
+		bool secure;
 	} dirs[] = {
-		{ s->containers_dir, 0711 },
-		{ s->images_dir, 0711 },
-		{ s->logs_dir, 0700 },
-		{ s->locks_dir, 0700 },
+		{ s->containers_dir, 0710, true },
+		{ s->images_dir, 0710, true },
+		{ s->logs_dir, 0700, false },
+		{ s->locks_dir, 0700, false },
 	};
 
 	if (slash != NULL && slash != dbdir) {
@@ -47,7 +53,14 @@ static int make_dirs(struct sysctr *s, struct sysctr_error **err)
 			return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (mkdir_p(dirs[i].path, dirs[i].mode, err) < 0)
+		int ret;
+
+		if (dirs[i].secure)
+			ret =
+			    dir_secure(dirs[i].path, dirs[i].mode, mapped, err);
+		else
+			ret = mkdir_p(dirs[i].path, dirs[i].mode, err);
+		if (ret < 0)
 			return -1;
 	}
 	return 0;

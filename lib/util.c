@@ -155,6 +155,28 @@ int mkdir_p(const char *path, mode_t mode, struct sysctr_error **err)
 	return 0;
 }
 
+int dir_secure(const char *path, mode_t mode, gid_t gid,
+	       struct sysctr_error **err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (mkdir_p(path, 0711, err) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "open %s", path);
+	if (st.st_uid == 0 && st.st_gid == gid && (st.st_mode & 07777) == mode)
+		return 0;
+	if (fchown(fd, 0, gid) < 0 || fchmod(fd, mode) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno,
+				  "set owner and mode of %s", path);
+	log_info("%s: now root:%u, mode %04o (was %u:%u, %04o)", path,
+		 (unsigned)gid, (unsigned)mode, (unsigned)st.st_uid,
+		 (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 /* rm_rf() walks down and up again holding one directory open at a time:
  * a container can nest directories deeper than sysctr may open files, and
  * its destroy must still finish. What it remembers per level (name,

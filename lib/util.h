@@ -98,6 +98,12 @@ int64_t now_realtime(void);
 /* mkdir -p with mode for every created component. */
 int mkdir_p(const char *path, mode_t mode, struct sysctr_error **err);
 
+/* Make sure the directory path exists (its missing parents made 0711)
+ * and is owned by root:gid with mode: one made by an older version with
+ * other bits is fixed. */
+int dir_secure(const char *path, mode_t mode, gid_t gid,
+	       struct sysctr_error **err);
+
 /* rm -rf that first detaches every mount below path (umount_below), then
  * never crosses into another mount and never follows symlinks; a missing
  * path is success. */
