@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,8 +61,8 @@ static void unchecked_note(struct cli *cli, const char *name, int n, char **kv)
 static int run_editor(const char *path, struct sysctr_error **err)
 {
 	const char *editor = getenv("VISUAL");
+	pid_t pid, parent = getpid();
 	int status;
-	pid_t pid;
 
 	if (editor == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
@@ -71,6 +73,11 @@ static int run_editor(const char *path, struct sysctr_error **err)
 		return cli_err(err, SYSCTR_E_FAILED, "fork: %s",
 			       strerror(errno));
 	if (pid == 0) {
+		/* The editor goes with sysctr, which alone would check and
+		 * save the edit: SIGHUP, as when its terminal goes, so it can
+		 * keep a recovery file. The parent may be gone already. */
+		if (prctl(PR_SET_PDEATHSIG, SIGHUP) < 0 || getppid() != parent)
+			_exit(127);
 		/* $EDITOR may carry arguments ("code --wait"), as git allows.
 		 */
 		execl("/bin/sh", "sh", "-c", "$SYSCTR_EDITOR \"$1\"", "sh",

@@ -143,6 +143,40 @@ static int remove_leftover(struct sysctr *s, const char *dir,
 	return rm_rf(dir, err);
 }
 
+/* .new-NAME.XXXXXX is a create of NAME at work: it holds the name's lock
+ * for as long as that directory exists. One whose name is ours (we hold
+ * the lock) or whose lock is free was left by a create that died, with
+ * up to a whole rootfs in it. */
+static void sweep_new_dirs(struct sysctr *s, const char *own)
+{
+	cleanup_closedir DIR *d = opendir(s->containers_dir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		cleanup_free char *name = NULL, *path = NULL;
+		cleanup_lock int lock = -1;
+		char *dot;
+
+		if (!str_starts_with(de->d_name, ".new-"))
+			continue;
+		name = xstrdup(de->d_name + strlen(".new-"));
+		dot = strrchr(name, '.');
+		if (dot == NULL)
+			continue;
+		*dot = '\0';
+		if (sysctr_name_check(name, NULL) < 0)
+			continue;
+		if (strcmp(name, own) != 0) {
+			lock = sysctr_lock(s, name, 0, NULL);
+			if (lock < 0)
+				continue;
+		}
+		path = xasprintf("%s/%s", s->containers_dir, de->d_name);
+		log_warn("removing %s: left by an interrupted create", path);
+		rm_rf_or_warn(path, "remove an interrupted create");
+	}
+}
+
 static int check_absent(struct sysctr *s, const char *name,
 			struct sysctr_error **err)
 {
@@ -226,6 +260,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 
 	if (check_absent(s, o->name, err) < 0)
 		return -1;
+	sweep_new_dirs(s, o->name);
 	/* Fail on a bad --set or -c before a template runs for minutes. */
 	base = initial_conf(o, err);
 	if (base == NULL)

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -194,7 +193,8 @@ static void output_chunk(struct run_output *o, int which, const char *buf,
 	}
 }
 
-static void child_exec(const char *path, char *const argv[], int out, int errfd)
+static void child_exec(pid_t parent, const char *path, char *const argv[],
+		       int out, int errfd)
 {
 	static const char *const keep[] = { "http_proxy",  "https_proxy",
 					    "no_proxy",	   "HTTP_PROXY",
@@ -220,7 +220,8 @@ static void child_exec(const char *path, char *const argv[], int out, int errfd)
 	 * is killed it gets SIGTERM, which our templates pass on to their
 	 * downloader and answer by unmounting what they mounted. */
 	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (die_with_parent(parent, SIGTERM) < 0)
+		_exit(127);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull >= 0)
 		dup2(devnull, 0);
@@ -321,7 +322,7 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 	struct run_output o = { .s = s };
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int status = 0;
-	pid_t pid;
+	pid_t pid, parent;
 
 	log = fopen(log_path, "we");
 	o.log = log;
@@ -332,13 +333,14 @@ static int run_template(struct sysctr *s, const char *path, char *const argv[],
 	interrupted = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, &old[i]);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
 		goto undo_signals;
 	}
 	if (pid == 0)
-		child_exec(path, argv, out[1], errp[1]);
+		child_exec(parent, path, argv, out[1], errp[1]);
 	close_p(&out[1]);
 	close_p(&errp[1]);
 	pump_output(&o, pid, steal_fd(&out[0]), steal_fd(&errp[0]));
@@ -511,20 +513,24 @@ static void remove_stale_builds(struct sysctr *s, const char *prefix)
 }
 
 /* A content hash of the image's rootfs: SHA-256 of a tar stream of it in
- * name order with numeric owners, so the same tree hashes the same. */
+ * name order with numeric owners, so the same tree hashes the same. Two
+ * children of ours rather than a shell pipeline: both die with sysctr. */
 static char *tree_hash(const char *rootfs, struct sysctr_error **err)
 {
-	char *argv[] = { (char *)"/bin/bash",
-			 (char *)"-c",
-			 (char *)"set -o pipefail; cd \"$1\" && "
-				 "tar --sort=name --numeric-owner --xattrs "
-				 "-cf - . | sha256sum",
-			 (char *)"bash",
-			 (char *)rootfs,
-			 NULL };
+	char *tar[] = { (char *)"/bin/tar",
+			(char *)"--sort=name",
+			(char *)"--numeric-owner",
+			(char *)"--xattrs",
+			(char *)"-C",
+			(char *)rootfs,
+			(char *)"-cf",
+			(char *)"-",
+			(char *)".",
+			NULL };
+	char *sum[] = { (char *)"/usr/bin/sha256sum", NULL };
 	char *out = NULL;
 
-	if (run_capture(argv, &out, err) < 0)
+	if (run_pipe(tar, sum, &out, err) < 0)
 		return NULL;
 	out[strcspn(out, " \n")] = '\0';
 	if (strlen(out) != 64) {

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -833,58 +835,134 @@ int64_t tree_size(const char *path)
 	return size_below(fd);
 }
 
-/* Run argv (argv[0] a full path) and wait; stdout into *out when out is
- * not NULL (at most 64 KiB), stderr to ours. Fails unless it exits 0. */
-int run_capture(char *const argv[], char **out, struct sysctr_error **err)
+int die_with_parent(pid_t parent, int sig)
 {
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
-	int pipefd[2] = { -1, -1 };
-	int status;
-	pid_t pid;
+	/* The parent may have died between fork() and prctl(): then the
+	 * signal never comes, and getppid() is no longer the parent. */
+	if (prctl(PR_SET_PDEATHSIG, sig) < 0 || getppid() != parent)
+		return -1;
+	return 0;
+}
 
-	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close_p(&pipefd[0]);
-		close_p(&pipefd[1]);
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
-	}
-	if (pid == 0) {
-		if (pipefd[1] >= 0)
-			dup2(pipefd[1], 1);
-		execv(argv[0], argv);
+/* fork and exec argv with stdin from in_fd and stdout to out_fd (-1:
+ * ours). The child is killed when sysctr dies: a create killed during its
+ * copy must not leave a cp copying on. */
+static pid_t spawn(char *const argv[], int in_fd, int out_fd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (die_with_parent(parent, SIGKILL) < 0)
 		_exit(127);
-	}
-	close_p(&pipefd[1]);
-	if (pipefd[0] >= 0) {
-		buf = xmalloc(65536);
-		for (;;) {
-			ssize_t r = read(pipefd[0], buf + len, 65535 - len);
+	if ((in_fd >= 0 && dup2(in_fd, 0) < 0) ||
+	    (out_fd >= 0 && dup2(out_fd, 1) < 0))
+		_exit(127);
+	execv(argv[0], argv);
+	_exit(127);
+}
 
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			len += (size_t)r;
-			if (len == 65535)
-				break;
-		}
-		buf[len] = '\0';
-		close_p(&pipefd[0]);
-	}
+static int wait_ok(pid_t pid, const char *what, struct sysctr_error **err)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return sysctr_err(err, SYSCTR_E_FAILED, errno, "wait");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return sysctr_err(
-		    err, SYSCTR_E_FAILED, 0, "%s failed (%s %d)", argv[0],
+		    err, SYSCTR_E_FAILED, 0, "%s failed (%s %d)", what,
 		    WIFEXITED(status) ? "exit status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	if (out != NULL)
-		*out = steal_ptr(&buf);
 	return 0;
+}
+
+/* At most 64 KiB of fd into a new string. */
+static char *read_all(int fd)
+{
+	char *buf = xmalloc(65536);
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, buf + len, 65535 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == 65535)
+			break;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Run argv (argv[0] a full path) and wait; stdout into *out when out is
+ * not NULL (at most 64 KiB), stderr to ours. Fails unless it exits 0. */
+int run_capture(char *const argv[], char **out, struct sysctr_error **err)
+{
+	cleanup_free char *buf = NULL;
+	int pipefd[2] = { -1, -1 };
+	pid_t pid;
+	int ret;
+
+	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
+	pid = spawn(argv, -1, pipefd[1]);
+	close_p(&pipefd[1]);
+	if (pid < 0) {
+		close_p(&pipefd[0]);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+	}
+	if (pipefd[0] >= 0) {
+		buf = read_all(pipefd[0]);
+		close_p(&pipefd[0]);
+	}
+	ret = wait_ok(pid, argv[0], err);
+	if (ret == 0 && out != NULL)
+		*out = steal_ptr(&buf);
+	return ret;
+}
+
+int run_pipe(char *const argv1[], char *const argv2[], char **out,
+	     struct sysctr_error **err)
+{
+	int link[2] = { -1, -1 }, res[2] = { -1, -1 };
+	pid_t p1 = -1, p2 = -1;
+	char *buf = NULL;
+	int ret = -1;
+
+	if (pipe2(link, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
+		goto out;
+	}
+	p1 = spawn(argv1, -1, link[1]);
+	if (p1 > 0)
+		p2 = spawn(argv2, link[0], res[1]);
+	if (p1 < 0 || p2 < 0)
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+	close_p(&link[0]);
+	close_p(&link[1]);
+	close_p(&res[1]);
+	if (p2 > 0)
+		buf = read_all(res[0]);
+	/* Both are waited for, and both must succeed (pipefail). */
+	ret = (p1 < 0 || p2 < 0) ? -1 : 0;
+	if (p1 > 0 && wait_ok(p1, argv1[0], err) < 0)
+		ret = -1;
+	if (p2 > 0 && wait_ok(p2, argv2[0], err) < 0)
+		ret = -1;
+	if (ret == 0)
+		*out = steal_ptr(&buf);
+out:
+	free(buf);
+	close_p(&link[0]);
+	close_p(&link[1]);
+	close_p(&res[0]);
+	close_p(&res[1]);
+	return ret;
 }
 
 /* cp -a keeps hard links, xattrs, ACLs, file capabilities and device

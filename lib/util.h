@@ -133,6 +133,16 @@ int64_t tree_size(const char *path);
  * is not NULL. Fails unless it exits 0. */
 int run_capture(char *const argv[], char **out, struct sysctr_error **err);
 
+/* argv1 | argv2, each argv[0] a full path; argv2's stdout into *out (at
+ * most 64 KiB). Fails unless both exit 0. */
+int run_pipe(char *const argv1[], char *const argv2[], char **out,
+	     struct sysctr_error **err);
+
+/* In a child just forked by parent: be killed by sig when the parent
+ * dies. -1 if the parent is gone already (the child should exit). Every
+ * child sysctr starts does this, so none outlives a killed sysctr. */
+int die_with_parent(pid_t parent, int sig);
+
 /* cp -a --reflink=auto FROM TO: a whole tree with everything kept. */
 int copy_tree(const char *from, const char *to, struct sysctr_error **err);
 
