@@ -179,6 +179,21 @@ int dir_secure(const char *path, mode_t mode, gid_t gid,
 	return 0;
 }
 
+/* openat2(), retried on EAGAIN: with RESOLVE_IN_ROOT or RESOLVE_BENEATH
+ * the kernel answers that when a rename elsewhere raced with a ".." it
+ * resolved, and asks the caller to try again. */
+static long sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	long r = -1;
+
+	for (int i = 0; i < 32; i++) {
+		r = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+		if (r >= 0 || errno != EAGAIN)
+			break;
+	}
+	return r;
+}
+
 /* rm_rf() walks down and up again holding one directory open at a time:
  * a container can nest directories deeper than sysctr may open files, and
  * its destroy must still finish. What it remembers per level (name,
@@ -298,7 +313,7 @@ static int open_subdir(int fd, const char *name)
 		.resolve =
 		    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
 	};
-	long r = syscall(SYS_openat2, fd, name, &how, sizeof(how));
+	long r = sys_openat2(fd, name, &how);
 
 	if (r >= 0 || errno != ENOSYS)
 		return (int)r;
@@ -609,7 +624,7 @@ int open_beneath(int rootfd, const char *relpath, int flags, mode_t mode)
 		.resolve =
 		    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
-	long fd = syscall(SYS_openat2, rootfd, relpath, &how, sizeof(how));
+	long fd = sys_openat2(rootfd, relpath, &how);
 
 	if (fd >= 0 || errno != ENOSYS)
 		return (int)fd;
