@@ -86,7 +86,7 @@ spid=$!
 i=0
 while [ ! -e "$hook.ran" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 if [ -e "$hook.ran" ]; then ok "the container is going down"; else not_ok "the stop hook never ran"; fi
-kill -9 "$spid"
+signal_pid KILL "$spid" "destroy -f $c"
 wait "$spid" 2>/dev/null
 err=$(sysctr destroy -f "$c" 2>&1)
 check_eq "destroy -f retried at once succeeds" 0 "$?"

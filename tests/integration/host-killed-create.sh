@@ -53,12 +53,12 @@ kill_during_copy() {
 	cpid=$(copying_pid "$spid")
 	if [ -z "$cpid" ]; then
 		not_ok "$1: no cp copying the image"
-		kill -9 "$spid" 2>/dev/null
+		[ ! -r "/proc/$spid/cmdline" ] || signal_pid KILL "$spid" "create local $1"
 		wait "$spid" 2>/dev/null
 		return
 	fi
 	ok "$1: create --copy runs cp"
-	kill -9 "$spid"
+	signal_pid KILL "$spid" "create local $1"
 	wait "$spid" 2>/dev/null
 	# a cp killed with it is gone at once; one that copies on is there
 	# still, or has copied all 20000 files
@@ -66,8 +66,8 @@ kill_during_copy() {
 	copied=$(find "$ctdir"/.new-"$1".*/rootfs/usr/share/filler -type f 2>/dev/null | wc -l)
 	if tr '\0' ' ' <"/proc/$cpid/cmdline" 2>/dev/null | grep -q "/\.new-"; then
 		not_ok "$1: its cp (pid $cpid) still runs after sysctr was killed"
-		# ours: the cp our sysctr ran into this test's tree, checked above
-		[ "$cpid" -gt 1 ] && kill -9 "$cpid" 2>/dev/null
+		# ours: the cp our sysctr ran into this test's tree
+		signal_pid KILL "$cpid" "/.new-$1."
 	elif [ "$copied" -ge 20000 ]; then
 		not_ok "$1: its cp went on copying after sysctr was killed"
 	else
