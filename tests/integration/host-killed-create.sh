@@ -33,7 +33,10 @@ new_dirs() { find "$ctdir" -mindepth 1 -maxdepth 1 -name ".new-$1.*" | wc -l; }
 copying_pid() {
 	i=0
 	while [ $i -lt 400 ]; do
-		for cp in $(pgrep -P "$1" -x cp); do
+		# the children of sysctr, from /proc (no procps in a minimal
+		# install)
+		for cp in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+			[ "$(cat "/proc/$cp/comm" 2>/dev/null)" = cp ] || continue
 			if tr '\0' ' ' <"/proc/$cp/cmdline" 2>/dev/null | grep -q "/\.new-"; then
 				echo "$cp"
 				return
