@@ -2,19 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 
 #include "error.h"
 #include "image.h"
 #include "lock.h"
 #include "log.h"
 #include "names.h"
+#include "template.h"
 #include "util.h"
 
 /* A template may run for many minutes (debootstrap); a second create of the
@@ -29,23 +25,6 @@ void sysctr_image_meta_clear(struct sysctr_image_meta *m)
 	free(m->halt_signal);
 	free(m->lxc_common);
 	memset(m, 0, sizeof(*m));
-}
-
-/* key=value lines; unknown keys are ignored so templates can grow. */
-static void parse_kv(char *text, void (*fn)(void *, const char *, const char *),
-		     void *data)
-{
-	char *save = NULL;
-
-	for (char *line = strtok_r(text, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (eq == NULL || line[0] == '#')
-			continue;
-		*eq = '\0';
-		fn(data, line, eq + 1);
-	}
 }
 
 static void meta_kv(void *data, const char *key, const char *value)
@@ -76,7 +55,7 @@ static int meta_read(const char *path, struct sysctr_image_meta *m,
 
 	if (read_file(path, &text, NULL, err) < 0)
 		return -1;
-	parse_kv(text, meta_kv, m);
+	sysctr_template_parse_kv(text, meta_kv, m);
 	/* The template's word goes into liblxc's config: only plain tokens. */
 	if (m->lxc_common != NULL && !sysctr_token_valid(m->lxc_common))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
@@ -96,400 +75,6 @@ int sysctr_image_meta_load(const char *image_dir, struct sysctr_image_meta *m,
 	cleanup_free char *path = xasprintf("%s/meta", image_dir);
 
 	return meta_read(path, m, err);
-}
-
-const char *sysctr_host_arch(void)
-{
-	static const struct {
-		const char *uname, *debian;
-	} map[] = {
-		{ "x86_64", "amd64" },	  { "aarch64", "arm64" },
-		{ "armv7l", "armhf" },	  { "armv6l", "armel" },
-		{ "i686", "i386" },	  { "i586", "i386" },
-		{ "ppc64le", "ppc64el" }, { "s390x", "s390x" },
-		{ "riscv64", "riscv64" },
-	};
-	static char arch[65];
-	struct utsname u;
-
-	if (arch[0] != '\0')
-		return arch;
-	if (uname(&u) < 0)
-		return "amd64";
-	snprintf(arch, sizeof(arch), "%s", u.machine);
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (strcmp(u.machine, map[i].uname) == 0)
-			snprintf(arch, sizeof(arch), "%s", map[i].debian);
-	return arch;
-}
-
-int sysctr_template_path(struct sysctr *s, const char *template, char **path,
-			 struct sysctr_error **err)
-{
-	cleanup_free char *p = NULL;
-
-	if (!sysctr_token_valid(template))
-		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "invalid template name");
-	p = xasprintf("%s/%s", s->templates_dir, template);
-	if (access(p, X_OK) < 0)
-		return sysctr_err(
-		    err, SYSCTR_E_NOT_FOUND, 0,
-		    "no such template '%s' (see sysctr templates)", template);
-	*path = steal_ptr(&p);
-	return 0;
-}
-
-struct run_output {
-	FILE *log;
-	char last_err[512];
-	struct sysctr *s;
-	char partial[2][1024];
-	size_t plen[2];
-	/* the current step, shown again every second so its time runs */
-	char step[256];
-	int done, total;
-};
-
-/* One line of template output: progress lines drive the bar, everything
- * goes to the template log, the last stderr line is the reason of a
- * failure. */
-static void output_line(struct run_output *o, int which, const char *line)
-{
-	int done = 0, total = 0, off = 0;
-
-	if (which == 0 &&
-	    sscanf(line, "@step %d/%d %n", &done, &total, &off) == 2 &&
-	    off > 0) {
-		snprintf(o->step, sizeof(o->step), "%s", line + off);
-		o->done = done;
-		o->total = total;
-		sysctr_progress(o->s, o->step, done, total);
-		if (o->log)
-			fprintf(o->log, "== %s\n", line + off);
-		return;
-	}
-	if (o->log)
-		fprintf(o->log, "%s\n", line);
-	if (which == 1 && line[0] != '\0')
-		snprintf(o->last_err, sizeof(o->last_err), "%s", line);
-}
-
-static void output_chunk(struct run_output *o, int which, const char *buf,
-			 size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = buf[i];
-
-		if (c == '\n' || c == '\r' ||
-		    o->plen[which] + 1 >= sizeof(o->partial[which])) {
-			o->partial[which][o->plen[which]] = '\0';
-			output_line(o, which, o->partial[which]);
-			o->plen[which] = 0;
-			if (c == '\n' || c == '\r')
-				continue;
-		}
-		o->partial[which][o->plen[which]++] = c;
-	}
-}
-
-static void child_exec(pid_t parent, const char *path, char *const argv[],
-		       int out, int errfd)
-{
-	static const char *const keep[] = { "http_proxy",  "https_proxy",
-					    "no_proxy",	   "HTTP_PROXY",
-					    "HTTPS_PROXY", "NO_PROXY" };
-	char *envp[ARRAY_SIZE(keep) + 5];
-	size_t n = 0;
-	int devnull;
-
-	envp[n++] = (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			    "/usr/bin:/sbin:/bin";
-	envp[n++] = (char *)"LC_ALL=C";
-	envp[n++] = (char *)"DEBIAN_FRONTEND=noninteractive";
-	envp[n++] = (char *)"HOME=/root";
-	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
-		char *v = getenv(keep[i]);
-
-		if (v != NULL)
-			envp[n++] = xasprintf("%s=%s", keep[i], v);
-	}
-	envp[n] = NULL;
-
-	/* Its own process group, so a failure can end all of it. When sysctr
-	 * is killed it gets SIGTERM, which our templates pass on to their
-	 * downloader and answer by unmounting what they mounted. */
-	setpgid(0, 0);
-	if (die_with_parent(parent, SIGTERM) < 0)
-		_exit(127);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull >= 0)
-		dup2(devnull, 0);
-	dup2(out, 1);
-	dup2(errfd, 2);
-	execve(path, argv, envp);
-	dprintf(2, "cannot run %s: %s\n", path, strerror(errno));
-	_exit(127);
-}
-
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-	interrupted = sig;
-}
-
-/* Read the template's stdout and stderr until both close. A SIGINT, SIGTERM
- * or SIGHUP to sysctr is passed on to the template's group once, so it can
- * clean up; the caller then removes what is left. */
-static void pump_output(struct run_output *o, pid_t pid, int out, int errfd)
-{
-	int fds[2] = { out, errfd };
-	bool forwarded = false;
-
-	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
-					 { .fd = fds[1], .events = POLLIN } };
-		char buf[4096];
-
-		if (interrupted && !forwarded) {
-			kill(-pid, SIGTERM);
-			forwarded = true;
-		}
-		int ready = poll(pfd, 2, 1000);
-
-		if (ready < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (ready == 0) {
-			if (o->step[0] != '\0')
-				sysctr_progress(o->s, o->step, o->done,
-						o->total);
-			continue;
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t r;
-
-			if (pfd[i].fd < 0 ||
-			    !(pfd[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			r = read(pfd[i].fd, buf, sizeof(buf));
-			if (r > 0) {
-				output_chunk(o, i, buf, (size_t)r);
-				continue;
-			}
-			close_p(&fds[i]);
-			open_fds--;
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		close_p(&fds[i]);
-		if (o->plen[i] > 0) {
-			o->partial[i][o->plen[i]] = '\0';
-			output_line(o, i, o->partial[i]);
-		}
-	}
-}
-
-static int template_status(struct run_output *o, int status,
-			   const char *log_path, struct sysctr_error **err)
-{
-	if (interrupted)
-		return sysctr_err(err, SYSCTR_E_FAILED, 0,
-				  "interrupted by signal %d (log: %s)",
-				  (int)interrupted, log_path);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (o->last_err[0] == '\0')
-		snprintf(o->last_err, sizeof(o->last_err), "%s %d",
-			 WIFSIGNALED(status) ? "killed by signal"
-					     : "exit status",
-			 WIFSIGNALED(status) ? WTERMSIG(status)
-					     : WEXITSTATUS(status));
-	return sysctr_err(err, SYSCTR_E_FAILED, 0, "%s (log: %s)", o->last_err,
-			  log_path);
-}
-
-/* Run a template to completion; output as described for output_line(). */
-static int run_template(struct sysctr *s, const char *path, char *const argv[],
-			const char *log_path, struct sysctr_error **err)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
-	cleanup_fclose FILE *log = NULL;
-	struct run_output o = { .s = s };
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int status = 0;
-	pid_t pid, parent;
-
-	log = fopen(log_path, "we");
-	o.log = log;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
-		goto undo_pipes;
-	}
-	interrupted = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	parent = getpid();
-	pid = fork();
-	if (pid < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
-		goto undo_signals;
-	}
-	if (pid == 0)
-		child_exec(parent, path, argv, out[1], errp[1]);
-	close_p(&out[1]);
-	close_p(&errp[1]);
-	pump_output(&o, pid, steal_fd(&out[0]), steal_fd(&errp[0]));
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* Whatever the template started and left behind goes with it. */
-	kill(-pid, SIGKILL);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &old[i], NULL);
-	return template_status(&o, status, log_path, err);
-
-undo_signals:
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &old[i], NULL);
-undo_pipes:
-	for (int i = 0; i < 2; i++) {
-		close_p(&out[i]);
-		close_p(&errp[i]);
-	}
-	return -1;
-}
-
-static void template_info_clear(struct sysctr_template_info *t)
-{
-	free(t->name);
-	free(t->path);
-	free(t->description);
-	free(t->default_release);
-	free(t->releases);
-	memset(t, 0, sizeof(*t));
-}
-
-SYSCTR_PUBLIC void
-sysctr_template_info_free_array(struct sysctr_template_info *t, size_t n)
-{
-	for (size_t i = 0; t != NULL && i < n; i++)
-		template_info_clear(&t[i]);
-	free(t);
-}
-
-static int cmp_template(const void *a, const void *b)
-{
-	const struct sysctr_template_info *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-SYSCTR_PUBLIC int sysctr_templates_list(struct sysctr *s,
-					struct sysctr_template_info **out,
-					size_t *n, struct sysctr_error **err)
-{
-	cleanup_closedir DIR *d = opendir(s->templates_dir);
-	struct sysctr_template_info *list = NULL;
-	struct dirent *de;
-	size_t count = 0;
-
-	if (d == NULL)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno,
-				  "read templates directory %s",
-				  s->templates_dir);
-	while ((de = readdir(d)) != NULL) {
-		cleanup_free char *path = NULL;
-		struct sysctr_template_info info;
-		struct sysctr_error *e = NULL;
-
-		if (!sysctr_token_valid(de->d_name) ||
-		    str_ends_with(de->d_name, ".md"))
-			continue;
-		path = xasprintf("%s/%s", s->templates_dir, de->d_name);
-		if (access(path, X_OK) < 0 || is_dir(path))
-			continue;
-		if (sysctr_template_describe(s, de->d_name, path, &info, &e) <
-		    0) {
-			sysctr_log_warn_error(e, NULL);
-			continue;
-		}
-		list = xrealloc(list, (count + 1) * sizeof(*list));
-		list[count++] = info;
-	}
-	if (count > 0)
-		qsort(list, count, sizeof(*list), cmp_template);
-	*out = list;
-	*n = count;
-	return 0;
-}
-
-static void describe_kv(void *data, const char *key, const char *value)
-{
-	struct sysctr_template_info *t = data;
-	char **slot = NULL;
-
-	if (strcmp(key, "description") == 0)
-		slot = &t->description;
-	else if (strcmp(key, "default_release") == 0)
-		slot = &t->default_release;
-	else if (strcmp(key, "releases") == 0)
-		slot = &t->releases;
-	if (slot == NULL)
-		return;
-	free(*slot);
-	*slot = xstrdup(value);
-}
-
-/* `TEMPLATE --describe` runs a shell script: about 2 ms, most of a create
- * from a cached image. Its answer is kept in IMAGES/.templates/NAME under
- * the script's size and mtime, and asked again when the script changes. */
-static char *describe_run(struct sysctr *s, const char *name, const char *path,
-			  struct sysctr_error **err)
-{
-	cleanup_free char *dir = xasprintf("%s/.templates", s->images_dir);
-	cleanup_free char *cache = xasprintf("%s/%s", dir, name);
-	cleanup_free char *cached = NULL, *stamp = NULL, *out = NULL;
-	char *argv[] = { (char *)path, (char *)"--describe", NULL };
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return NULL;
-	stamp = xasprintf("# %lld %lld.%09ld\n", (long long)st.st_size,
-			  (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	if (read_file(cache, &cached, NULL, NULL) == 0 &&
-	    str_starts_with(cached, stamp))
-		return xstrdup(cached + strlen(stamp));
-	if (run_capture(argv, &out, err) < 0) {
-		sysctr_err_prefix(err, "template %s: --describe", name);
-		return NULL;
-	}
-	free(cached);
-	cached = xasprintf("%s%s", stamp, out);
-	/* Only below an images directory that exists: creating it here
-	 * would give it the wrong mode. */
-	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-	    write_file_replace(cache, cached, strlen(cached), 0600, NULL) < 0)
-		log_debug("cannot cache %s --describe", name);
-	return steal_ptr(&out);
-}
-
-int sysctr_template_describe(struct sysctr *s, const char *name,
-			     const char *path, struct sysctr_template_info *out,
-			     struct sysctr_error **err)
-{
-	cleanup_free char *text = describe_run(s, name, path, err);
-
-	if (text == NULL)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	out->name = xstrdup(name);
-	out->path = xstrdup(path);
-	parse_kv(text, describe_kv, out);
-	return 0;
 }
 
 /* Leftovers of builds that a killed sysctr left behind; we hold the image
@@ -611,7 +196,7 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 		}
 
 		log_info("building image %s with template %s", key, tpath);
-		if (run_template(s, tpath, argv, log_path, err) < 0) {
+		if (sysctr_template_run(s, argv, log_path, err) < 0) {
 			sysctr_err_prefix(err, "template %s", template);
 			goto undo_tmp;
 		}
@@ -755,7 +340,7 @@ static int resolve_release(struct sysctr *s,
 					     err) < 0)
 			return -1;
 		*release = steal_ptr(&info.default_release);
-		template_info_clear(&info);
+		sysctr_template_info_clear(&info);
 		if (*release == NULL || (*release)[0] == '\0') {
 			free(steal_ptr(release));
 			return sysctr_err(err, SYSCTR_E_FAILED, 0,
@@ -874,4 +459,134 @@ int sysctr_image_ensure(struct sysctr *s,
 			return ret < 0 ? -1 : 0;
 	}
 	return build_image(s, req, tpath, release, arch, out, err);
+}
+
+/* ---- images list and rm: what the store holds and who uses it ---- */
+
+SYSCTR_PUBLIC void sysctr_image_info_free_array(struct sysctr_image_info *i,
+						size_t n)
+{
+	for (size_t k = 0; i != NULL && k < n; k++) {
+		free(i[k].name);
+		free(i[k].template);
+		free(i[k].release);
+		free(i[k].arch);
+		free(i[k].hash);
+		free(i[k].path);
+		strv_free(i[k].containers);
+	}
+	free(i);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+SYSCTR_PUBLIC int sysctr_images_list(struct sysctr *s,
+				     struct sysctr_image_info **out, size_t *n,
+				     struct sysctr_error **err)
+{
+	struct sysctr_image_row *rows = NULL;
+	struct sysctr_image_info *infos;
+	size_t count = 0;
+
+	if (sysctr_need_store(s, err) < 0 ||
+	    sysctr_store_image_list(s->store, &rows, &count, err) < 0)
+		return -1;
+	infos = xcalloc(count ? count : 1, sizeof(*infos));
+	for (size_t i = 0; i < count; i++) {
+		struct sysctr_image_info *info = &infos[i];
+
+		info->id = rows[i].id;
+		info->name = xstrdup(base_name(rows[i].path));
+		info->template = steal_ptr(&rows[i].template);
+		info->release = steal_ptr(&rows[i].release);
+		info->arch = steal_ptr(&rows[i].arch);
+		info->created = rows[i].created;
+		info->size = rows[i].size;
+		info->hash = steal_ptr(&rows[i].hash);
+		info->path = steal_ptr(&rows[i].path);
+		if (sysctr_store_image_users(s->store, info->id,
+					     &info->containers, err) < 0) {
+			sysctr_image_rows_free(rows, count);
+			sysctr_image_info_free_array(infos, i + 1);
+			return -1;
+		}
+	}
+	sysctr_image_rows_free(rows, count);
+	*out = infos;
+	*n = count;
+	return 0;
+}
+
+/* An image by id ("12") or by its directory's name. */
+static int find_image(struct sysctr *s, const char *ref,
+		      struct sysctr_image_row *out, struct sysctr_error **err)
+{
+	struct sysctr_image_row *rows = NULL;
+	size_t n = 0;
+	char *end;
+	long long id = strtoll(ref, &end, 10);
+	bool by_id = ref[0] != '\0' && *end == '\0';
+	int ret = -1;
+
+	if (sysctr_store_image_list(s->store, &rows, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((by_id && rows[i].id == id) ||
+		    strcmp(base_name(rows[i].path), ref) == 0) {
+			*out = rows[i];
+			memset(&rows[i], 0, sizeof(rows[i]));
+			ret = 0;
+			break;
+		}
+	}
+	sysctr_image_rows_free(rows, n);
+	if (ret < 0)
+		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
+				  "no such image (see sysctr images list)");
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
+				      struct sysctr_error **err)
+{
+	cleanup_lock int lock = -1;
+	cleanup_strv char **users = NULL;
+	struct sysctr_image_row img = { 0 };
+	int ret = -1;
+
+	if (sysctr_need_store(s, err) < 0 || find_image(s, ref, &img, err) < 0)
+		return -1;
+	/* Nobody may be shifting or copying it while it goes. */
+	lock = sysctr_image_lock(s, img.path, err);
+	if (lock < 0)
+		goto out;
+	if (sysctr_store_image_users(s->store, img.id, &users, err) < 0)
+		goto out;
+	if (users[0] != NULL) {
+		cleanup_free char *list = NULL;
+
+		for (size_t i = 0; users[i] != NULL; i++) {
+			char *next = xasprintf("%s%s%s", list ? list : "",
+					       list ? ", " : "", users[i]);
+
+			free(list);
+			list = next;
+		}
+		sysctr_err(err, SYSCTR_E_STATE, 0, "image in use by %s", list);
+		goto out;
+	}
+	/* The row first: files left by a failure are an unregistered
+	 * directory, which nothing uses. */
+	if (sysctr_store_image_delete(s->store, img.id, err) < 0)
+		goto out;
+	rm_rf_or_warn(img.path, "remove image files");
+	ret = 0;
+out:
+	sysctr_image_row_clear(&img);
+	return ret;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Templates and the image store: a template's output becomes an immutable
- * base image under the images directory, recorded in the registry and
- * shared by every container made from it. */
+/* Images: a template's output becomes an immutable base image under the
+ * images directory, recorded in the registry and shared by every container
+ * made from it. Building, adopting, finding, listing and removing images,
+ * and their metadata (the template's --meta file). */
 #ifndef SYSCTR_IMAGE_H
 #define SYSCTR_IMAGE_H
 
@@ -20,17 +21,6 @@ void sysctr_image_meta_clear(struct sysctr_image_meta *m);
 /* Read IMAGE_DIR/meta. */
 int sysctr_image_meta_load(const char *image_dir, struct sysctr_image_meta *m,
 			   struct sysctr_error **err);
-
-/* The host's architecture in Debian's spelling (amd64, arm64, ...). */
-const char *sysctr_host_arch(void);
-
-/* Path of the template script; SYSCTR_E_NOT_FOUND if there is none. */
-int sysctr_template_path(struct sysctr *s, const char *template, char **path,
-			 struct sysctr_error **err);
-/* Run TEMPLATE --describe. */
-int sysctr_template_describe(struct sysctr *s, const char *name,
-			     const char *path, struct sysctr_template_info *out,
-			     struct sysctr_error **err);
 
 struct sysctr_image_request {
 	const char *template;

@@ -46,9 +46,9 @@ enum sysctr_log_level {
 struct sysctr;
 
 struct sysctr_options {
-	const char *root; /* --root or $SYSCTR_ROOT; NULL means "/" */
-	const char
-	    *config;	 /* --config; NULL: ROOT + configure's sysconfdir/sysctr/sysctr.conf */
+	const char *root;   /* --root or $SYSCTR_ROOT; NULL means "/" */
+	const char *config; /* --config; NULL: ROOT + configure's
+			       sysconfdir/sysctr/sysctr.conf */
 	int verbosity;	 /* -q gives -1, each -v adds 1; 0 uses sysctr.conf */
 	bool open_store; /* open (and migrate) the registry */
 };
@@ -237,7 +237,9 @@ struct sysctr_template_info {
 	char *path;
 	char *description;
 	char *default_release;
-	char *releases; /* space separated */
+	char *releases;	      /* space separated */
+	char *mirror_default; /* the mirror it uses when given none, or NULL */
+	bool takes_mirror;    /* does it download from a mirror at all */
 };
 
 void sysctr_template_info_free_array(struct sysctr_template_info *t, size_t n);
