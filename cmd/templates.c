@@ -33,6 +33,12 @@ int cmd_templates(struct cli *cli, int argc, char **argv,
 			    cli_json_str(t[i].default_release));
 			json_object_object_add(o, "releases",
 					       cli_json_str(t[i].releases));
+			/* null: it downloads nothing */
+			json_object_object_add(
+			    o, "mirror",
+			    t[i].takes_mirror
+				? cli_json_str(t[i].mirror_default)
+				: NULL);
 			json_object_array_add(arr, o);
 		}
 		cli_json_print(arr);

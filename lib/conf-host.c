@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "conf-private.h"
 #include "error.h"
+#include "names.h"
 #include "util.h"
 
 /* "" in paths means the built-in default, resolved by the caller. */
@@ -49,10 +50,9 @@ static cfg_opt_t idmap_opts[] = {
 	CFG_END(),
 };
 
+/* Free keys: a template's name and its mirror. Templates come and go
+ * without a change here; each has its own default mirror. */
 static cfg_opt_t mirrors_opts[] = {
-	CFG_STR("debian", "http://deb.debian.org/debian", CFGF_NONE),
-	CFG_STR("ubuntu", "http://archive.ubuntu.com/ubuntu", CFGF_NONE),
-	CFG_STR("alpine", "https://dl-cdn.alpinelinux.org/alpine", CFGF_NONE),
 	CFG_END(),
 };
 
@@ -63,7 +63,7 @@ static cfg_opt_t host_opts[] = {
 	CFG_SEC("timeouts", timeouts_opts, CFGF_NONE),
 	CFG_SEC("network", network_opts, CFGF_NONE),
 	CFG_SEC("idmap", idmap_opts, CFGF_NONE),
-	CFG_SEC("mirrors", mirrors_opts, CFGF_NONE),
+	CFG_SEC("mirrors", mirrors_opts, CFGF_KEYSTRVAL),
 	CFG_END(),
 };
 
@@ -79,6 +79,28 @@ static int v_idmap(cfg_t *cfg, cfg_opt_t *opt)
 					   "base + size (%ld) is more than "
 					   "4294967295",
 					   base + size);
+	return 0;
+}
+
+/* After the mirrors { } section: its keys are free, so libconfuse has no
+ * option to hang a check on; each is checked here, at its own line. */
+static int v_mirrors(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, 0);
+
+	for (unsigned i = 0; i < cfg_num(sec); i++) {
+		cfg_opt_t *o = cfg_getnopt(sec, i);
+
+		sec->line = (int)sysctr_conf_stmt_line("mirrors", o->name,
+						       (unsigned)cfg->line);
+		if (!sysctr_token_valid(o->name))
+			return sysctr_conf_invalid(
+			    sec, o,
+			    "not a template name: use lower-case "
+			    "letters, digits, '.', '_' and '-'");
+		if (sysctr_conf_v_url(sec, o) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -100,9 +122,7 @@ static const struct sysctr_conf_check host_checks[] = {
 	{ "idmap|base", sysctr_conf_v_range },
 	{ "idmap|size", sysctr_conf_v_range },
 	{ "idmap", v_idmap },
-	{ "mirrors|debian", sysctr_conf_v_url },
-	{ "mirrors|ubuntu", sysctr_conf_v_url },
-	{ "mirrors|alpine", sysctr_conf_v_url },
+	{ "mirrors", v_mirrors },
 };
 
 static char *get_str(cfg_t *cfg, const char *name)
@@ -139,9 +159,16 @@ static struct sysctr_host_config *host_from_cfg(cfg_t *cfg)
 	c->network.bridge = get_str(n, "bridge");
 	c->idmap.base = cfg_getint(i, "base");
 	c->idmap.size = cfg_getint(i, "size");
-	c->mirrors.debian = get_str(m, "debian");
-	c->mirrors.ubuntu = get_str(m, "ubuntu");
-	c->mirrors.alpine = get_str(m, "alpine");
+	c->n_mirrors = cfg_num(m);
+	c->mirrors =
+	    xcalloc(c->n_mirrors ? c->n_mirrors : 1, sizeof(*c->mirrors));
+	for (size_t k = 0; k < c->n_mirrors; k++) {
+		cfg_opt_t *o = cfg_getnopt(m, (unsigned)k);
+		const char *url = cfg_opt_getnstr(o, 0);
+
+		c->mirrors[k].template = xstrdup(cfg_opt_name(o));
+		c->mirrors[k].url = xstrdup(url ? url : "");
+	}
 	return c;
 }
 
@@ -177,8 +204,20 @@ void sysctr_host_config_free(struct sysctr_host_config *c)
 	free(c->defaults.arch);
 	free(c->network.mode);
 	free(c->network.bridge);
-	free(c->mirrors.debian);
-	free(c->mirrors.ubuntu);
-	free(c->mirrors.alpine);
+	for (size_t k = 0; k < c->n_mirrors; k++) {
+		free(c->mirrors[k].template);
+		free(c->mirrors[k].url);
+	}
+	free(c->mirrors);
 	free(c);
+}
+
+const char *sysctr_host_config_mirror(const struct sysctr_host_config *c,
+				      const char *template)
+{
+	/* A key given twice: libconfuse keeps the last value in place. */
+	for (size_t k = 0; k < c->n_mirrors; k++)
+		if (strcmp(c->mirrors[k].template, template) == 0)
+			return c->mirrors[k].url;
+	return NULL;
 }

@@ -62,6 +62,11 @@ int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,
  * "mount.TITLE.key" or "key" for opt of cfg. sysctr_conf_invalid()
  * reports "KEY: what" at the current line and returns -1. */
 char *sysctr_conf_key_of(cfg_t *cfg, const char *name);
+/* The line of KEY in an untitled SECTION of the file being parsed, for a
+ * check of a section of free keys (CFGF_KEYSTRVAL), whose options carry
+ * no line; fallback when the scanner did not see it. */
+unsigned sysctr_conf_stmt_line(const char *section, const char *key,
+			       unsigned fallback);
 int sysctr_conf_invalid(cfg_t *cfg, cfg_opt_t *opt, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

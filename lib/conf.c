@@ -261,6 +261,12 @@ static unsigned stmt_line(const char *section, const char *title,
 	return line;
 }
 
+unsigned sysctr_conf_stmt_line(const char *section, const char *key,
+			       unsigned fallback)
+{
+	return stmt_line(section, NULL, key, fallback);
+}
+
 static unsigned section_line(const char *name, const char *title,
 			     unsigned fallback)
 {

@@ -40,12 +40,13 @@ struct sysctr_host_config {
 		    base; /* first host uid/gid of the map, default 100000 */
 		int64_t size; /* default 65536 */
 	} idmap;
-	struct {
-		char *debian; /* default http://deb.debian.org/debian */
-		char *ubuntu; /* default http://archive.ubuntu.com/ubuntu */
-		char
-		    *alpine; /* default https://dl-cdn.alpinelinux.org/alpine */
-	} mirrors;
+	/* mirrors { TEMPLATE = "URL" ... }: any template's name, none by
+	 * default (each template has its own default mirror). */
+	struct sysctr_mirror {
+		char *template;
+		char *url;
+	} * mirrors;
+	size_t n_mirrors;
 };
 
 struct sysctr_mount {
@@ -114,6 +115,9 @@ int sysctr_host_config_load(const char *path, bool must_exist,
 			    struct sysctr_host_config **out,
 			    struct sysctr_error **err);
 void sysctr_host_config_free(struct sysctr_host_config *c);
+/* sysctr.conf's mirror for the template, or NULL when it names none. */
+const char *sysctr_host_config_mirror(const struct sysctr_host_config *c,
+				      const char *template);
 
 /* Parse and validate a container.conf. Errors (SYSCTR_E_USAGE) name the
  * file, the line and the key: "FILE:LINE: KEY: why". */

@@ -142,8 +142,29 @@ static char *final_name(struct sysctr *s, const char *key, int64_t created)
 	return p;
 }
 
+/* --mirror, else sysctr.conf's mirror for the template, else "": the
+ * template's own default. A template that downloads nothing gets "". */
+static const char *image_mirror(struct sysctr *s,
+				const struct sysctr_image_request *req,
+				const struct sysctr_template_info *info)
+{
+	const char *mirror = req->mirror;
+
+	if (mirror == NULL || mirror[0] == '\0')
+		mirror = sysctr_host_config_mirror(s->cfg, req->template);
+	if (mirror == NULL || mirror[0] == '\0')
+		return "";
+	if (!info->takes_mirror) {
+		log_warn("template %s uses no mirror: %s ignored",
+			 req->template, mirror);
+		return "";
+	}
+	return mirror;
+}
+
 static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
-		       const char *tpath, const char *release, const char *arch,
+		       const struct sysctr_template_info *info,
+		       const char *release, const char *arch,
 		       struct sysctr_image_row *out, struct sysctr_error **err)
 {
 	const char *template = req->template, *source = req->source;
@@ -155,7 +176,7 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 	cleanup_free char *cache = xasprintf("%s/.cache", s->images_dir);
 	cleanup_free char *log_path =
 	    xasprintf("%s/template-%s.log", s->logs_dir, key);
-	const char *mirror = "";
+	const char *mirror;
 	struct sysctr_image_meta meta = { 0 };
 	int64_t created = now_realtime();
 
@@ -172,22 +193,15 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 	}
 	if (mkdir_p(cache, 0700, err) < 0)
 		goto undo_tmp;
-	if (req->mirror != NULL && req->mirror[0] != '\0')
-		mirror = req->mirror;
-	else if (strcmp(template, "debian") == 0)
-		mirror = s->cfg->mirrors.debian;
-	else if (strcmp(template, "ubuntu") == 0)
-		mirror = s->cfg->mirrors.ubuntu;
-	else if (strcmp(template, "alpine") == 0)
-		mirror = s->cfg->mirrors.alpine;
+	mirror = image_mirror(s, req, info);
 
 	{
 		char *argv[] = {
-			(char *)tpath, "--name",    (char *)key,     "--rootfs",
-			rootfs,	       "--release", (char *)release, "--arch",
-			(char *)arch,  "--mirror",  (char *)mirror,  "--cache",
-			cache,	       "--meta",    meta_path,	     NULL,
-			NULL,	       NULL
+			info->path,   "--name",	   (char *)key,	    "--rootfs",
+			rootfs,	      "--release", (char *)release, "--arch",
+			(char *)arch, "--mirror",  (char *)mirror,  "--cache",
+			cache,	      "--meta",	   meta_path,	    NULL,
+			NULL,	      NULL
 		};
 
 		if (source != NULL) {
@@ -195,7 +209,7 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 			argv[ARRAY_SIZE(argv) - 2] = (char *)source;
 		}
 
-		log_info("building image %s with template %s", key, tpath);
+		log_info("building image %s with template %s", key, info->path);
 		if (sysctr_template_run(s, argv, log_path, err) < 0) {
 			sysctr_err_prefix(err, "template %s", template);
 			goto undo_tmp;
@@ -316,12 +330,10 @@ static int adopt_image(struct sysctr *s, const char *template,
 
 /* The release to build: given, the template's default, or for local the
  * content id of the tarball, so the same tarball is imported once. */
-static int resolve_release(struct sysctr *s,
-			   const struct sysctr_image_request *req,
-			   const char *tpath, char **release,
-			   struct sysctr_error **err)
+static int resolve_release(const struct sysctr_image_request *req,
+			   const struct sysctr_template_info *info,
+			   char **release, struct sysctr_error **err)
 {
-	struct sysctr_template_info info = { 0 };
 	char *sum = NULL;
 
 	if (req->release != NULL && req->release[0] != '\0') {
@@ -335,19 +347,13 @@ static int resolve_release(struct sysctr *s,
 		sum[12] = '\0';
 		*release = xasprintf("sha256-%s", sum);
 		free(sum);
+	} else if (info->default_release == NULL ||
+		   info->default_release[0] == '\0') {
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "template %s names no default release",
+				  req->template);
 	} else {
-		if (sysctr_template_describe(s, req->template, tpath, &info,
-					     err) < 0)
-			return -1;
-		*release = steal_ptr(&info.default_release);
-		sysctr_template_info_clear(&info);
-		if (*release == NULL || (*release)[0] == '\0') {
-			free(steal_ptr(release));
-			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "template %s names no default "
-					  "release",
-					  req->template);
-		}
+		*release = xstrdup(info->default_release);
 	}
 	if (!sysctr_token_valid(*release)) {
 		sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid release '%s'",
@@ -421,6 +427,7 @@ int sysctr_image_ensure(struct sysctr *s,
 			struct sysctr_image_row *out, struct sysctr_error **err)
 {
 	cleanup_free char *tpath = NULL, *lock_key = NULL, *release = NULL;
+	cleanup_template_info struct sysctr_template_info info = { 0 };
 	cleanup_lock int lock = -1;
 	const char *arch = req->arch;
 	int ret;
@@ -434,7 +441,10 @@ int sysctr_image_ensure(struct sysctr *s,
 	if (!sysctr_token_valid(arch))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid arch '%s'",
 				  arch);
-	if (resolve_release(s, req, tpath, &release, err) < 0)
+	/* What it needs (a release, a mirror) comes from its --describe,
+	 * answered from the cache while the script is unchanged. */
+	if (sysctr_template_describe(s, req->template, tpath, &info, err) < 0 ||
+	    resolve_release(req, &info, &release, err) < 0)
 		return -1;
 
 	if (!req->refresh) {
@@ -458,7 +468,7 @@ int sysctr_image_ensure(struct sysctr *s,
 		if (ret != 0)
 			return ret < 0 ? -1 : 0;
 	}
-	return build_image(s, req, tpath, release, arch, out, err);
+	return build_image(s, req, &info, release, arch, out, err);
 }
 
 /* ---- images list and rm: what the store holds and who uses it ---- */

@@ -29,6 +29,8 @@ int sysctr_template_describe(struct sysctr *s, const char *name,
 			     const char *path, struct sysctr_template_info *out,
 			     struct sysctr_error **err);
 void sysctr_template_info_clear(struct sysctr_template_info *t);
+#define cleanup_template_info                                                  \
+	__attribute__((cleanup(sysctr_template_info_clear)))
 
 /* Run a template (argv[0] its path) to completion, in its own process
  * group: "@step N/M text" lines on stdout drive sysctr_progress(), all

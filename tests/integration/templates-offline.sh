@@ -45,4 +45,27 @@ check_eq "templates lists all five" "alpine busybox debian local ubuntu" "$n"
 rel=$(sysctr templates --format json | json_get "[t['default_release'] for t in d if t['name']=='ubuntu'][0]")
 check_eq "ubuntu defaults to the current LTS" noble "$rel"
 
+mirror=$(sysctr templates --format json | json_get "[t['mirror'] for t in d if t['name']=='debian'][0]")
+check_eq "debian --describe names its default mirror" http://deb.debian.org/debian "$mirror"
+mirror=$(sysctr templates --format json | json_get "[t['mirror'] for t in d if t['name']=='busybox'][0]")
+check_eq "busybox takes no mirror (null)" None "$mirror"
+
+# A template sysctr has never heard of gets its mirror from sysctr.conf by
+# its name: no C names a distribution.
+mkdir -p "$TROOT/tpl"
+cat >"$TROOT/tpl/newdistro" <<'EOF'
+#!/bin/sh
+case $1 in --describe) printf 'description=test\ndefault_release=one\nreleases=one\nmirror=yes\nmirror_default=http://127.0.0.1:9/default\n'; exit 0 ;; esac
+while [ $# -gt 0 ]; do [ "$1" = --mirror ] && m=$2; shift; done
+echo "got mirror '$m'" >&2
+exit 1
+EOF
+chmod +x "$TROOT/tpl/newdistro"
+sed -i "s|templates = .*|templates = \"$TROOT/tpl\"|" "$TROOT/etc/sysctr/sysctr.conf"
+sed -i '/^mirrors {/a \  newdistro = "file:///srv/newdistro"' "$TROOT/etc/sysctr/sysctr.conf"
+err=$(sysctr create newdistro "${PFX}-n" 2>&1)
+case $err in *"got mirror 'file:///srv/newdistro'"*) ok "a new template gets sysctr.conf's mirror by its name" ;; *) not_ok "newdistro: $err" ;; esac
+err=$(sysctr create newdistro "${PFX}-n" --mirror http://127.0.0.1:9/x 2>&1)
+case $err in *"got mirror 'http://127.0.0.1:9/x'"*) ok "and --mirror before it" ;; *) not_ok "newdistro --mirror: $err" ;; esac
+
 done_testing

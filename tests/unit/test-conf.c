@@ -407,11 +407,9 @@ static void test_host_defaults(void **state)
 	assert_string_equal(h->network.bridge, "sysctr0");
 	assert_int_equal(h->idmap.base, 100000);
 	assert_int_equal(h->idmap.size, 65536);
-	assert_string_equal(h->mirrors.debian, "http://deb.debian.org/debian");
-	assert_string_equal(h->mirrors.ubuntu,
-			    "http://archive.ubuntu.com/ubuntu");
-	assert_string_equal(h->mirrors.alpine,
-			    "https://dl-cdn.alpinelinux.org/alpine");
+	/* No mirror by default: each template has its own. */
+	assert_int_equal(h->n_mirrors, 0);
+	assert_null(sysctr_host_config_mirror(h, "debian"));
 	sysctr_host_config_free(h);
 
 	assert_int_equal(sysctr_host_config_load(path, true, &h, &err), -1);
@@ -433,7 +431,8 @@ static void test_host_values(void **state)
 	    "timeouts {\n  stop = 60\n  lock = 0\n}\n"
 	    "network {\n  mode = \"bridge\"\n  bridge = \"br0\"\n}\n"
 	    "idmap {\n  base = 200000\n  size = 1000\n}\n"
-	    "mirrors {\n  debian = \"file:///srv/mirror\"\n}\n");
+	    "mirrors {\n  debian = \"file:///srv/mirror\"\n"
+	    "  my-distro = \"https://example.org/m\"\n}\n");
 	struct sysctr_host_config *h = NULL;
 	struct sysctr_error *err = NULL;
 
@@ -450,7 +449,13 @@ static void test_host_values(void **state)
 	assert_string_equal(h->network.bridge, "br0");
 	assert_int_equal(h->idmap.base, 200000);
 	assert_int_equal(h->idmap.size, 1000);
-	assert_string_equal(h->mirrors.debian, "file:///srv/mirror");
+	/* Keyed by any template's name. */
+	assert_int_equal(h->n_mirrors, 2);
+	assert_string_equal(sysctr_host_config_mirror(h, "debian"),
+			    "file:///srv/mirror");
+	assert_string_equal(sysctr_host_config_mirror(h, "my-distro"),
+			    "https://example.org/m");
+	assert_null(sysctr_host_config_mirror(h, "ubuntu"));
 	sysctr_host_config_free(h);
 }
 
@@ -491,6 +496,10 @@ static void test_host_invalid(void **state)
 	    "has no spaces");
 	expect_host_invalid("mirrors {\n  debian = \"http://a\\nb\"\n}\n", 2,
 			    "mirrors.debian: invalid mirror 'http://a?b'");
+	/* The line of the bad key, not the section's end. */
+	expect_host_invalid("mirrors {\n  debian = \"http://a\"\n"
+			    "  other = \"gopher://x\"\n\n}\n",
+			    3, "mirrors.other: invalid mirror");
 	expect_host_invalid("paths {\n  cache = \"/x\"\n}\n", 2,
 			    "paths.cache: unknown key");
 }
