@@ -16,6 +16,7 @@
 /* A template may run for many minutes (debootstrap); a second create of the
  * same image waits for the first instead of failing. */
 #define IMAGE_LOCK_WAIT (60 * 60)
+#define IMAGE_META_MAX 65536
 
 void sysctr_image_meta_clear(struct sysctr_image_meta *m)
 {
@@ -52,7 +53,15 @@ static int meta_read(const char *path, struct sysctr_image_meta *m,
 		     struct sysctr_error **err)
 {
 	cleanup_free char *text = NULL;
+	struct stat st;
 
+	/* A handful of short lines; a template gone wrong must not make us
+	 * read whatever it wrote there into memory. */
+	if (stat(path, &st) == 0 && st.st_size > IMAGE_META_MAX)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s: larger than %d bytes: not an image's "
+				  "meta file",
+				  path, IMAGE_META_MAX);
 	if (read_file(path, &text, NULL, err) < 0)
 		return -1;
 	sysctr_template_parse_kv(text, meta_kv, m);
@@ -176,8 +185,9 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 	cleanup_free char *cache = xasprintf("%s/.cache", s->images_dir);
 	cleanup_free char *log_path =
 	    xasprintf("%s/template-%s.log", s->logs_dir, key);
+	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
+	cleanup_image_row struct sysctr_image_row row = { 0 };
 	const char *mirror;
-	struct sysctr_image_meta meta = { 0 };
 	int64_t created = now_realtime();
 
 	remove_stale_builds(s, stale);
@@ -220,8 +230,8 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 		goto undo_tmp;
 	}
 	sysctr_progress(s, "hash the image", 0, 0);
-	out->hash = tree_hash(rootfs, err);
-	if (out->hash == NULL)
+	row.hash = tree_hash(rootfs, err);
+	if (row.hash == NULL)
 		goto undo_tmp;
 
 	final = final_name(s, key, created);
@@ -229,28 +239,25 @@ static int build_image(struct sysctr *s, const struct sysctr_image_request *req,
 		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
 		goto undo_tmp;
 	}
-	out->template = xstrdup(template);
-	out->release = xstrdup(release);
-	out->arch = xstrdup(arch);
-	out->path = xstrdup(final);
-	out->created = created;
-	out->size = tree_size(final);
-	out->init = xstrdup_or_null(meta.init);
-	if (sysctr_store_image_insert(s->store, out, err) < 0) {
+	row.template = xstrdup(template);
+	row.release = xstrdup(release);
+	row.arch = xstrdup(arch);
+	row.path = xstrdup(final);
+	row.created = created;
+	row.size = tree_size(final);
+	row.init = xstrdup_or_null(meta.init);
+	if (sysctr_store_image_insert(s->store, &row, err) < 0) {
 		rm_rf_or_warn(final, "remove image");
-		sysctr_image_row_clear(out);
-		goto undo_meta;
+		return -1;
 	}
-	sysctr_image_meta_clear(&meta);
+	*out = row;
+	memset(&row, 0, sizeof(row));
 	return 0;
 
 undo_tmp:
 	/* debootstrap mounts proc and sys inside its target: rm_rf()
 	 * detaches them first. */
 	rm_rf_or_warn(tmp, "remove failed build");
-undo_meta:
-	sysctr_image_meta_clear(&meta);
-	sysctr_image_row_clear(out);
 	return -1;
 }
 
@@ -288,7 +295,8 @@ static int adopt_image(struct sysctr *s, const char *template,
 	    xasprintf("%s-%s-%s.", template, release, arch);
 	cleanup_free char *best = NULL;
 	cleanup_closedir DIR *d = opendir(s->images_dir);
-	struct sysctr_image_meta meta = { 0 };
+	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
+	cleanup_image_row struct sysctr_image_row row = { 0 };
 	struct dirent *de;
 
 	if (d == NULL)
@@ -308,23 +316,20 @@ static int adopt_image(struct sysctr *s, const char *template,
 	}
 	if (best == NULL)
 		return 0;
-	out->path = xasprintf("%s/%s", s->images_dir, best);
-	if (sysctr_image_meta_load(out->path, &meta, err) < 0) {
-		sysctr_image_row_clear(out);
+	row.path = xasprintf("%s/%s", s->images_dir, best);
+	if (sysctr_image_meta_load(row.path, &meta, err) < 0)
 		return -1;
-	}
-	out->template = xstrdup(template);
-	out->release = xstrdup(release);
-	out->arch = xstrdup(arch);
-	out->created = strtoll(best + strlen(prefix), NULL, 10);
-	out->size = tree_size(out->path);
-	out->init = xstrdup_or_null(meta.init);
-	sysctr_image_meta_clear(&meta);
-	log_info("registering cached image %s", out->path);
-	if (sysctr_store_image_insert(s->store, out, err) < 0) {
-		sysctr_image_row_clear(out);
+	row.template = xstrdup(template);
+	row.release = xstrdup(release);
+	row.arch = xstrdup(arch);
+	row.created = strtoll(best + strlen(prefix), NULL, 10);
+	row.size = tree_size(row.path);
+	row.init = xstrdup_or_null(meta.init);
+	log_info("registering cached image %s", row.path);
+	if (sysctr_store_image_insert(s->store, &row, err) < 0)
 		return -1;
-	}
+	*out = row;
+	memset(&row, 0, sizeof(row));
 	return 1;
 }
 
@@ -561,42 +566,46 @@ static int find_image(struct sysctr *s, const char *ref,
 	return 0;
 }
 
+/* "a, b, c" */
+static char *join_names(char *const *names)
+{
+	char *list = xstrdup("");
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		char *next =
+		    xasprintf("%s%s%s", list, i > 0 ? ", " : "", names[i]);
+
+		free(list);
+		list = next;
+	}
+	return list;
+}
+
 SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
 				      struct sysctr_error **err)
 {
+	cleanup_image_row struct sysctr_image_row img = { 0 };
 	cleanup_lock int lock = -1;
 	cleanup_strv char **users = NULL;
-	struct sysctr_image_row img = { 0 };
-	int ret = -1;
 
 	if (sysctr_need_store(s, err) < 0 || find_image(s, ref, &img, err) < 0)
 		return -1;
 	/* Nobody may be shifting or copying it while it goes. */
 	lock = sysctr_image_lock(s, img.path, err);
 	if (lock < 0)
-		goto out;
+		return -1;
 	if (sysctr_store_image_users(s->store, img.id, &users, err) < 0)
-		goto out;
+		return -1;
 	if (users[0] != NULL) {
-		cleanup_free char *list = NULL;
+		cleanup_free char *list = join_names(users);
 
-		for (size_t i = 0; users[i] != NULL; i++) {
-			char *next = xasprintf("%s%s%s", list ? list : "",
-					       list ? ", " : "", users[i]);
-
-			free(list);
-			list = next;
-		}
-		sysctr_err(err, SYSCTR_E_STATE, 0, "image in use by %s", list);
-		goto out;
+		return sysctr_err(err, SYSCTR_E_STATE, 0, "image in use by %s",
+				  list);
 	}
 	/* The row first: files left by a failure are an unregistered
 	 * directory, which nothing uses. */
 	if (sysctr_store_image_delete(s->store, img.id, err) < 0)
-		goto out;
+		return -1;
 	rm_rf_or_warn(img.path, "remove image files");
-	ret = 0;
-out:
-	sysctr_image_row_clear(&img);
-	return ret;
+	return 0;
 }

@@ -18,7 +18,12 @@ struct sysctr_image_meta {
 };
 
 void sysctr_image_meta_clear(struct sysctr_image_meta *m);
-/* Read IMAGE_DIR/meta. */
+#define cleanup_image_meta __attribute__((cleanup(sysctr_image_meta_clear)))
+/* Read IMAGE_DIR/meta into m (zeroed by the caller): key=value lines,
+ * unknown keys ignored, a key it lacks stays NULL. lxc_common must be a
+ * plain token and halt_signal a signal's name (they reach liblxc's
+ * config); a file over 64 KiB is refused. On failure m may hold some
+ * values: clear it either way. */
 int sysctr_image_meta_load(const char *image_dir, struct sysctr_image_meta *m,
 			   struct sysctr_error **err);
 

@@ -75,6 +75,7 @@ int64_t sysctr_store_host_id(struct sysctr_store *st);
 void sysctr_ct_row_clear(struct sysctr_ct_row *r);
 void sysctr_ct_rows_free(struct sysctr_ct_row *rows, size_t n);
 void sysctr_image_row_clear(struct sysctr_image_row *r);
+#define cleanup_image_row __attribute__((cleanup(sysctr_image_row_clear)))
 void sysctr_image_rows_free(struct sysctr_image_row *rows, size_t n);
 void sysctr_history_rows_free(struct sysctr_history_row *rows, size_t n);
 
