@@ -69,7 +69,8 @@ int sysctr_template_path(struct sysctr *s, const char *template, char **path,
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "invalid template name");
 	p = xasprintf("%s/%s", s->templates_dir, template);
-	if (access(p, X_OK) < 0)
+	/* lib/ beside the templates is their shared code, not one of them. */
+	if (access(p, X_OK) < 0 || is_dir(p))
 		return sysctr_err(
 		    err, SYSCTR_E_NOT_FOUND, 0,
 		    "no such template '%s' (see sysctr templates)", template);

@@ -45,6 +45,46 @@ check_eq "templates lists all five" "alpine busybox debian local ubuntu" "$n"
 rel=$(sysctr templates --format json | json_get "[t['default_release'] for t in d if t['name']=='ubuntu'][0]")
 check_eq "ubuntu defaults to the current LTS" noble "$rel"
 
+# A template that fails early leaves no temporary keyring or directory: its
+# temporary files are made only once its EXIT trap is set. TMPDIR keeps
+# them apart from other builds on this host.
+tmpd="$TROOT/tpl-tmp"
+mkdir -p "$tmpd"
+for t in ubuntu alpine local; do
+	d=$(mktemp -d "$TROOT/tpl.XXXXXX")
+	set -- --name x --rootfs "$d" --release "" --arch "" --mirror "http://127.0.0.1:9/$t" --cache "" --meta "$TROOT/m"
+	[ "$t" = local ] && set -- "$@" --source "$SYSCTR_SRCDIR/README.md"
+	TMPDIR=$tmpd "$SYSCTR_SRCDIR/templates/$t" "$@" >/dev/null 2>&1
+	rc=$?
+	check_eq "$t: fails early (1)" 1 "$rc"
+	check_eq "$t: and leaves nothing in TMPDIR" "" "$(ls -A "$tmpd")"
+done
+
+# SIGHUP (the terminal of a create went away) is trapped like TERM and INT:
+# one reason, and ubuntu's temporary keyring goes. A mirror that accepts
+# and never answers holds it in its mirror check.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$TROOT/port" &
+lpid=$!
+i=0
+while [ $i -lt 50 ] && [ ! -s "$TROOT/port" ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$TROOT/port")
+d=$(mktemp -d "$TROOT/tpl.XXXXXX")
+TMPDIR=$tmpd "$SYSCTR_SRCDIR/templates/ubuntu" --name x --rootfs "$d" --release "" --arch "" --mirror "http://127.0.0.1:$port/ubuntu" --cache "" --meta "$TROOT/m" >"$TROOT/hup.out" 2>&1 &
+tpid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q '^@step 1/' "$TROOT/hup.out"; do sleep 0.1; i=$((i + 1)); done
+[ -s /usr/share/keyrings/ubuntu-archive-keyring.gpg ] || check_eq "ubuntu: its keyring is in TMPDIR while it runs" 1 "$(find "$tmpd" -mindepth 1 | wc -l)"
+signal_pid HUP "$tpid" templates/ubuntu
+wait "$tpid"
+rc=$?
+check_eq "ubuntu: SIGHUP fails it (1)" 1 "$rc"
+check_eq "ubuntu: SIGHUP is the reason" "interrupted by SIGHUP" "$(tail -n 1 "$TROOT/hup.out")"
+check_eq "ubuntu: SIGHUP leaves nothing in TMPDIR" "" "$(ls -A "$tmpd")"
+signal_pid TERM "$lpid" python3
+wait "$lpid" 2>/dev/null
+
 mirror=$(sysctr templates --format json | json_get "[t['mirror'] for t in d if t['name']=='debian'][0]")
 check_eq "debian --describe names its default mirror" http://deb.debian.org/debian "$mirror"
 mirror=$(sysctr templates --format json | json_get "[t['mirror'] for t in d if t['name']=='busybox'][0]")
