@@ -369,21 +369,25 @@ static int resolve_release(const struct sysctr_image_request *req,
 	return 0;
 }
 
-/* --from belongs to the local template, and local needs it. */
+/* --from belongs to a template that imports a file (its --describe says
+ * source=yes, as local's does), and such a template needs it. */
 static int check_source(const struct sysctr_image_request *req,
+			const struct sysctr_template_info *info,
 			struct sysctr_error **err)
 {
 	struct stat st;
-	bool local = strcmp(req->template, "local") == 0;
 
-	if (req->source == NULL && local)
+	if (req->source == NULL && info->takes_source)
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "the local template needs --from FILE");
+				  "the %s template needs --from FILE",
+				  req->template);
 	if (req->source == NULL)
 		return 0;
-	if (!local)
+	if (!info->takes_source)
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "--from is for the local template only");
+				  "--from is for a template that imports a "
+				  "file (local), not %s",
+				  req->template);
 	if (req->source[0] != '/')
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "--from %s: needs an absolute path",
@@ -438,18 +442,19 @@ int sysctr_image_ensure(struct sysctr *s,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	/* What it needs (a file, a release, a mirror) comes from its
+	 * --describe, answered from the cache while the script is
+	 * unchanged. */
 	if (sysctr_template_path(s, req->template, &tpath, err) < 0 ||
-	    check_source(req, err) < 0)
+	    sysctr_template_describe(s, req->template, tpath, &info, err) < 0 ||
+	    check_source(req, &info, err) < 0)
 		return -1;
 	if (arch == NULL || arch[0] == '\0')
 		arch = sysctr_host_arch();
 	if (!sysctr_token_valid(arch))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0, "invalid arch '%s'",
 				  arch);
-	/* What it needs (a release, a mirror) comes from its --describe,
-	 * answered from the cache while the script is unchanged. */
-	if (sysctr_template_describe(s, req->template, tpath, &info, err) < 0 ||
-	    resolve_release(req, &info, &release, err) < 0)
+	if (resolve_release(req, &info, &release, err) < 0)
 		return -1;
 
 	if (!req->refresh) {

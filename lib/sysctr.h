@@ -240,6 +240,7 @@ struct sysctr_template_info {
 	char *releases;	      /* space separated */
 	char *mirror_default; /* the mirror it uses when given none, or NULL */
 	bool takes_mirror;    /* does it download from a mirror at all */
+	bool takes_source;    /* does it import a file (create --from) */
 };
 
 void sysctr_template_info_free_array(struct sysctr_template_info *t, size_t n);

@@ -381,6 +381,8 @@ static void describe_kv(void *data, const char *key, const char *value)
 		slot = &t->mirror_default;
 	else if (strcmp(key, "mirror") == 0)
 		t->takes_mirror = strcmp(value, "yes") == 0;
+	else if (strcmp(key, "source") == 0)
+		t->takes_source = strcmp(value, "yes") == 0;
 	if (slot == NULL)
 		return;
 	free(*slot);
