@@ -380,7 +380,7 @@ static void describe_kv(void *data, const char *key, const char *value)
 	else if (strcmp(key, "mirror_default") == 0)
 		slot = &t->mirror_default;
 	else if (strcmp(key, "mirror") == 0)
-		t->takes_mirror = strcmp(value, "yes") == 0;
+		t->takes_mirror = strcmp(value, "no") != 0;
 	else if (strcmp(key, "source") == 0)
 		t->takes_source = strcmp(value, "yes") == 0;
 	if (slot == NULL)
@@ -433,6 +433,9 @@ int sysctr_template_describe(struct sysctr *s, const char *name,
 	memset(out, 0, sizeof(*out));
 	out->name = xstrdup(name);
 	out->path = xstrdup(path);
+	/* A template that does not say may download: it gets the mirror,
+	 * as every template did before templates said. */
+	out->takes_mirror = true;
 	sysctr_template_parse_kv(text, describe_kv, out);
 	return 0;
 }

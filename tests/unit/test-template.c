@@ -153,7 +153,9 @@ static void test_list(void **state)
 
 	(void)state;
 	put("templates/new", DESCRIBE_NEW, 0755);
-	put("templates/another", DESCRIBE_NEW, 0755);
+	/* One that does not say whether it downloads gets a mirror. */
+	put("templates/another",
+	    "#!/bin/sh\necho description=old\necho default_release=1\n", 0755);
 	put("templates/README.md", "# templates\n", 0755);
 	put("templates/notes", "not a template\n", 0644);
 	assert_int_equal(mkdir(lib, 0755), 0);
@@ -162,6 +164,7 @@ static void test_list(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(t[0].name, "another");
 	assert_string_equal(t[1].name, "new");
+	assert_true(t[0].takes_mirror);
 	sysctr_template_info_free_array(t, n);
 
 	assert_int_equal(sysctr_template_path(&ctx, "lib", &path, &err), -1);
