@@ -12,10 +12,15 @@
 #include <confuse.h>
 
 #include "conf.h"
-#include "conf-private.h"
+#include "conf-check.h"
+#include "conf-parse.h"
+#include "conf-scan.h"
 #include "error.h"
 #include "names.h"
 #include "util.h"
+
+/* The least resources.memory (but 0, no limit) a container boots with. */
+#define MEMORY_MIN ((int64_t)16 << 20)
 
 /* Integer bounds, by key, for both files (their keys do not overlap). */
 static const struct {
@@ -43,7 +48,7 @@ bool sysctr_conf_has_control(const char *s)
 
 /* The string value of opt, or NULL after reporting a control character
  * (a newline in a value would become a line of the liblxc config). */
-const char *sysctr_conf_text(cfg_t *cfg, cfg_opt_t *opt, unsigned i)
+static const char *text_of(cfg_t *cfg, cfg_opt_t *opt, unsigned i)
 {
 	const char *s = cfg_opt_getnstr(opt, i);
 
@@ -59,7 +64,7 @@ const char *sysctr_conf_text(cfg_t *cfg, cfg_opt_t *opt, unsigned i)
 
 int sysctr_conf_v_text(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return sysctr_conf_text(cfg, opt, 0) ? 0 : -1;
+	return text_of(cfg, opt, 0) ? 0 : -1;
 }
 
 int sysctr_conf_v_range(cfg_t *cfg, cfg_opt_t *opt)
@@ -76,10 +81,10 @@ int sysctr_conf_v_range(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-int sysctr_conf_choice(cfg_t *cfg, cfg_opt_t *opt, const char *const *choices,
-		       size_t n, const char *hint)
+static int choice(cfg_t *cfg, cfg_opt_t *opt, const char *const *choices,
+		  size_t n, const char *hint)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 
 	if (s == NULL)
 		return -1;
@@ -94,14 +99,14 @@ int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char *const c[] = { "", "none", "bridge" };
 
-	return sysctr_conf_choice(cfg, opt, c, ARRAY_SIZE(c),
-				  "none or bridge (or \"\" for sysctr.conf's)");
+	return choice(cfg, opt, c, ARRAY_SIZE(c),
+		      "none or bridge (or \"\" for sysctr.conf's)");
 }
 
 /* Template, release and arch reach template scripts as arguments. */
 int sysctr_conf_v_token(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 
 	if (s == NULL)
 		return -1;
@@ -124,7 +129,7 @@ bool sysctr_conf_valid_word(const char *s, size_t max)
 
 int sysctr_conf_v_group(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 
 	if (s == NULL)
 		return -1;
@@ -140,7 +145,7 @@ int sysctr_conf_v_group(cfg_t *cfg, cfg_opt_t *opt)
 int sysctr_conf_v_after(cfg_t *cfg, cfg_opt_t *opt)
 {
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		const char *s = sysctr_conf_text(cfg, opt, i);
+		const char *s = text_of(cfg, opt, i);
 
 		if (s == NULL)
 			return -1;
@@ -153,7 +158,7 @@ int sysctr_conf_v_after(cfg_t *cfg, cfg_opt_t *opt)
 
 int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 	char *end = NULL;
 	long port;
 
@@ -208,7 +213,7 @@ int sysctr_conf_parse_size(const char *s, int64_t *out)
 
 int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 	int64_t n;
 
 	if (s == NULL)
@@ -222,7 +227,7 @@ int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
 	/* Below this an init and a shell are killed by the OOM killer as
 	 * they start, and the start fails with nothing said but liblxc's
 	 * log. */
-	if (n > 0 && n < SYSCTR_MEMORY_MIN)
+	if (n > 0 && n < MEMORY_MIN)
 		return sysctr_conf_invalid(
 		    cfg, opt,
 		    "%.40s is too little: a container needs at least 16M "
@@ -245,7 +250,7 @@ static bool cpu_number(const char **p, unsigned long *n)
 
 int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 	const char *p = s;
 	unsigned long a, b;
 
@@ -275,7 +280,7 @@ int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /* As the kernel's dev_valid_name(). */
-bool sysctr_conf_valid_ifname(const char *s)
+static bool valid_ifname(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -283,15 +288,15 @@ bool sysctr_conf_valid_ifname(const char *s)
 	       strpbrk(s, "/: \t") == NULL;
 }
 
-int sysctr_conf_bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty)
+static int bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 
 	if (s == NULL)
 		return -1;
 	if (*s == '\0' && may_be_empty)
 		return 0;
-	if (!sysctr_conf_valid_ifname(s))
+	if (!valid_ifname(s))
 		return sysctr_conf_invalid(
 		    cfg, opt,
 		    "invalid interface name '%.40s': 1 to 15 "
@@ -302,7 +307,7 @@ int sysctr_conf_bridge(cfg_t *cfg, cfg_opt_t *opt, bool may_be_empty)
 
 int sysctr_conf_v_ct_bridge(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return sysctr_conf_bridge(cfg, opt, true);
+	return bridge(cfg, opt, true);
 }
 
 static bool valid_ipv4(const char *s)
@@ -325,7 +330,7 @@ static bool valid_ipv4(const char *s)
 
 int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 
 	if (s == NULL)
 		return -1;
@@ -340,7 +345,7 @@ int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt)
 int sysctr_conf_v_hwaddr(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char hex[] = "0123456789abcdefABCDEF";
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 	bool ok;
 
 	if (s == NULL)
@@ -395,7 +400,7 @@ static const char *mount_path_problem(const char *path, bool target)
 
 static int v_mount_path(cfg_t *cfg, cfg_opt_t *opt, bool target)
 {
-	const char *s = sysctr_conf_text(cfg, opt, 0);
+	const char *s = text_of(cfg, opt, 0);
 	const char *why;
 
 	if (s == NULL)
@@ -420,20 +425,19 @@ int sysctr_conf_v_log_level(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char *const c[] = { "error", "warn", "info", "debug" };
 
-	return sysctr_conf_choice(cfg, opt, c, ARRAY_SIZE(c),
-				  "error, warn, info or debug");
+	return choice(cfg, opt, c, ARRAY_SIZE(c), "error, warn, info or debug");
 }
 
 int sysctr_conf_v_host_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char *const c[] = { "none", "bridge" };
 
-	return sysctr_conf_choice(cfg, opt, c, ARRAY_SIZE(c), "none or bridge");
+	return choice(cfg, opt, c, ARRAY_SIZE(c), "none or bridge");
 }
 
 int sysctr_conf_v_host_bridge(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return sysctr_conf_bridge(cfg, opt, false);
+	return bridge(cfg, opt, false);
 }
 
 /* Why s cannot be a mirror, or NULL. It reaches a template script as one

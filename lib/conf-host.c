@@ -9,7 +9,8 @@
 #include <confuse.h>
 
 #include "conf.h"
-#include "conf-private.h"
+#include "conf-check.h"
+#include "conf-parse.h"
 #include "error.h"
 #include "names.h"
 #include "util.h"

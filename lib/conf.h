@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sysctr.conf and container.conf: libconfuse schemas, validation, and the
- * text edits of `config set`. The option tables live in conf.c. */
+/* sysctr.conf and container.conf, for the rest of lib/. Made of, bottom
+ * up (each uses only those before it): conf-scan.c (the text, lexically),
+ * conf-parse.c (reading a file, running libconfuse, reporting errors),
+ * conf-check.c (value checks), conf-container.c and conf-host.c (the two
+ * schemas, each default beside its key), conf-edit.c (`config set` on the
+ * text). The `config` commands on a named container are in ctconfig.c. */
 #ifndef SYSCTR_CONF_H
 #define SYSCTR_CONF_H
 
@@ -143,6 +147,18 @@ int sysctr_ct_config_get_key(const char *path, const char *key, char **value,
 int sysctr_ct_config_apply(const char *text, const char *name,
 			   const char *const *assignments, size_t n, char **out,
 			   struct sysctr_error **err);
+
+enum sysctr_conf_kind {
+	SYSCTR_CONF_STRING,
+	SYSCTR_CONF_INT,
+	SYSCTR_CONF_BOOL,
+	SYSCTR_CONF_LIST,
+};
+
+/* Kind of a container.conf key: "key", "section.key", "mount.NAME.key"
+ * or "raw.lxc.KEY". Unknown or refused keys are SYSCTR_E_USAGE. */
+int sysctr_ct_config_key_kind(const char *key, enum sysctr_conf_kind *kind,
+			      struct sysctr_error **err);
 
 /* Does a change of this key need a restart of a running container?
  * (Almost all do; autostart.* does not.) */

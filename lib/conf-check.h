@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Value checks of sysctr.conf and container.conf (conf-check.c), for the
+ * schemas of conf-host.c and conf-container.c to install as validation
+ * callbacks. Callbacks (sysctr_conf_v_*) return 0, or report through
+ * conf-parse.h and return -1. */
+#ifndef SYSCTR_CONF_CHECK_H
+#define SYSCTR_CONF_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <confuse.h>
+
+bool sysctr_conf_has_control(const char *s);
+/* 1 to max letters, digits, '_' and '-': a mount name, a group. */
+bool sysctr_conf_valid_word(const char *s, size_t max);
+/* "" -> 0; digits with an optional K, M, G or T (powers of 1024). */
+int sysctr_conf_parse_size(const char *s, int64_t *out);
+
+int sysctr_conf_v_text(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_range(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_token(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_group(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_after(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_ct_bridge(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_hwaddr(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_mount_source(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_mount_target(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_log_level(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_host_mode(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_host_bridge(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_url(cfg_t *cfg, cfg_opt_t *opt);
+
+#endif
