@@ -4,7 +4,7 @@
  * conf-parse.c (reading a file, running libconfuse, reporting errors),
  * conf-check.c (value checks), conf-container.c and conf-host.c (the two
  * schemas, each default beside its key), conf-edit.c (`config set` on the
- * text). The `config` commands on a named container are in ctconfig.c. */
+ * text). The `config` commands on a named container are in config-api.c. */
 #ifndef SYSCTR_CONF_H
 #define SYSCTR_CONF_H
 

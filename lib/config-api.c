@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* config show/get/set/edit: container.conf is the one file a user edits;
- * every write is validated first and lands by an atomic rename. */
+/* The library side of `sysctr config show|get|set|edit` (the CLI side is
+ * cmd/config-cmd.c): a named container's container.conf, read, and
+ * written under the container's lock. container.conf is the one file a
+ * user edits; every write is validated first (conf.h) and lands by an
+ * atomic rename. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* config show|get|set|edit */
+/* `sysctr config show|get|set|edit`: options, $EDITOR and output; the
+ * work is lib/config-api.c's (named apart from autoconf's config.h and
+ * from the config file code, lib/conf*.c). */
 #include "config.h"
 
 #include <errno.h>
