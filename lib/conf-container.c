@@ -79,21 +79,6 @@ static cfg_opt_t ct_opts[] = {
 
 /* ---- sections ----------------------------------------------------------- */
 
-static unsigned section_line(const char *name, const char *title,
-			     unsigned fallback)
-{
-	const struct sysctr_conf_scan *scan = sysctr_conf_parsing_scan();
-
-	for (size_t i = 0; scan && i < scan->nsections; i++) {
-		const struct sysctr_conf_section *s = &scan->sections[i];
-
-		if (strcmp(s->name, name) == 0 && s->title &&
-		    strcmp(s->title, title) == 0)
-			return s->line;
-	}
-	return fallback;
-}
-
 static bool valid_title(const char *s)
 {
 	return sysctr_conf_valid_word(s, 64);
@@ -104,7 +89,8 @@ static int v_mount(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	const char *title = cfg_title(sec);
-	unsigned line = section_line("mount", title, sysctr_conf_line_of(cfg));
+	unsigned line =
+	    sysctr_conf_section_line("mount", title, sysctr_conf_line_of(cfg));
 	static const char *const required[][2] = {
 		{ "source", "required: the host directory to mount" },
 		{ "path", "required: where it appears in the container" },

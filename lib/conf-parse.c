@@ -92,6 +92,19 @@ unsigned sysctr_conf_stmt_line(const char *section, const char *key,
 	return line;
 }
 
+unsigned sysctr_conf_section_line(const char *name, const char *title,
+				  unsigned fallback)
+{
+	for (size_t i = 0; cur && i < cur->scan->nsections; i++) {
+		const struct sysctr_conf_section *s = &cur->scan->sections[i];
+
+		if (strcmp(s->name, name) == 0 && s->title &&
+		    strcmp(s->title, title) == 0)
+			return s->line;
+	}
+	return fallback;
+}
+
 char *sysctr_conf_key_of(cfg_t *cfg, const char *name)
 {
 	if (cur == NULL || cfg == cur->root || cfg->name == NULL)

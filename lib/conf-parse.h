@@ -47,12 +47,15 @@ int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,
  * for the option name of cfg. sysctr_conf_invalid() reports "KEY: what"
  * at cfg's line, sysctr_conf_invalid_at() "KEY: what" (or "what" when key
  * is NULL) at a line of the caller's; only the first report of a parse
- * counts, and both return -1. sysctr_conf_line_of() is libconfuse's line
- * of cfg (1 when it has none); sysctr_conf_stmt_line() the line of the
- * last statement of key in a section of that name, for a key of a
- * CFGF_KEYSTRVAL section, whose options carry no line (fallback when the
- * scanner did not see it); sysctr_conf_parsing_scan() the scan of the
- * text being parsed, to find the other lines libconfuse does not report. */
+ * counts, and both return -1.
+ *
+ * sysctr_conf_line_of() is libconfuse's line of cfg (1 when it has none).
+ * It has none for a key of a CFGF_KEYSTRVAL section, and a check of a
+ * whole section runs at its end; the scan of the text tells better:
+ * sysctr_conf_stmt_line() is the line of the last statement of key in a
+ * section of that name (any title), sysctr_conf_section_line() the line of
+ * section name "title", each fallback when the scanner saw none; and
+ * sysctr_conf_parsing_scan() is the whole scan (NULL outside a parse). */
 char *sysctr_conf_key_of(cfg_t *cfg, const char *name);
 int sysctr_conf_invalid(cfg_t *cfg, cfg_opt_t *opt, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -61,6 +64,8 @@ int sysctr_conf_invalid_at(unsigned line, const char *key, const char *fmt, ...)
 unsigned sysctr_conf_line_of(cfg_t *cfg);
 unsigned sysctr_conf_stmt_line(const char *section, const char *key,
 			       unsigned fallback);
+unsigned sysctr_conf_section_line(const char *name, const char *title,
+				  unsigned fallback);
 const struct sysctr_conf_scan *sysctr_conf_parsing_scan(void);
 
 #endif

@@ -27,10 +27,16 @@ static cfg_opt_t sec_opts[] = {
 	CFG_END(),
 };
 
+/* Free keys: libconfuse adds a string option for each. */
+static cfg_opt_t free_opts[] = {
+	CFG_END(),
+};
+
 static cfg_opt_t opts[] = {
 	CFG_STR("top", "dflt", CFGF_NONE),
 	CFG_SEC("sec", sec_opts, CFGF_NONE),
 	CFG_SEC("m", sec_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("free", free_opts, CFGF_KEYSTRVAL),
 	CFG_END(),
 };
 
@@ -72,11 +78,40 @@ static int v_twice(cfg_t *cfg, cfg_opt_t *opt)
 	return sysctr_conf_invalid(cfg, opt, "second");
 }
 
+/* After each m "TITLE" { }: at the section's line, not at its end. */
+static int v_m(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *title = cfg_title(sec);
+
+	if (strcmp(title, "bad") != 0)
+		return 0;
+	return sysctr_conf_invalid_at(
+	    sysctr_conf_section_line("m", title, sysctr_conf_line_of(cfg)), "m",
+	    "bad title");
+}
+
+/* After free { }: its keys carry no line of their own. */
+static int v_free(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, 0);
+
+	for (unsigned i = 0; i < cfg_num(sec); i++) {
+		cfg_opt_t *o = cfg_getnopt(sec, i);
+		cleanup_free char *key = xasprintf("free.%s", o->name);
+
+		if (strcmp(cfg_opt_getnstr(o, 0), "bad") == 0)
+			return sysctr_conf_invalid_at(
+			    sysctr_conf_stmt_line("free", o->name,
+						  sysctr_conf_line_of(cfg)),
+			    key, "bad value");
+	}
+	return 0;
+}
+
 static const struct sysctr_conf_check checks[] = {
-	{ "top", v_top },
-	{ "sec|n", v_small },
-	{ "m|n", v_small },
-	{ "sec|s", v_twice },
+	{ "top", v_top },     { "sec|n", v_small }, { "m|n", v_small },
+	{ "sec|s", v_twice }, { "m", v_m },	    { "free", v_free },
 };
 
 static int parse(const char *text, cfg_t **cfg, struct sysctr_error **err)
@@ -142,6 +177,17 @@ static void test_callback_errors(void **state)
 	expect_error("sec {\n  s = bad\n}\n", NAME ":42: first, with no key");
 }
 
+static void test_lines_from_the_scan(void **state)
+{
+	expect_error("m \"good\" {\n}\n\nm \"bad\" {\n  s = x\n\n}\n",
+		     NAME ":4: m: bad title");
+	expect_error("free {\n  a = 1\n\n  b = bad\n  c = 2\n}\n",
+		     NAME ":4: free.b: bad value");
+	/* Set twice: the last statement is the one libconfuse keeps. */
+	expect_error("free {\n  b = bad\n  b = bad\n}\n",
+		     NAME ":3: free.b: bad value");
+}
+
 static void test_confuse_errors(void **state)
 {
 	/* libconfuse's own messages, in sysctr's words. */
@@ -205,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_only),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_callback_errors),
+		cmocka_unit_test(test_lines_from_the_scan),
 		cmocka_unit_test(test_confuse_errors),
 		cmocka_unit_test(test_scan_errors),
 		cmocka_unit_test(test_too_large),
