@@ -26,13 +26,11 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sysctr_create_opts o = { 0 };
-	const char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	const char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	bool start = false;
 	char *from = NULL;
 	int opt, ret = -1;
 
-	if (sets == NULL)
-		abort();
 	while ((opt = cli_getopt(cli, argc, argv, "r:a:c:", longopts, err)) !=
 	       -1) {
 		switch (opt) {
@@ -58,9 +56,9 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		case 'F':
 			from = realpath(optarg, NULL);
 			if (from == NULL) {
-				cli_err(err, SYSCTR_E_NOT_FOUND,
-					"--from %s: %s", optarg,
-					strerror(errno));
+				sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
+					   "--from %s: %s", optarg,
+					   strerror(errno));
 				goto out;
 			}
 			o.from = from;
@@ -95,7 +93,7 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		if (ret == 0 && start)
 			ret = sysctr_ct_start(cli->s, o.name, &e);
 		if (ret < 0)
-			cli_err_prefix(&e, o.name);
+			sysctr_err_prefix(&e, "%s", o.name);
 		else if (cli->format == CLI_JSON)
 			state = cli_state_of(cli, o.name);
 		cli_outcome(cli, arr, o.name, start ? "create+start" : "create",
@@ -139,10 +137,9 @@ static int do_stop(struct cli *cli, const char *name, void *data, char **detail,
 
 	if (sysctr_ct_stop(cli->s, name, o->timeout, o->kill, &res, err) < 0)
 		return -1;
-	if (asprintf(detail, "%s after %.1f s",
-		     res.killed ? "killed" : "stopped cleanly",
-		     res.seconds) < 0)
-		abort();
+	*detail =
+	    xasprintf("%s after %.1f s",
+		      res.killed ? "killed" : "stopped cleanly", res.seconds);
 	return 0;
 }
 

@@ -28,9 +28,8 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 			       json_object_new_int64(i->memory_bytes));
 	/* Not running: no pid, null rather than a 0 that a script could
 	 * pass to kill(1). */
-	json_object_object_add(o, "pid",
-			       i->pid > 1 ? json_object_new_int64(i->pid)
-					  : NULL);
+	json_object_object_add(
+	    o, "pid", i->pid > 1 ? json_object_new_int64(i->pid) : NULL);
 	json_object_object_add(o, "privileged",
 			       json_object_new_boolean(i->privileged));
 	json_object_object_add(o, "storage", cli_json_str(i->storage));
@@ -134,7 +133,7 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	if (sysctr_ct_info(cli->s, argv[optind], &i, err) < 0)
-		return cli_err_prefix(err, argv[optind]);
+		return sysctr_err_prefix(err, "%s", argv[optind]);
 	if (cli->format == CLI_JSON) {
 		cli_json_print(info_json(&i, true));
 		sysctr_ct_info_clear(&i);

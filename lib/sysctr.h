@@ -30,6 +30,22 @@ struct sysctr_error {
 };
 
 void sysctr_error_free(struct sysctr_error *e);
+
+/* Make an error: set *err (when err is not NULL) and return -1, so that
+ * `return sysctr_err(err, ...);` fails in one line. With sys_errno != 0
+ * the message ends in ": strerror(sys_errno)". *err must be NULL: a
+ * second error on the same err is a bug, which stops a build without
+ * NDEBUG (the tests') and else is dropped, keeping the first. */
+int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
+	       int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Add context while crossing a layer: the message of *err (which must be
+ * set) becomes "PREFIX: message", its kind stays. Returns -1. */
+int sysctr_err_prefix(struct sysctr_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append to the message of *err (which must be set). Returns -1. */
+int sysctr_err_suffix(struct sysctr_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Exit status for e: its kind, 0 for NULL. */
 int sysctr_error_exit_code(const struct sysctr_error *e);
 
