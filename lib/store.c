@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The SQLite registry: the only file of sysctr with SQL in it. Every
- * statement is a constant string with bound parameters; the only text
- * built at run time is the PRAGMA user_version of a migration step, from
- * our own integer (PRAGMAs take no parameters). */
+/* The SQLite registry: connection, transactions, schema and the statement
+ * helpers that store-rows.c (the rows) shares through store-sql.h. These
+ * two files are the only ones of sysctr with SQL in them. Every statement
+ * is a constant string with bound parameters; the only text built at run
+ * time is the PRAGMA user_version of a migration step, from our own
+ * integer (PRAGMAs take no parameters). */
 #include "config.h"
 
 #include <errno.h>
@@ -231,6 +233,11 @@ void sysctr_store_rollback(struct sysctr_store *st)
 {
 	if (st != NULL)
 		store_rollback_quiet(st->db);
+}
+
+bool sysctr_store_in_tx(struct sysctr_store *st)
+{
+	return st != NULL && !sqlite3_get_autocommit(st->db);
 }
 
 /* ---- schema ----------------------------------------------------------- */

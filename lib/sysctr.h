@@ -120,8 +120,17 @@ int sysctr_ct_list(struct sysctr *s, const char *pattern,
 		   enum sysctr_list_filter filter, struct sysctr_ct_info **out,
 		   size_t *n, struct sysctr_error **err);
 
-/* Just the live state ("RUNNING", ...) of an existing container, or NULL
- * when there is no such container; cheaper than sysctr_ct_info(). */
+/* Leftovers: names that have a directory in the containers directory but
+ * no registry row, sorted (a destroy or create that could not finish left
+ * them; destroying the name removes one). No command but destroy and
+ * create treats such a name as a container. A NULL-terminated list,
+ * never NULL on success; free each string and the list. */
+int sysctr_ct_leftovers(struct sysctr *s, char ***names,
+			struct sysctr_error **err);
+
+/* Just the live state ("RUNNING", ...) of a registered container, or NULL
+ * when there is no such container (or no registry open); cheaper than
+ * sysctr_ct_info(). */
 char *sysctr_ct_state(struct sysctr *s, const char *name);
 
 int sysctr_ct_info(struct sysctr *s, const char *name,
