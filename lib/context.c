@@ -127,10 +127,9 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 		return s;
 	if (make_dirs(s, err) < 0)
 		goto undo_ctx;
-	if (sysctr_store_open(s->db_path, &s->store, err) < 0) {
-		sysctr_err_prefix(err, "open registry %s", s->db_path);
+	/* The store names the registry in its error. */
+	if (sysctr_store_open(s->db_path, &s->store, err) < 0)
 		goto undo_ctx;
-	}
 	return s;
 
 undo_ctx:
