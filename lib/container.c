@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The lifecycle of a container: start (the liblxc config generated from
+ * container.conf), stop, restart, freeze, console, destroy; exec and
+ * shell through container-attach.c. Each action on an existing container
+ * first asks the registry (sysctr_ct_must_exist()), then liblxc. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
