@@ -131,14 +131,14 @@ static int config_edit(struct cli *cli, const char *name,
 		 * editor cannot help, and the user's version must not go. */
 		if (e->kind != SYSCTR_E_USAGE) {
 			keep = true;
-			*err = e;
+			sysctr_err_pass(err, &e);
 			sysctr_err_suffix(err, "; your version is in %s", tmp);
 			break;
 		}
 		/* Like visudo: show why and offer to fix it. */
 		fprintf(stderr, "sysctr: %s\n", e->msg);
 		if (!ask_again()) {
-			*err = e;
+			sysctr_err_pass(err, &e);
 			sysctr_err_prefix(err, "%s", "config not saved");
 			break;
 		}

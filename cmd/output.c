@@ -189,9 +189,7 @@ int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
 		}
 	}
 	cli_outcomes_print(cli, arr);
-	if (last != NULL) {
-		*err = last;
-		return -1;
-	}
+	if (last != NULL)
+		return sysctr_err_pass(err, &last);
 	return 0;
 }

@@ -41,8 +41,7 @@ int sysctr_ct_registered(struct sysctr *s, const char *name,
 		return 1;
 	if (e->kind == SYSCTR_E_NOT_FOUND)
 		return 0;
-	*err = steal_ptr(&e);
-	return -1;
+	return sysctr_err_pass(err, &e);
 }
 
 int sysctr_ct_must_exist(struct sysctr *s, const char *name,

@@ -565,10 +565,8 @@ static int destroy_stop(struct sysctr *s, const char *name, bool force,
 					  "is running: stop it first, or use "
 					  "--force");
 		if (stop_handle(s, c, name, 0, true, &res, &e) < 0 &&
-		    e->kind != SYSCTR_E_STATE) {
-			*err = steal_ptr(&e);
-			return -1;
-		}
+		    e->kind != SYSCTR_E_STATE)
+			return sysctr_err_pass(err, &e);
 	}
 	deadline = now_monotonic() + wait_s;
 	while (sysctr_ct_is_active(s, name)) {

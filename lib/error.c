@@ -69,6 +69,25 @@ SYSCTR_PUBLIC int sysctr_err_prefix(struct sysctr_error **err, const char *fmt,
 	return -1;
 }
 
+SYSCTR_PUBLIC int sysctr_err_pass(struct sysctr_error **err,
+				  struct sysctr_error **e)
+{
+	if (err == NULL) {
+		sysctr_error_free(*e);
+		*e = NULL;
+		return -1;
+	}
+	assert(*err == NULL);
+	if (*err != NULL) {
+		sysctr_error_free(*e);
+		*e = NULL;
+		return -1;
+	}
+	*err = *e;
+	*e = NULL;
+	return -1;
+}
+
 SYSCTR_PUBLIC int sysctr_err_suffix(struct sysctr_error **err, const char *fmt,
 				    ...)
 {

@@ -43,6 +43,9 @@ int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
  * set) becomes "PREFIX: message", its kind stays. Returns -1. */
 int sysctr_err_prefix(struct sysctr_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Hand a local error *e on to err (set once, as by sysctr_err(); freed
+ * when err is NULL); *e is NULL afterwards. Returns -1. */
+int sysctr_err_pass(struct sysctr_error **err, struct sysctr_error **e);
 /* Append to the message of *err (which must be set). Returns -1. */
 int sysctr_err_suffix(struct sysctr_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

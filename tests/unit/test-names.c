@@ -114,6 +114,23 @@ static void test_error_prefix(void **state)
 	sysctr_error_free(e);
 }
 
+static void test_error_pass(void **state)
+{
+	struct sysctr_error *local = NULL, *e = NULL;
+
+	(void)state;
+	sysctr_err(&local, SYSCTR_E_NOT_FOUND, 0, "no such container");
+	assert_int_equal(sysctr_err_pass(&e, &local), -1);
+	assert_null(local);
+	assert_string_equal(e->msg, "no such container");
+	assert_int_equal(e->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(e);
+	/* Passed to nobody: freed. */
+	sysctr_err(&local, SYSCTR_E_FAILED, 0, "ignored");
+	assert_int_equal(sysctr_err_pass(NULL, &local), -1);
+	assert_null(local);
+}
+
 /* A second error on the same err is a bug: it would hide the first, real
  * cause. A build without NDEBUG (this one) stops there. */
 static void test_error_set_twice(void **state)
@@ -149,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_name_check_error),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_error_prefix),
+		cmocka_unit_test(test_error_pass),
 		cmocka_unit_test(test_error_set_twice),
 	};
 
