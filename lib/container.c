@@ -208,19 +208,16 @@ static char *gen_lxc_config(struct sysctr *s, const char *name,
 			    const struct sysctr_ct_config *ct,
 			    struct sysctr_error **err)
 {
-	struct sysctr_image_row img = { 0 };
-	struct sysctr_image_meta meta = { 0 };
-	char *text = NULL;
+	cleanup_image_row struct sysctr_image_row img = { 0 };
+	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
 
 	if (sysctr_store_image_get(s->store, row->image_id, &img, err) < 0) {
 		sysctr_err_prefix(err, "image of the container");
 		return NULL;
 	}
-	if (sysctr_image_meta_load(img.path, &meta, err) == 0)
-		text = gen_over_image(s, name, row, ct, img.path, &meta, err);
-	sysctr_image_meta_clear(&meta);
-	sysctr_image_row_clear(&img);
-	return text;
+	if (sysctr_image_meta_load(img.path, &meta, err) < 0)
+		return NULL;
+	return gen_over_image(s, name, row, ct, img.path, &meta, err);
 }
 
 static int liblxc_failed(struct sysctr *s, const char *name, const char *what,

@@ -285,8 +285,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 		.mirror = o->mirror,
 		.refresh = o->refresh,
 	};
-	struct sysctr_image_row img = { 0 };
-	int ret;
+	cleanup_image_row struct sysctr_image_row img = { 0 };
 
 	if (check_absent(s, o->name, err) < 0)
 		return -1;
@@ -299,9 +298,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	if (text == NULL || remove_leftover(s, dir, err) < 0 ||
 	    sysctr_image_ensure(s, &req, &img, err) < 0)
 		return -1;
-	ret = create_from_image(s, o, base, dir, conf_name, &img, err);
-	sysctr_image_row_clear(&img);
-	return ret;
+	return create_from_image(s, o, base, dir, conf_name, &img, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,

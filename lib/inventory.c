@@ -150,7 +150,7 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 		return -1;
 	from_row(s, &row, out);
 	if (row.image_id != 0) {
-		struct sysctr_image_row img = { 0 };
+		cleanup_image_row struct sysctr_image_row img = { 0 };
 		struct sysctr_error *e = NULL;
 
 		if (sysctr_store_image_get(s->store, row.image_id, &img, &e) ==
@@ -161,7 +161,6 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 		} else {
 			sysctr_log_warn_error(e, out->name);
 		}
-		sysctr_image_row_clear(&img);
 	}
 	from_conf(s, out);
 	from_kernel(s, out, true);
