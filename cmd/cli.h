@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* lib/'s allocation (x*alloc: out of memory aborts) and cleanup helpers;
+ * errors are made with sysctr_err() and friends of sysctr.h. */
+#include "alloc.h"
+#include "macro.h"
 #include "sysctr.h"
 
 enum cli_format {
@@ -69,15 +73,6 @@ int cmd_version(struct cli *, int, char **, struct sysctr_error **);
 int cmd_help(struct cli *, int, char **, struct sysctr_error **);
 
 /* ---- output.c ---- */
-
-/* Make an error in cmd/ (usage mistakes and the like). */
-int cli_err(struct sysctr_error **err, enum sysctr_err_kind kind,
-	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Prefix the error's message with "NAME: ". */
-int cli_err_prefix(struct sysctr_error **err, const char *prefix);
-/* Append to the error's message. */
-int cli_err_suffix(struct sysctr_error **err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Print one JSON document on stdout and drop the reference. */
 void cli_json_print(json_object *o);

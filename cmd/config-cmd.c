@@ -72,8 +72,7 @@ static int run_editor(const char *path, struct sysctr_error **err)
 		editor = "vi";
 	pid = fork();
 	if (pid < 0)
-		return cli_err(err, SYSCTR_E_FAILED, "fork: %s",
-			       strerror(errno));
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
 	if (pid == 0) {
 		/* The editor goes with sysctr, which alone would check and
 		 * save the edit: SIGHUP, as when its terminal goes, so it can
@@ -88,11 +87,10 @@ static int run_editor(const char *path, struct sysctr_error **err)
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return cli_err(err, SYSCTR_E_FAILED, "wait: %s",
-				       strerror(errno));
+			return sysctr_err(err, SYSCTR_E_FAILED, errno, "wait");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return cli_err(err, SYSCTR_E_FAILED,
-			       "editor '%s' failed: file unchanged", editor);
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "editor '%s' failed: file unchanged", editor);
 	return 0;
 }
 
@@ -135,15 +133,15 @@ static int config_edit(struct cli *cli, const char *name,
 		 * editor cannot help, and the user's version must not go. */
 		if (e->kind != SYSCTR_E_USAGE) {
 			keep = true;
-			*err = e;
-			cli_err_suffix(err, "; your version is in %s", tmp);
+			sysctr_err_pass(err, &e);
+			sysctr_err_suffix(err, "; your version is in %s", tmp);
 			break;
 		}
 		/* Like visudo: show why and offer to fix it. */
 		fprintf(stderr, "sysctr: %s\n", e->msg);
 		if (!ask_again()) {
-			*err = e;
-			cli_err_prefix(err, "config not saved");
+			sysctr_err_pass(err, &e);
+			sysctr_err_prefix(err, "%s", "config not saved");
 			break;
 		}
 		sysctr_error_free(e);
@@ -252,6 +250,6 @@ int cmd_config(struct cli *cli, int argc, char **argv,
 	else
 		return cli_usage(cli, err, "unknown subcommand or arguments");
 	if (ret < 0)
-		cli_err_prefix(err, name);
+		sysctr_err_prefix(err, "%s", name);
 	return ret;
 }

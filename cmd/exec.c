@@ -28,7 +28,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	ret = sysctr_ct_exec(cli->s, name, argv + optind, &status, err);
 	cli->exit_status = status;
 	if (ret < 0)
-		return cli_err_prefix(err, name);
+		return sysctr_err_prefix(err, "%s", name);
 	return 0;
 }
 
@@ -43,7 +43,7 @@ int cmd_shell(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	ret = sysctr_ct_shell(cli->s, argv[optind], &status, err);
 	cli->exit_status = status;
 	if (ret < 0)
-		return cli_err_prefix(err, argv[optind]);
+		return sysctr_err_prefix(err, "%s", argv[optind]);
 	return 0;
 }
 
@@ -68,6 +68,6 @@ int cmd_console(struct cli *cli, int argc, char **argv,
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	if (sysctr_ct_console(cli->s, argv[optind], tty, err) < 0)
-		return cli_err_prefix(err, argv[optind]);
+		return sysctr_err_prefix(err, "%s", argv[optind]);
 	return 0;
 }

@@ -35,7 +35,7 @@ int cmd_history(struct cli *cli, int argc, char **argv,
 	if (optind < argc)
 		name = argv[optind];
 	if (sysctr_history_list(cli->s, name, limit, &e, &n, err) < 0)
-		return name ? cli_err_prefix(err, name) : -1;
+		return name ? sysctr_err_prefix(err, "%s", name) : -1;
 	if (cli->format == CLI_JSON) {
 		json_object *arr = json_object_new_array();
 

@@ -50,12 +50,10 @@ static void print_table(const struct sysctr_image_info *infos, size_t n)
 		snprintf(hash, sizeof(hash), "%.12s",
 			 infos[i].hash ? infos[i].hash : "-");
 		for (size_t k = 0; infos[i].containers[k] != NULL; k++) {
-			char *next;
+			char *next =
+			    xasprintf("%s%s%s", users ? users : "",
+				      users ? "," : "", infos[i].containers[k]);
 
-			if (asprintf(&next, "%s%s%s", users ? users : "",
-				     users ? "," : "",
-				     infos[i].containers[k]) < 0)
-				abort();
 			free(users);
 			users = next;
 		}

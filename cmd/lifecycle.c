@@ -25,14 +25,13 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		{ "mirror", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
+	cleanup_free const char **sets =
+	    xcalloc((size_t)argc + 1, sizeof(char *));
+	cleanup_free char *from = NULL;
 	struct sysctr_create_opts o = { 0 };
-	const char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	bool start = false;
-	char *from = NULL;
-	int opt, ret = -1;
+	int opt, ret;
 
-	if (sets == NULL)
-		abort();
 	while ((opt = cli_getopt(cli, argc, argv, "r:a:c:", longopts, err)) !=
 	       -1) {
 		switch (opt) {
@@ -46,23 +45,20 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			o.conf_file = optarg;
 			break;
 		case 's':
-			if (strchr(optarg, '=') == NULL) {
-				cli_usage(cli, err, "--set needs KEY=VALUE");
-				goto out;
-			}
+			if (strchr(optarg, '=') == NULL)
+				return cli_usage(cli, err,
+						 "--set needs KEY=VALUE");
 			sets[o.nsets++] = optarg;
 			break;
 		case 'S':
 			start = true;
 			break;
 		case 'F':
+			free(from);
 			from = realpath(optarg, NULL);
-			if (from == NULL) {
-				cli_err(err, SYSCTR_E_NOT_FOUND,
-					"--from %s: %s", optarg,
-					strerror(errno));
-				goto out;
-			}
+			if (from == NULL)
+				return sysctr_err(err, SYSCTR_E_NOT_FOUND,
+						  errno, "--from %s", optarg);
 			o.from = from;
 			break;
 		case 'R':
@@ -76,13 +72,11 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			o.mirror = optarg;
 			break;
 		default:
-			goto out;
+			return -1;
 		}
 	}
-	if (argc - optind != 2) {
-		cli_usage(cli, err, "needs TEMPLATE and NAME");
-		goto out;
-	}
+	if (argc - optind != 2)
+		return cli_usage(cli, err, "needs TEMPLATE and NAME");
 	o.template = argv[optind];
 	o.name = argv[optind + 1];
 	o.sets = sets;
@@ -95,18 +89,16 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 		if (ret == 0 && start)
 			ret = sysctr_ct_start(cli->s, o.name, &e);
 		if (ret < 0)
-			cli_err_prefix(&e, o.name);
+			sysctr_err_prefix(&e, "%s", o.name);
 		else if (cli->format == CLI_JSON)
 			state = cli_state_of(cli, o.name);
 		cli_outcome(cli, arr, o.name, start ? "create+start" : "create",
 			    e, state, NULL);
 		cli_outcomes_print(cli, arr);
 		free(state);
-		*err = e;
+		if (e != NULL)
+			sysctr_err_pass(err, &e);
 	}
-out:
-	free(sets);
-	free(from);
 	return ret;
 }
 
@@ -139,10 +131,9 @@ static int do_stop(struct cli *cli, const char *name, void *data, char **detail,
 
 	if (sysctr_ct_stop(cli->s, name, o->timeout, o->kill, &res, err) < 0)
 		return -1;
-	if (asprintf(detail, "%s after %.1f s",
-		     res.killed ? "killed" : "stopped cleanly",
-		     res.seconds) < 0)
-		abort();
+	*detail =
+	    xasprintf("%s after %.1f s",
+		      res.killed ? "killed" : "stopped cleanly", res.seconds);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 /* list and info */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,9 +29,8 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 			       json_object_new_int64(i->memory_bytes));
 	/* Not running: no pid, null rather than a 0 that a script could
 	 * pass to kill(1). */
-	json_object_object_add(o, "pid",
-			       i->pid > 1 ? json_object_new_int64(i->pid)
-					  : NULL);
+	json_object_object_add(
+	    o, "pid", i->pid > 1 ? json_object_new_int64(i->pid) : NULL);
 	json_object_object_add(o, "privileged",
 			       json_object_new_boolean(i->privileged));
 	json_object_object_add(o, "storage", cli_json_str(i->storage));
@@ -42,6 +42,31 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 		json_object_object_add(o, "log", cli_json_str(i->log_path));
 	}
 	return o;
+}
+
+/* Directories without a registry row are no containers, and not listed:
+ * one line each on stderr says what they are, so stdout stays the list
+ * (and --format json one array). */
+static void warn_leftovers(struct cli *cli, const char *pattern)
+{
+	struct sysctr_error *e = NULL;
+	char **names = NULL;
+
+	if (cli->quiet)
+		return;
+	if (sysctr_ct_leftovers(cli->s, &names, &e) < 0) {
+		fprintf(stderr, "sysctr: warning: %s\n", e->msg);
+		sysctr_error_free(e);
+		return;
+	}
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (pattern == NULL || fnmatch(pattern, names[i], 0) == 0)
+			fprintf(stderr,
+				"sysctr: warning: %s: leftover directory "
+				"without a registry row, not a container "
+				"(sysctr destroy %s removes it)\n",
+				names[i], names[i]);
+	strv_free(names);
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
@@ -108,6 +133,7 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		cli_table_free(t);
 	}
 	sysctr_ct_info_free_array(infos, n);
+	warn_leftovers(cli, pattern);
 	return 0;
 }
 
@@ -117,7 +143,7 @@ static void human_bytes(int64_t b, char *buf, size_t len)
 	double v = (double)b;
 	size_t u = 0;
 
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
 		v /= 1024;
 		u++;
 	}
@@ -134,7 +160,7 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
 	if (sysctr_ct_info(cli->s, argv[optind], &i, err) < 0)
-		return cli_err_prefix(err, argv[optind]);
+		return sysctr_err_prefix(err, "%s", argv[optind]);
 	if (cli->format == CLI_JSON) {
 		cli_json_print(info_json(&i, true));
 		sysctr_ct_info_clear(&i);

@@ -14,8 +14,6 @@
 
 #include "cli.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 static const struct cli_command commands[] = {
 	{ "create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
@@ -55,12 +53,13 @@ static const struct cli_command commands[] = {
 	  "freeze all processes of a container", NULL },
 	{ "unfreeze", NULL, cmd_unfreeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "NAME", "thaw a frozen container", NULL },
-	{ "exec", NULL, cmd_exec, CMD_NEEDS_ROOT, "NAME -- CMD [ARG...]",
+	{ "exec", NULL, cmd_exec, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME -- CMD [ARG...]",
 	  "run a command inside; exit status is the command's", NULL },
-	{ "shell", NULL, cmd_shell, CMD_NEEDS_ROOT, "NAME",
+	{ "shell", NULL, cmd_shell, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
 	  "open a root login shell inside", NULL },
-	{ "console", NULL, cmd_console, CMD_NEEDS_ROOT, "NAME [-t TTY]",
-	  "attach to the console (Ctrl-a q leaves)",
+	{ "console", NULL, cmd_console, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME [-t TTY]", "attach to the console (Ctrl-a q leaves)",
 	  "  -t, --tty N            attach to tty N instead of the console\n" },
 	{ "destroy", "rm", cmd_destroy, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "NAME [-f|--force]", "remove a container and its files",
@@ -111,19 +110,21 @@ static void print_main_help(FILE *f)
 			 commands[i].alias ? commands[i].alias : "");
 		fprintf(f, "  %-12s %s\n", name, commands[i].summary);
 	}
-	fprintf(f, "\nglobal options:\n"
-		   "      --root DIR         relocate every path under DIR "
-		   "(also $SYSCTR_ROOT)\n"
-		   "      --config FILE      host config (default "
-		   SYSCTR_SYSCONFDIR "/sysctr/sysctr.conf)\n"
-		   "      --format FORMAT    table (default) or json; every "
-		   "command takes it\n"
-		   "  -q, --quiet            only errors\n"
-		   "  -v, --verbose          more detail (repeat for debug)\n"
-		   "  -h, --help             this help; sysctr help COMMAND "
-		   "for one command\n"
-		   "\nexit status: 0 ok, 1 failed, 2 bad usage, 3 not found, "
-		   "4 wrong state, 5 busy\n");
+	fprintf(
+	    f,
+	    "\nglobal options:\n"
+	    "      --root DIR         relocate every path under DIR "
+	    "(also $SYSCTR_ROOT)\n"
+	    "      --config FILE      host config (default " SYSCTR_SYSCONFDIR
+	    "/sysctr/sysctr.conf)\n"
+	    "      --format FORMAT    table (default) or json; every "
+	    "command takes it\n"
+	    "  -q, --quiet            only errors\n"
+	    "  -v, --verbose          more detail (repeat for debug)\n"
+	    "  -h, --help             this help; sysctr help COMMAND "
+	    "for one command\n"
+	    "\nexit status: 0 ok, 1 failed, 2 bad usage, 3 not found, "
+	    "4 wrong state, 5 busy\n");
 }
 
 static void print_cmd_help(FILE *f, const struct cli_command *c)
@@ -145,8 +146,9 @@ int cli_help(struct cli *cli)
 
 int cli_usage(struct cli *cli, struct sysctr_error **err, const char *why)
 {
-	return cli_err(err, SYSCTR_E_USAGE, "%s: %s (usage: sysctr %s %s)",
-		       cli->cmd->name, why, cli->cmd->name, cli->cmd->usage);
+	return sysctr_err(err, SYSCTR_E_USAGE, 0,
+			  "%s: %s (usage: sysctr %s %s)", cli->cmd->name, why,
+			  cli->cmd->name, cli->cmd->usage);
 }
 
 /* Optimal string alignment distance: edits, with a swap of two neighbours
@@ -214,12 +216,13 @@ static int unknown_command(const char *typed, const char *context,
 	const char *near = closest_command(typed);
 
 	if (near != NULL)
-		return cli_err(err, SYSCTR_E_USAGE,
-			       "%sunknown command \"%s\"; did you mean \"%s\"?",
-			       context, typed, near);
-	return cli_err(err, SYSCTR_E_USAGE,
-		       "%sunknown command \"%s\" (see sysctr help)", context,
-		       typed);
+		return sysctr_err(
+		    err, SYSCTR_E_USAGE, 0,
+		    "%sunknown command \"%s\"; did you mean \"%s\"?", context,
+		    typed, near);
+	return sysctr_err(err, SYSCTR_E_USAGE, 0,
+			  "%sunknown command \"%s\" (see sysctr help)", context,
+			  typed);
 }
 
 /* The long option argv[optind - 1] names, without "--" and "=VALUE". */
@@ -248,20 +251,17 @@ static char *bad_option_text(int opt, char **argv,
 	const char *near = NULL;
 	size_t best = SIZE_MAX, n = 0;
 	char *text;
-	int len;
 
 	if (opt == ':') {
 		if (o != NULL)
-			len = asprintf(&text, "option --%s needs a value",
-				       o->name);
+			text = xasprintf("option --%s needs a value", o->name);
 		else
-			len =
-			    asprintf(&text, "option -%c needs a value", optopt);
+			text = xasprintf("option -%c needs a value", optopt);
 	} else if (optopt != 0 && o != NULL) {
-		len = asprintf(&text, "option --%s takes no value", o->name);
+		text = xasprintf("option --%s takes no value", o->name);
 	} else if (optopt != 0) {
-		len = asprintf(&text, "unknown option -%c",
-			       optopt > 0x20 && optopt < 0x7f ? optopt : '?');
+		text = xasprintf("unknown option -%c",
+				 optopt > 0x20 && optopt < 0x7f ? optopt : '?');
 	} else {
 		/* An unknown or ambiguous long option: it is the whole
 		 * argument getopt_long() just passed. */
@@ -275,19 +275,15 @@ static char *bad_option_text(int opt, char **argv,
 				near = longopts[i].name;
 		}
 		if (n > 1)
-			len = asprintf(&text, "option %.*s is ambiguous",
-				       name_len, arg);
+			text = xasprintf("option %.*s is ambiguous", name_len,
+					 arg);
 		else if (near != NULL)
-			len = asprintf(&text,
-				       "unknown option %.*s; did you mean "
-				       "--%s?",
-				       name_len, arg, near);
+			text = xasprintf("unknown option %.*s; did you mean "
+					 "--%s?",
+					 name_len, arg, near);
 		else
-			len = asprintf(&text, "unknown option %.*s", name_len,
-				       arg);
+			text = xasprintf("unknown option %.*s", name_len, arg);
 	}
-	if (len < 0)
-		abort();
 	return text;
 }
 
@@ -311,7 +307,8 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 		return opt;
 	text = bad_option_text(opt, argv, longopts);
 	if (strstr(text, "did you mean") != NULL)
-		cli_err(err, SYSCTR_E_USAGE, "%s: %s", cli->cmd->name, text);
+		sysctr_err(err, SYSCTR_E_USAGE, 0, "%s: %s", cli->cmd->name,
+			   text);
 	else
 		cli_usage(cli, err, text);
 	free(text);
@@ -409,8 +406,9 @@ static int take_format(struct cli *cli, int *argc, char **argv,
 		}
 		if (strcmp(argv[r], "--format") == 0) {
 			if (r + 1 >= *argc)
-				return cli_err(err, SYSCTR_E_USAGE,
-					       "--format needs table or json");
+				return sysctr_err(
+				    err, SYSCTR_E_USAGE, 0,
+				    "--format needs table or json");
 			v = argv[++r];
 		} else if (strncmp(argv[r], "--format=", 9) == 0) {
 			v = argv[r] + strlen("--format=");
@@ -423,8 +421,8 @@ static int take_format(struct cli *cli, int *argc, char **argv,
 		else if (strcmp(v, "table") == 0)
 			cli->format = CLI_TABLE;
 		else
-			return cli_err(err, SYSCTR_E_USAGE,
-				       "--format %s: use table or json", v);
+			return sysctr_err(err, SYSCTR_E_USAGE, 0,
+					  "--format %s: use table or json", v);
 	}
 	*argc = w;
 	argv[w] = NULL;
@@ -478,8 +476,8 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 		default: {
 			char *text = bad_option_text(opt, argv, global);
 
-			cli_err(err, SYSCTR_E_USAGE, "%s (see sysctr --help)",
-				text);
+			sysctr_err(err, SYSCTR_E_USAGE, 0,
+				   "%s (see sysctr --help)", text);
 			free(text);
 			return -1;
 		}
@@ -487,7 +485,7 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	}
 	if (optind >= argc) {
 		print_main_help(stderr);
-		return cli_err(err, SYSCTR_E_USAGE, "no command given");
+		return sysctr_err(err, SYSCTR_E_USAGE, 0, "no command given");
 	}
 	c = cli_find(argv[optind]);
 	if (c == NULL)
@@ -504,8 +502,8 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 			return cli_help(cli);
 
 	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0)
-		return cli_err(err, SYSCTR_E_FAILED,
-			       "%s: needs root (run it with sudo)", c->name);
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "%s: needs root (run it with sudo)", c->name);
 	if (!(c->flags & CMD_NO_CONTEXT)) {
 		opts.open_store = (c->flags & CMD_OPENS_STORE) != 0;
 		cli->s = sysctr_open(&opts, err);

@@ -10,58 +10,6 @@
 
 #include "cli.h"
 
-int cli_err(struct sysctr_error **err, enum sysctr_err_kind kind,
-	    const char *fmt, ...)
-{
-	struct sysctr_error *e;
-	va_list ap;
-
-	if (err == NULL || *err != NULL)
-		return -1;
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		abort();
-	e->kind = kind;
-	va_start(ap, fmt);
-	if (vasprintf(&e->msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	*err = e;
-	return -1;
-}
-
-int cli_err_prefix(struct sysctr_error **err, const char *prefix)
-{
-	char *msg;
-
-	if (err == NULL || *err == NULL)
-		return -1;
-	if (asprintf(&msg, "%s: %s", prefix, (*err)->msg) < 0)
-		abort();
-	free((*err)->msg);
-	(*err)->msg = msg;
-	return -1;
-}
-
-int cli_err_suffix(struct sysctr_error **err, const char *fmt, ...)
-{
-	char *more, *msg;
-	va_list ap;
-
-	if (err == NULL || *err == NULL)
-		return -1;
-	va_start(ap, fmt);
-	if (vasprintf(&more, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	if (asprintf(&msg, "%s%s", (*err)->msg, more) < 0)
-		abort();
-	free(more);
-	free((*err)->msg);
-	(*err)->msg = msg;
-	return -1;
-}
-
 void cli_json_print(json_object *o)
 {
 	puts(json_object_to_json_string_ext(
@@ -91,10 +39,8 @@ struct cli_table {
 
 struct cli_table *cli_table_new(size_t ncols, const char *const *headers)
 {
-	struct cli_table *t = calloc(1, sizeof(*t));
+	struct cli_table *t = xcalloc(1, sizeof(*t));
 
-	if (t == NULL)
-		abort();
 	t->ncols = ncols;
 	cli_table_add(t, headers);
 	return t;
@@ -103,24 +49,17 @@ struct cli_table *cli_table_new(size_t ncols, const char *const *headers)
 void cli_table_add(struct cli_table *t, const char *const *cells)
 {
 	t->cells =
-	    realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
-	if (t->cells == NULL)
-		abort();
-	for (size_t i = 0; i < t->ncols; i++) {
+	    xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	for (size_t i = 0; i < t->ncols; i++)
 		t->cells[t->nrows * t->ncols + i] =
-		    strdup(cells[i] ? cells[i] : "-");
-		if (t->cells[t->nrows * t->ncols + i] == NULL)
-			abort();
-	}
+		    xstrdup(cells[i] ? cells[i] : "-");
 	t->nrows++;
 }
 
 void cli_table_print(struct cli_table *t)
 {
-	size_t *w = calloc(t->ncols, sizeof(size_t));
+	size_t *w = xcalloc(t->ncols, sizeof(size_t));
 
-	if (w == NULL)
-		abort();
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++) {
 			size_t l = strlen(t->cells[r * t->ncols + c]);
@@ -235,7 +174,7 @@ int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
 		char *detail = NULL, *state = NULL;
 
 		if (fn(cli, argv[i], data, &detail, &e) < 0)
-			cli_err_prefix(&e, argv[i]);
+			sysctr_err_prefix(&e, "%s", argv[i]);
 		else if (cli->format == CLI_JSON && with_state)
 			state = cli_state_of(cli, argv[i]);
 		cli_outcome(cli, arr, argv[i], action, e, state, detail);
@@ -250,9 +189,7 @@ int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
 		}
 	}
 	cli_outcomes_print(cli, arr);
-	if (last != NULL) {
-		*err = last;
-		return -1;
-	}
+	if (last != NULL)
+		return sysctr_err_pass(err, &last);
 	return 0;
 }

@@ -24,7 +24,8 @@ static int conf_path(struct sysctr *s, const char *name, char **path,
 {
 	cleanup_free char *p = NULL;
 
-	if (sysctr_name_check(name, err) < 0)
+	/* The registry row says whether it exists, not the file. */
+	if (sysctr_ct_must_exist(s, name, err) < 0)
 		return -1;
 	p = sysctr_ct_conf_path(s, name);
 	if (!path_exists(p))
@@ -124,7 +125,7 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 	if (restart_needed != NULL)
 		*restart_needed = any_needs_restart(assignments, n) &&
 				  sysctr_ct_is_active(s, name);
-	sysctr_history_record(s, name, "config set", NULL, assignments[0]);
+	sysctr_ct_record(s, name, "config set", NULL, NULL, assignments[0]);
 	return 0;
 }
 
@@ -201,6 +202,6 @@ sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 	if (write_file_atomic(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
 			      err) < 0)
 		return -1;
-	sysctr_history_record(s, name, "config edit", NULL, NULL);
+	sysctr_ct_record(s, name, "config edit", NULL, NULL, NULL);
 	return 0;
 }

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The lifecycle of a container: start (the liblxc config generated from
+ * container.conf), stop, restart, freeze, console, destroy; exec and
+ * shell through container-attach.c. Each action on an existing container
+ * first asks the registry (sysctr_ct_must_exist()), then liblxc. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "attach.h"
 #include "conf.h"
+#include "container-attach.h"
+#include "container-lxc.h"
 #include "container.h"
 #include "ctcheck.h"
 #include "error.h"
@@ -22,112 +26,6 @@
 #include "names.h"
 #include "reach.h"
 #include "util.h"
-
-char *sysctr_ct_dir(struct sysctr *s, const char *name)
-{
-	return xasprintf("%s/%s", s->containers_dir, name);
-}
-
-char *sysctr_ct_conf_path(struct sysctr *s, const char *name)
-{
-	return xasprintf("%s/%s/container.conf", s->containers_dir, name);
-}
-
-char *sysctr_ct_log_path(struct sysctr *s, const char *name)
-{
-	return xasprintf("%s/%s.log", s->logs_dir, name);
-}
-
-void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
-		      const char *state, const struct sysctr_error *e,
-		      const char *detail)
-{
-	struct sysctr_error *werr = NULL;
-	/* Own transaction only when a state goes with the history row: one
-	 * commit for both. Inside a caller's transaction, none. */
-	bool tx = state != NULL && e == NULL;
-
-	if (s->store == NULL)
-		return;
-	/* The registry was busy a moment ago: recording that would wait as
-	 * long again, only to fail with a second line. The error says it. */
-	if (e != NULL && e->kind == SYSCTR_E_BUSY &&
-	    sysctr_store_busy(s->store))
-		return;
-	if (tx && sysctr_store_begin(s->store, &werr) < 0)
-		goto fail;
-	if (state != NULL && e == NULL &&
-	    sysctr_store_ct_set_state(s->store, name, state, &werr) < 0)
-		goto fail;
-	if (sysctr_store_history_add(s->store, name, action,
-				     e ? "failed" : "ok", e ? e->msg : detail,
-				     &werr) < 0)
-		goto fail;
-	if (tx && sysctr_store_commit(s->store, &werr) < 0)
-		goto fail;
-	return;
-fail:
-	if (tx)
-		sysctr_store_rollback(s->store);
-	sysctr_log_warn_error(werr, "record history");
-}
-
-void sysctr_history_record(struct sysctr *s, const char *name,
-			   const char *action, const struct sysctr_error *e,
-			   const char *detail)
-{
-	sysctr_ct_record(s, name, action, NULL, e, detail);
-}
-
-/* No lxc_log_init(): with a log file liblxc 5.0 also copies every error to
- * stderr, quiet or not. Without it, liblxc logs only to each container's
- * lxc.log.file (set in the generated config), and the user sees our one
- * line, which names that file. */
-
-/* liblxc handle of a registered container. */
-static struct lxc_container *ct_handle(struct sysctr *s, const char *name,
-				       struct sysctr_error **err)
-{
-	struct lxc_container *c;
-
-	c = lxc_container_new(name, s->containers_dir);
-	if (c == NULL)
-		sysctr_err(err, SYSCTR_E_FAILED, 0,
-			   "liblxc cannot load the container");
-	return c;
-}
-
-/* The container exists: its directory and container.conf are there. */
-static int ct_must_exist(struct sysctr *s, const char *name,
-			 struct sysctr_error **err)
-{
-	cleanup_free char *conf = NULL;
-
-	if (sysctr_name_check(name, err) < 0)
-		return -1;
-	conf = sysctr_ct_conf_path(s, name);
-	if (!path_exists(conf))
-		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
-				  "no such container");
-	return 0;
-}
-
-/* From the command sockets liblxc's monitors listen on, without loading
- * the container's config (which may be stale or broken before a start). */
-bool sysctr_ct_is_active(struct sysctr *s, const char *name)
-{
-	char **names = NULL;
-	int n = list_active_containers(s->containers_dir, &names, NULL);
-	bool found = false;
-
-	for (int i = 0; i < n; i++) {
-		if (strcmp(names[i], name) == 0)
-			found = true;
-		free(names[i]);
-	}
-	free(names);
-	return found;
-}
 
 int sysctr_ct_lock(struct sysctr *s, const char *name,
 		   struct sysctr_error **err)
@@ -207,8 +105,8 @@ static int check_reach(struct sysctr *s, const char *lower, const char *own,
 
 	if (ct->security.privileged)
 		return 0;
-	if (lower != NULL &&
-	    sysctr_reach_check(lower, base, size, "the image's rootfs", err) < 0)
+	if (lower != NULL && sysctr_reach_check(lower, base, size,
+						"the image's rootfs", err) < 0)
 		return -1;
 	if (sysctr_reach_check(own, base, size, "its own layer", err) < 0)
 		return -1;
@@ -255,30 +153,24 @@ static int check_includes(const char *common, bool privileged,
 	return 0;
 }
 
-/* The liblxc config of the container from container.conf. */
-static char *gen_lxc_config(struct sysctr *s, const char *name,
+/* The liblxc config of the container from container.conf, over its image
+ * (whose directory is img_path and metadata meta). */
+static char *gen_over_image(struct sysctr *s, const char *name,
 			    const struct sysctr_ct_row *row,
 			    const struct sysctr_ct_config *ct,
+			    const char *img_path,
+			    const struct sysctr_image_meta *meta,
 			    struct sysctr_error **err)
 {
 	cleanup_free char *own = NULL, *log = NULL;
 	cleanup_free char *lower = NULL, *rootfs = NULL;
-	struct sysctr_image_row img = { 0 };
-	struct sysctr_image_meta meta = { 0 };
 	struct sysctr_lxcconf_input in = { 0 };
-	char *text = NULL;
 
-	if (sysctr_store_image_get(s->store, row->image_id, &img, err) < 0) {
-		sysctr_err_prefix(err, "image of the container");
-		return NULL;
-	}
-	if (sysctr_image_meta_load(img.path, &meta, err) < 0)
-		goto out;
 	if (ct->security.privileged)
-		lower = xasprintf("%s/rootfs", img.path);
+		lower = xasprintf("%s/rootfs", img_path);
 	else if (sysctr_idmap_reserve(s, err) < 0 ||
-		 sysctr_idmap_lower(s, img.path, &lower, err) < 0)
-		goto out;
+		 sysctr_idmap_lower(s, img_path, &lower, err) < 0)
+		return NULL;
 	if (row->storage != NULL && strcmp(row->storage, "dir") == 0) {
 		own = xasprintf("%s/%s/rootfs", s->containers_dir, name);
 		rootfs = xasprintf("dir:%s", own);
@@ -289,29 +181,43 @@ static char *gen_lxc_config(struct sysctr *s, const char *name,
 	if (check_owner(s, own, ct, err) < 0 ||
 	    check_reach(s, str_starts_with(rootfs, "dir:") ? NULL : lower, own,
 			ct, err) < 0 ||
-	    check_includes(meta.lxc_common, ct->security.privileged, err) < 0)
-		goto out;
+	    check_includes(meta->lxc_common, ct->security.privileged, err) < 0)
+		return NULL;
 	log = sysctr_ct_log_path(s, name);
 
 	in.name = name;
 	in.rootfs = rootfs;
 	in.log_file = log;
 	in.lxc_config_dir = LXC_CONFIG_DIR;
-	in.lxc_common = meta.lxc_common;
-	in.halt_signal = meta.halt_signal;
+	in.lxc_common = meta->lxc_common;
+	in.halt_signal = meta->halt_signal;
 	in.ct = ct;
 	in.host = s->cfg;
 	in.cgroup2 = host_cgroup2();
 	in.apparmor = host_has_apparmor();
 	if (in.apparmor && check_apparmor(ct, err) < 0)
-		goto out;
+		return NULL;
 	in.idmap_base = (long)s->cfg->idmap.base;
 	in.idmap_size = (long)s->cfg->idmap.size;
-	text = sysctr_lxcconf_generate(&in, err);
-out:
-	sysctr_image_meta_clear(&meta);
-	sysctr_image_row_clear(&img);
-	return text;
+	return sysctr_lxcconf_generate(&in, err);
+}
+
+/* The liblxc config of the container from container.conf. */
+static char *gen_lxc_config(struct sysctr *s, const char *name,
+			    const struct sysctr_ct_row *row,
+			    const struct sysctr_ct_config *ct,
+			    struct sysctr_error **err)
+{
+	cleanup_image_row struct sysctr_image_row img = { 0 };
+	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
+
+	if (sysctr_store_image_get(s->store, row->image_id, &img, err) < 0) {
+		sysctr_err_prefix(err, "image of the container");
+		return NULL;
+	}
+	if (sysctr_image_meta_load(img.path, &meta, err) < 0)
+		return NULL;
+	return gen_over_image(s, name, row, ct, img.path, &meta, err);
 }
 
 static int liblxc_failed(struct sysctr *s, const char *name, const char *what,
@@ -332,16 +238,13 @@ static char *start_prepare(struct sysctr *s, const char *name,
 {
 	cleanup_free char *conf = sysctr_ct_conf_path(s, name);
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
-	struct sysctr_ct_row row = { 0 };
-	char *text = NULL;
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
-	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
+	if (sysctr_store_ct_get(s->store, name, &row, err) < 0 ||
+	    sysctr_ct_config_load(conf, &ct, err) < 0 ||
+	    sysctr_ct_host_check(ct, NULL, s->cfg, err) < 0)
 		return NULL;
-	if (sysctr_ct_config_load(conf, &ct, err) == 0 &&
-	    sysctr_ct_host_check(ct, NULL, s->cfg, err) == 0)
-		text = gen_lxc_config(s, name, &row, ct, err);
-	sysctr_ct_row_clear(&row);
-	return text;
+	return gen_lxc_config(s, name, &row, ct, err);
 }
 
 /* Write NAME/config (the liblxc config start_prepare() made) and start;
@@ -356,7 +259,7 @@ static int start_run(struct sysctr *s, const char *name, const char *text,
 	if (write_file_replace(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
 			       err) < 0)
 		return -1;
-	c = ct_handle(s, name, err);
+	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
 	c->want_daemonize(c, true);
@@ -390,7 +293,7 @@ SYSCTR_PUBLIC int sysctr_ct_start(struct sysctr *s, const char *name,
 	cleanup_lock int lock = -1;
 	int ret;
 
-	if (ct_must_exist(s, name, err) < 0 || sysctr_need_store(s, err) < 0)
+	if (sysctr_ct_must_exist(s, name, err) < 0)
 		return -1;
 	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
@@ -446,12 +349,12 @@ SYSCTR_PUBLIC int sysctr_ct_stop(struct sysctr *s, const char *name,
 
 	if (res == NULL)
 		res = &local;
-	if (ct_must_exist(s, name, err) < 0)
+	if (sysctr_ct_must_exist(s, name, err) < 0)
 		return -1;
 	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
-	c = ct_handle(s, name, err);
+	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
 	ret = stop_handle(s, c, name, timeout, kill, res, err);
@@ -473,12 +376,12 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 	struct sysctr_stop_result res;
 	int ret = 0;
 
-	if (ct_must_exist(s, name, err) < 0 || sysctr_need_store(s, err) < 0)
+	if (sysctr_ct_must_exist(s, name, err) < 0)
 		return -1;
 	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
-	c = ct_handle(s, name, err);
+	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
 	if (c->is_running(c)) {
@@ -507,12 +410,12 @@ static int freeze_common(struct sysctr *s, const char *name, bool freeze,
 	const char *state;
 	int ret = 0;
 
-	if (ct_must_exist(s, name, err) < 0)
+	if (sysctr_ct_must_exist(s, name, err) < 0)
 		return -1;
 	lock = sysctr_ct_lock(s, name, err);
 	if (lock < 0)
 		return -1;
-	c = ct_handle(s, name, err);
+	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
 	state = c->state(c);
@@ -551,9 +454,9 @@ static struct lxc_container *running_handle(struct sysctr *s, const char *name,
 	struct lxc_container *c;
 	const char *state;
 
-	if (ct_must_exist(s, name, err) < 0)
+	if (sysctr_ct_must_exist(s, name, err) < 0)
 		return NULL;
-	c = ct_handle(s, name, err);
+	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return NULL;
 	state = c->state(c);
@@ -571,7 +474,7 @@ static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
 		       struct sysctr_error **err)
 {
 	cleanup_ct struct lxc_container *c = NULL;
-	cleanup_free char *term = NULL;
+	cleanup_free char *term = NULL, *log = NULL;
 	char *env[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 				"/usr/bin:/sbin:/bin",
 			(char *)"HOME=/root", (char *)"LANG=C.UTF-8", NULL,
@@ -584,7 +487,8 @@ static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
 		term = xasprintf("TERM=%s", getenv("TERM"));
 		env[3] = term;
 	}
-	return sysctr_attach_run(s, name, c, argv, cwd, env, status, err);
+	log = sysctr_ct_log_path(s, name);
+	return sysctr_attach_run(c, log, argv, cwd, env, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_exec(struct sysctr *s, const char *name,
@@ -642,7 +546,7 @@ static int destroy_stop(struct sysctr *s, const char *name, bool force,
 	/* A liblxc handle (which parses the config) only when it runs. */
 	if (!sysctr_ct_is_active(s, name))
 		return 0;
-	c = ct_handle(s, name, err);
+	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
 	/* While the monitor tears down, this blocks until it closes its
@@ -658,10 +562,8 @@ static int destroy_stop(struct sysctr *s, const char *name, bool force,
 					  "is running: stop it first, or use "
 					  "--force");
 		if (stop_handle(s, c, name, 0, true, &res, &e) < 0 &&
-		    e->kind != SYSCTR_E_STATE) {
-			*err = steal_ptr(&e);
-			return -1;
-		}
+		    e->kind != SYSCTR_E_STATE)
+			return sysctr_err_pass(err, &e);
 	}
 	deadline = now_monotonic() + wait_s;
 	while (sysctr_ct_is_active(s, name)) {
@@ -676,29 +578,12 @@ static int destroy_stop(struct sysctr *s, const char *name, bool force,
 	return 0;
 }
 
-/* Is there a registry row for name? 1 yes, 0 no, -1 error. */
-static int is_registered(struct sysctr *s, const char *name,
-			 struct sysctr_error **err)
-{
-	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_ct_row row = { 0 };
-
-	if (sysctr_store_ct_get(s->store, name, &row, &e) == 0) {
-		sysctr_ct_row_clear(&row);
-		return 1;
-	}
-	if (e->kind == SYSCTR_E_NOT_FOUND)
-		return 0;
-	*err = steal_ptr(&e);
-	return -1;
-}
-
 static int destroy_locked(struct sysctr *s, const char *name, bool force,
 			  struct sysctr_error **err)
 {
 	cleanup_free char *dir = sysctr_ct_dir(s, name);
 	cleanup_free char *log = NULL;
-	int registered = is_registered(s, name, err);
+	int registered = sysctr_ct_registered(s, name, err);
 
 	if (registered < 0)
 		return -1;
@@ -717,18 +602,18 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	if (registered) {
 		if (sysctr_store_begin(s->store, err) < 0)
 			return -1;
-		if (sysctr_store_ct_delete(s->store, name, err) < 0) {
+		if (sysctr_store_ct_delete(s->store, name, err) < 0 ||
+		    sysctr_ct_record_in_tx(s, name, "destroy",
+					   force ? "forced" : NULL, err) < 0) {
 			sysctr_store_rollback(s->store);
 			return -1;
 		}
-		sysctr_history_record(s, name, "destroy", NULL,
-				      force ? "forced" : NULL);
 		if (sysctr_store_commit(s->store, err) < 0)
 			return -1;
 	} else {
 		log_info("%s: removing what an unfinished destroy left", dir);
-		sysctr_history_record(s, name, "destroy", NULL,
-				      "leftover files");
+		sysctr_ct_record(s, name, "destroy", NULL, NULL,
+				 "leftover files");
 	}
 	if (rm_rf(dir, err) < 0)
 		return sysctr_err_prefix(err, "its files remain (destroy it "
@@ -751,6 +636,6 @@ SYSCTR_PUBLIC int sysctr_ct_destroy(struct sysctr *s, const char *name,
 		return -1;
 	ret = destroy_locked(s, name, force, err);
 	if (ret < 0)
-		sysctr_history_record(s, name, "destroy", *err, NULL);
+		sysctr_ct_record(s, name, "destroy", NULL, *err, NULL);
 	return ret;
 }

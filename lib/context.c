@@ -5,8 +5,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <lxc/lxccontainer.h>
-
 #include "context.h"
 #include "error.h"
 #include "log.h"
@@ -107,14 +105,17 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 		level = SYSCTR_LOG_DEBUG;
 	sysctr_log_set_level((enum sysctr_log_level)level);
 
-	s->containers_dir = resolve(s->root, s->cfg->paths.containers,
-				    SYSCTR_LOCALSTATEDIR "/lib/sysctr/containers");
-	s->images_dir =
-	    resolve(s->root, s->cfg->paths.images, SYSCTR_LOCALSTATEDIR "/cache/sysctr/images");
-	s->logs_dir = resolve(s->root, s->cfg->paths.logs, SYSCTR_LOCALSTATEDIR "/log/sysctr");
+	s->containers_dir =
+	    resolve(s->root, s->cfg->paths.containers,
+		    SYSCTR_LOCALSTATEDIR "/lib/sysctr/containers");
+	s->images_dir = resolve(s->root, s->cfg->paths.images,
+				SYSCTR_LOCALSTATEDIR "/cache/sysctr/images");
+	s->logs_dir = resolve(s->root, s->cfg->paths.logs,
+			      SYSCTR_LOCALSTATEDIR "/log/sysctr");
 	s->db_path = resolve(s->root, s->cfg->paths.database,
 			     SYSCTR_LOCALSTATEDIR "/lib/sysctr/sysctr.db");
-	s->locks_dir = xasprintf("%s" SYSCTR_RUNSTATEDIR "/sysctr/locks", s->root);
+	s->locks_dir =
+	    xasprintf("%s" SYSCTR_RUNSTATEDIR "/sysctr/locks", s->root);
 	if (s->cfg->paths.templates != NULL &&
 	    s->cfg->paths.templates[0] != '\0')
 		s->templates_dir =
@@ -126,10 +127,9 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 		return s;
 	if (make_dirs(s, err) < 0)
 		goto undo_ctx;
-	if (sysctr_store_open(s->db_path, &s->store, err) < 0) {
-		sysctr_err_prefix(err, "open registry %s", s->db_path);
+	/* The store names the registry in its error. */
+	if (sysctr_store_open(s->db_path, &s->store, err) < 0)
 		goto undo_ctx;
-	}
 	return s;
 
 undo_ctx:
@@ -178,9 +178,4 @@ int sysctr_need_store(struct sysctr *s, struct sysctr_error **err)
 SYSCTR_PUBLIC const char *sysctr_version(void)
 {
 	return PACKAGE_VERSION;
-}
-
-SYSCTR_PUBLIC const char *sysctr_lxc_version(void)
-{
-	return lxc_get_version();
 }

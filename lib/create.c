@@ -180,17 +180,12 @@ static void sweep_new_dirs(struct sysctr *s, const char *own)
 static int check_absent(struct sysctr *s, const char *name,
 			struct sysctr_error **err)
 {
-	cleanup_error struct sysctr_error *e = NULL;
-	struct sysctr_ct_row row = { 0 };
+	int ret = sysctr_ct_registered(s, name, err);
 
-	if (sysctr_store_ct_get(s->store, name, &row, &e) == 0) {
-		sysctr_ct_row_clear(&row);
-		return sysctr_err(err, SYSCTR_E_STATE, 0, "already exists");
-	}
-	if (e->kind != SYSCTR_E_NOT_FOUND) {
-		*err = steal_ptr(&e);
+	if (ret < 0)
 		return -1;
-	}
+	if (ret > 0)
+		return sysctr_err(err, SYSCTR_E_STATE, 0, "already exists");
 	return 0;
 }
 
@@ -202,8 +197,7 @@ static int register_ct(struct sysctr *s, const struct sysctr_create_opts *o,
 		       const char *dir, struct sysctr_error **err)
 {
 	cleanup_free char *detail = NULL;
-	struct sysctr_ct_row row = { 0 };
-	int ret = -1;
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	row.name = xstrdup(o->name);
 	row.template = xstrdup(o->template);
@@ -218,25 +212,63 @@ static int register_ct(struct sysctr *s, const struct sysctr_create_opts *o,
 			   o->copy ? ", copy" : "");
 
 	if (sysctr_store_begin(s->store, err) < 0)
-		goto out;
-	if (sysctr_store_ct_insert(s->store, &row, err) < 0)
+		return -1;
+	if (sysctr_store_ct_insert(s->store, &row, err) < 0 ||
+	    sysctr_ct_record_in_tx(s, o->name, "create", detail, err) < 0)
 		goto undo_tx;
-	sysctr_history_record(s, o->name, "create", NULL, detail);
 	if (rename(tmp, dir) < 0) {
 		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
 		goto undo_tx;
 	}
+	/* A failed commit is rolled back already: the directory goes back
+	 * to where the caller removes it. */
 	if (sysctr_store_commit(s->store, err) < 0) {
 		rename(dir, tmp);
-		goto out;
+		return -1;
 	}
-	ret = 0;
-	goto out;
+	return 0;
+
 undo_tx:
 	sysctr_store_rollback(s->store);
-out:
-	sysctr_ct_row_clear(&row);
-	return ret;
+	return -1;
+}
+
+/* The container from its image: its container.conf (now with the image's
+ * release and arch), its tree in a temporary directory, then its row and
+ * the rename into place. */
+static int
+create_from_image(struct sysctr *s, const struct sysctr_create_opts *o,
+		  const char *base, const char *dir, const char *conf_name,
+		  const struct sysctr_image_row *img, struct sysctr_error **err)
+{
+	cleanup_free char *tmp = NULL, *text = NULL, *lower = NULL;
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+
+	text = build_conf(o, base, conf_name, img->release, img->arch, err);
+	if (text == NULL ||
+	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
+		return -1;
+	if (ct->security.privileged)
+		lower = xasprintf("%s/rootfs", img->path);
+	else if (sysctr_idmap_prepare(s, img->path, err) < 0 ||
+		 sysctr_idmap_lower(s, img->path, &lower, err) < 0)
+		return -1;
+
+	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, o->name);
+	if (mkdtemp(tmp) == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  tmp);
+	chmod(tmp, 0711);
+	if (o->copy)
+		sysctr_progress(s, "copy the image", 0, 0);
+	if (make_ct_tree(s, tmp, o->name, text, ct, lower, o->copy, err) < 0 ||
+	    register_ct(s, o, img, tmp, dir, err) < 0)
+		goto undo_tmp;
+	return 0;
+
+undo_tmp:
+	rm_rf_or_warn(tmp, "remove failed create");
+	return -1;
 }
 
 static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
@@ -244,9 +276,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 {
 	cleanup_free char *dir = sysctr_ct_dir(s, o->name);
 	cleanup_free char *conf_name = sysctr_ct_conf_path(s, o->name);
-	cleanup_free char *tmp = NULL, *text = NULL, *lower = NULL;
-	cleanup_free char *base = NULL;
-	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	cleanup_free char *text = NULL, *base = NULL;
 	struct sysctr_image_request req = {
 		.template = o->template,
 		.release = o->release,
@@ -255,8 +285,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 		.mirror = o->mirror,
 		.refresh = o->refresh,
 	};
-	struct sysctr_image_row img = { 0 };
-	int ret = -1;
+	cleanup_image_row struct sysctr_image_row img = { 0 };
 
 	if (check_absent(s, o->name, err) < 0)
 		return -1;
@@ -269,36 +298,7 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	if (text == NULL || remove_leftover(s, dir, err) < 0 ||
 	    sysctr_image_ensure(s, &req, &img, err) < 0)
 		return -1;
-	free(text);
-	text = build_conf(o, base, conf_name, img.release, img.arch, err);
-	if (text == NULL ||
-	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
-		goto out;
-	if (ct->security.privileged)
-		lower = xasprintf("%s/rootfs", img.path);
-	else if (sysctr_idmap_prepare(s, img.path, err) < 0 ||
-		 sysctr_idmap_lower(s, img.path, &lower, err) < 0)
-		goto out;
-
-	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, o->name);
-	if (mkdtemp(tmp) == NULL) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s", tmp);
-		goto out;
-	}
-	chmod(tmp, 0711);
-	if (o->copy)
-		sysctr_progress(s, "copy the image", 0, 0);
-	if (make_ct_tree(s, tmp, o->name, text, ct, lower, o->copy, err) < 0 ||
-	    register_ct(s, o, &img, tmp, dir, err) < 0)
-		goto undo_tmp;
-	ret = 0;
-	goto out;
-
-undo_tmp:
-	rm_rf_or_warn(tmp, "remove failed create");
-out:
-	sysctr_image_row_clear(&img);
-	return ret;
+	return create_from_image(s, o, base, dir, conf_name, &img, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
@@ -322,6 +322,6 @@ SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
 		return -1;
 	ret = create_locked(s, o, err);
 	if (ret < 0)
-		sysctr_history_record(s, o->name, "create", *err, NULL);
+		sysctr_ct_record(s, o->name, "create", NULL, *err, NULL);
 	return ret;
 }

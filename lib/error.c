@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The one error type. Below everything but macro.h and alloc.h: every
+ * module may fail through it, so it uses no other module. */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
-#include "util.h"
+#include "macro.h"
 
-int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
-	       int sys_errno, const char *fmt, ...)
+SYSCTR_PUBLIC int sysctr_err(struct sysctr_error **err,
+			     enum sysctr_err_kind kind, int sys_errno,
+			     const char *fmt, ...)
 {
 	cleanup_free char *msg = NULL;
 	struct sysctr_error *e;
@@ -19,9 +24,15 @@ int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
 
 	if (err == NULL)
 		return -1;
+	/* Set once: a second error on the same err is a bug of the caller
+	 * (it went on after a failure, or reports one twice), and would
+	 * hide the first, real cause. Debug builds (and the tests') stop
+	 * here; others keep the first. */
+	assert(*err == NULL);
+	if (*err != NULL)
+		return -1;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 
 	e = xcalloc(1, sizeof(*e));
@@ -31,27 +42,68 @@ int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
 		e->msg = xasprintf("%s: %s", msg, strerror(sys_errno));
 	else
 		e->msg = steal_ptr(&msg);
-	/* Set once: a second error would hide the first, real cause. */
-	if (*err == NULL)
-		*err = e;
-	else
-		sysctr_error_free(e);
+	*err = e;
 	return -1;
 }
 
-int sysctr_err_prefix(struct sysctr_error **err, const char *fmt, ...)
+SYSCTR_PUBLIC int sysctr_err_prefix(struct sysctr_error **err, const char *fmt,
+				    ...)
 {
 	cleanup_free char *prefix = NULL;
 	char *msg;
 	va_list ap;
 
-	if (err == NULL || *err == NULL)
+	if (err == NULL)
+		return -1;
+	/* Context for an error that was never set: the failure below
+	 * forgot to say why. */
+	assert(*err != NULL);
+	if (*err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	if (vasprintf(&prefix, fmt, ap) < 0)
-		abort();
+	prefix = xvasprintf(fmt, ap);
 	va_end(ap);
 	msg = xasprintf("%s: %s", prefix, (*err)->msg);
+	free((*err)->msg);
+	(*err)->msg = msg;
+	return -1;
+}
+
+SYSCTR_PUBLIC int sysctr_err_pass(struct sysctr_error **err,
+				  struct sysctr_error **e)
+{
+	if (err == NULL) {
+		sysctr_error_free(*e);
+		*e = NULL;
+		return -1;
+	}
+	assert(*err == NULL);
+	if (*err != NULL) {
+		sysctr_error_free(*e);
+		*e = NULL;
+		return -1;
+	}
+	*err = *e;
+	*e = NULL;
+	return -1;
+}
+
+SYSCTR_PUBLIC int sysctr_err_suffix(struct sysctr_error **err, const char *fmt,
+				    ...)
+{
+	cleanup_free char *more = NULL;
+	char *msg;
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	assert(*err != NULL);
+	if (*err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	more = xvasprintf(fmt, ap);
+	va_end(ap);
+	msg = xasprintf("%s%s", (*err)->msg, more);
 	free((*err)->msg);
 	(*err)->msg = msg;
 	return -1;

@@ -1,12 +1,60 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <assert.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "context.h"
 #include "error.h"
+#include "history.h"
+#include "log.h"
+#include "macro.h"
 #include "names.h"
-#include "util.h"
+
+void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
+		      const char *state, const struct sysctr_error *e,
+		      const char *detail)
+{
+	struct sysctr_error *werr = NULL;
+	int ret;
+
+	if (s->store == NULL)
+		return;
+	/* The registry was busy a moment ago: recording that would wait as
+	 * long again, only to fail with a second line. The error says it. */
+	if (e != NULL && e->kind == SYSCTR_E_BUSY &&
+	    sysctr_store_busy(s->store))
+		return;
+	if (sysctr_store_begin(s->store, &werr) < 0) {
+		sysctr_log_warn_error(werr, "record history");
+		return;
+	}
+	ret = 0;
+	if (state != NULL && e == NULL)
+		ret = sysctr_store_ct_set_state(s->store, name, state, &werr);
+	if (ret == 0)
+		ret = sysctr_store_history_add(s->store, name, action,
+					       e ? "failed" : "ok",
+					       e ? e->msg : detail, &werr);
+	if (ret == 0)
+		ret = sysctr_store_commit(s->store, &werr);
+	if (ret < 0) {
+		sysctr_store_rollback(s->store);
+		sysctr_log_warn_error(werr, "record history");
+	}
+}
+
+int sysctr_ct_record_in_tx(struct sysctr *s, const char *name,
+			   const char *action, const char *detail,
+			   struct sysctr_error **err)
+{
+	/* Outside a transaction the row would land on its own, before the
+	 * change it records: a caller's bug. */
+	assert(sysctr_store_in_tx(s->store));
+	return sysctr_store_history_add(s->store, name, action, "ok", detail,
+					err);
+}
 
 SYSCTR_PUBLIC void sysctr_history_free_array(struct sysctr_history_entry *e,
 					     size_t n)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* list and info: the registry says what exists, the kernel (via liblxc)
- * whether it runs, container.conf how it is configured. */
+/* list and info: the registry says what exists, the kernel (asked through
+ * the container module, container-live.c) whether it runs, container.conf
+ * how it is configured. */
 #include "config.h"
 
 #include <fnmatch.h>
@@ -69,56 +70,20 @@ static void from_conf(struct sysctr *s, struct sysctr_ct_info *info)
 	sysctr_ct_config_free(ct);
 }
 
-static int64_t cgroup_int(struct lxc_container *c, const char *key)
-{
-	char buf[64];
-	int n = c->get_cgroup_item(c, key, buf, sizeof(buf));
-
-	if (n <= 0 || n >= (int)sizeof(buf))
-		return 0;
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
-}
-
-/* The live part: state and pid, and with detail memory use and address. */
+/* The live part (container-live.c): state and pid, and with detail
+ * memory use and, unless container.conf gives it, the address. */
 static void from_kernel(struct sysctr *s, struct sysctr_ct_info *info,
 			bool detail)
 {
-	struct lxc_container *c =
-	    lxc_container_new(info->name, s->containers_dir);
-	const char *state;
+	struct sysctr_ct_live live;
 
-	if (c == NULL) {
-		info->state = xstrdup("UNKNOWN");
-		return;
-	}
-	state = c->state(c);
-	info->state = xstrdup(state ? state : "UNKNOWN");
-	if (strcmp(info->state, "STOPPED") != 0) {
-		info->pid = c->init_pid(c);
-		if (info->pid < 0)
-			info->pid = 0;
-	}
-	if (detail && strcmp(info->state, "RUNNING") == 0) {
-		char **ips;
-
-		info->memory_usage = cgroup_int(c, "memory.usage_in_bytes");
-		if (info->memory_usage == 0)
-			info->memory_usage = cgroup_int(c, "memory.current");
-		ips = c->get_ips(c, "eth0", "inet", 0);
-		if (ips != NULL && ips[0] != NULL && info->ipv4 == NULL)
-			info->ipv4 = xstrdup(ips[0]);
-		strv_free(ips);
-	}
-	lxc_container_put(c);
-}
-
-static bool active(char **names, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
+	sysctr_ct_live_read(s, info->name, detail, &live);
+	info->state = steal_ptr(&live.state);
+	info->pid = live.pid;
+	info->memory_usage = live.memory_usage;
+	if (info->ipv4 == NULL)
+		info->ipv4 = steal_ptr(&live.ipv4);
+	sysctr_ct_live_clear(&live);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
@@ -126,24 +91,21 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 				 struct sysctr_ct_info **out, size_t *n,
 				 struct sysctr_error **err)
 {
+	cleanup_strv char **active = NULL;
 	struct sysctr_ct_row *rows = NULL;
 	struct sysctr_ct_info *infos;
-	char **names = NULL;
 	size_t nrows = 0, count = 0;
-	int nactive;
 
 	if (sysctr_need_store(s, err) < 0 ||
 	    sysctr_store_ct_list(s->store, &rows, &nrows, err) < 0)
 		return -1;
 	/* One scan of the command sockets tells which containers run; only
 	 * those need a liblxc handle. */
-	nactive = list_active_containers(s->containers_dir, &names, NULL);
-	if (nactive < 0)
-		nactive = 0;
+	active = sysctr_ct_active_names(s);
 	infos = xcalloc(nrows ? nrows : 1, sizeof(*infos));
 	for (size_t i = 0; i < nrows; i++) {
 		struct sysctr_ct_info *info = &infos[count];
-		bool run = active(names, nactive, rows[i].name);
+		bool run = strv_contains(active, rows[i].name);
 
 		if (pattern != NULL && fnmatch(pattern, rows[i].name, 0) != 0)
 			continue;
@@ -158,9 +120,6 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 		from_conf(s, info);
 		count++;
 	}
-	for (int i = 0; i < nactive; i++)
-		free(names[i]);
-	free(names);
 	sysctr_ct_rows_free(rows, nrows);
 	*out = infos;
 	*n = count;
@@ -169,39 +128,29 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 
 SYSCTR_PUBLIC char *sysctr_ct_state(struct sysctr *s, const char *name)
 {
-	cleanup_free char *conf = NULL;
-	struct lxc_container *c;
-	const char *state;
-	char *out;
+	struct sysctr_ct_live live;
 
-	if (!sysctr_name_valid(name))
+	if (!sysctr_name_valid(name) || s->store == NULL ||
+	    sysctr_ct_registered(s, name, NULL) != 1)
 		return NULL;
-	conf = sysctr_ct_conf_path(s, name);
-	if (!path_exists(conf))
-		return NULL;
-	c = lxc_container_new(name, s->containers_dir);
-	if (c == NULL)
-		return NULL;
-	state = c->state(c);
-	out = xstrdup(state ? state : "UNKNOWN");
-	lxc_container_put(c);
-	return out;
+	sysctr_ct_live_read(s, name, false, &live);
+	free(live.ipv4);
+	return live.state;
 }
 
 SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 				 struct sysctr_ct_info *out,
 				 struct sysctr_error **err)
 {
-	struct sysctr_ct_row row = { 0 };
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	memset(out, 0, sizeof(*out));
-	if (sysctr_name_check(name, err) < 0 || sysctr_need_store(s, err) < 0)
-		return -1;
-	if (sysctr_store_ct_get(s->store, name, &row, err) < 0)
+	if (sysctr_name_check(name, err) < 0 || sysctr_need_store(s, err) < 0 ||
+	    sysctr_store_ct_get(s->store, name, &row, err) < 0)
 		return -1;
 	from_row(s, &row, out);
 	if (row.image_id != 0) {
-		struct sysctr_image_row img = { 0 };
+		cleanup_image_row struct sysctr_image_row img = { 0 };
 		struct sysctr_error *e = NULL;
 
 		if (sysctr_store_image_get(s->store, row.image_id, &img, &e) ==
@@ -212,9 +161,7 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 		} else {
 			sysctr_log_warn_error(e, out->name);
 		}
-		sysctr_image_row_clear(&img);
 	}
-	sysctr_ct_row_clear(&row);
 	from_conf(s, out);
 	from_kernel(s, out, true);
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "macro.h"
 
 static enum sysctr_log_level current = SYSCTR_LOG_WARN;
 
@@ -23,7 +24,7 @@ int sysctr_log_level_parse(const char *s)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(s, names[i]) == 0)
 			return (int)i;
 	return -1;

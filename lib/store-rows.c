@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The registry's rows: containers, images, history. Constant SQL with
- * bound parameters only. */
+ * bound parameters only; the connection, transactions and schema are in
+ * store.c. */
 #include "config.h"
 
 #include <inttypes.h>

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The SQLite registry: the only file of sysctr with SQL in it. Every
- * statement is a constant string with bound parameters; the only text
- * built at run time is the PRAGMA user_version of a migration step, from
- * our own integer (PRAGMAs take no parameters). */
+/* The SQLite registry: connection, transactions, schema and the statement
+ * helpers that store-rows.c (the rows) shares through store-sql.h. These
+ * two files are the only ones of sysctr with SQL in them. Every statement
+ * is a constant string with bound parameters; the only text built at run
+ * time is the PRAGMA user_version of a migration step, from our own
+ * integer (PRAGMAs take no parameters). */
 #include "config.h"
 
 #include <errno.h>
@@ -233,6 +235,11 @@ void sysctr_store_rollback(struct sysctr_store *st)
 		store_rollback_quiet(st->db);
 }
 
+bool sysctr_store_in_tx(struct sysctr_store *st)
+{
+	return st != NULL && !sqlite3_get_autocommit(st->db);
+}
+
 /* ---- schema ----------------------------------------------------------- */
 
 /* history keeps the container's name as text, without a foreign key, so
@@ -395,15 +402,15 @@ static int prepare_file(const char *path, struct sysctr_error **err)
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "open %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "open the file");
 	if (fstat(fd, &sb) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "stat %s", path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "stat the file");
 	if (!S_ISREG(sb.st_mode))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
-				  "%s is not a regular file", path);
+				  "not a regular file");
 	if ((sb.st_mode & 07777 & ~(mode_t)0600) != 0 && fchmod(fd, 0600) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chmod %s",
-				  path);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno,
+				  "chmod the file");
 	return 0;
 }
 
@@ -495,8 +502,7 @@ static int db_connect(struct sysctr_store *st, const char *path,
 	if (rc != SQLITE_OK) {
 		if (st->db == NULL)
 			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "open %s: %s", path,
-					  sqlite3_errstr(rc));
+					  "SQL open: %s", sqlite3_errstr(rc));
 		return store_fail(st->db, "open", err);
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
@@ -532,19 +538,18 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 	cleanup_store struct sysctr_store *st = NULL;
 	int ret;
 
-	ret = prepare_file(path, err);
-	if (ret < 0)
-		return -1;
-
 	st = xcalloc(1, sizeof(*st));
-	ret = db_connect(st, path, err);
+	ret = prepare_file(path, err);
+	if (ret == 0)
+		ret = db_connect(st, path, err);
 	if (ret == 0)
 		ret = migrate(st->db, err);
 	if (ret == 0)
 		ret = host_ensure(st, err);
-	/* A busy error names the registry already. */
-	if (ret < 0 && (*err)->kind != SYSCTR_E_BUSY)
-		return sysctr_err_prefix(err, "registry %s", path);
+	/* Context added once, here, where the path is known (the messages
+	 * below do not repeat it); a busy error names the registry already. */
+	if (ret < 0 && err != NULL && (*err)->kind != SYSCTR_E_BUSY)
+		return sysctr_err_prefix(err, "open registry %s", path);
 	if (ret < 0)
 		return -1;
 

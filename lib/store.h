@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The SQLite registry. All SQL of sysctr lives in store.c, behind this
- * interface, so another backend (a replicated registry shared by several
- * hosts) can implement it later. Every function takes the store's own
- * connection; every change runs in a transaction. */
+/* The SQLite registry. All SQL of sysctr lives in the store module behind
+ * this interface: store.c (connection, transactions, schema) and
+ * store-rows.c (the rows), which share store-sql.h. So another backend (a
+ * replicated registry shared by several hosts) can implement it later.
+ * Every function takes the store's own connection; every change runs in a
+ * transaction. */
 #ifndef SYSCTR_STORE_H
 #define SYSCTR_STORE_H
 
@@ -64,6 +66,8 @@ int sysctr_store_schema_version(void);
 int sysctr_store_begin(struct sysctr_store *st, struct sysctr_error **err);
 int sysctr_store_commit(struct sysctr_store *st, struct sysctr_error **err);
 void sysctr_store_rollback(struct sysctr_store *st);
+/* Is a transaction open (sysctr_store_begin() without its end)? */
+bool sysctr_store_in_tx(struct sysctr_store *st);
 
 /* Did the registry's last call fail because another process held it
  * past the busy timeout (SYSCTR_E_BUSY)? */
@@ -72,7 +76,12 @@ bool sysctr_store_busy(struct sysctr_store *st);
 /* This host's id in `hosts`. */
 int64_t sysctr_store_host_id(struct sysctr_store *st);
 
+/* Each clear function frees a row's strings and zeroes it, so a cleared
+ * row (or one initialised with { 0 }) can be cleared again. */
 void sysctr_ct_row_clear(struct sysctr_ct_row *r);
+/* A row variable, initialised with { 0 }, cleared when it goes out of
+ * scope; hand its strings out with steal_ptr(). */
+#define cleanup_ct_row __attribute__((cleanup(sysctr_ct_row_clear)))
 void sysctr_ct_rows_free(struct sysctr_ct_row *rows, size_t n);
 void sysctr_image_row_clear(struct sysctr_image_row *r);
 #define cleanup_image_row __attribute__((cleanup(sysctr_image_row_clear)))

@@ -30,6 +30,25 @@ struct sysctr_error {
 };
 
 void sysctr_error_free(struct sysctr_error *e);
+
+/* Make an error: set *err (when err is not NULL) and return -1, so that
+ * `return sysctr_err(err, ...);` fails in one line. With sys_errno != 0
+ * the message ends in ": strerror(sys_errno)". *err must be NULL: a
+ * second error on the same err is a bug, which stops a build without
+ * NDEBUG (the tests') and else is dropped, keeping the first. */
+int sysctr_err(struct sysctr_error **err, enum sysctr_err_kind kind,
+	       int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Add context while crossing a layer: the message of *err (which must be
+ * set) becomes "PREFIX: message", its kind stays. Returns -1. */
+int sysctr_err_prefix(struct sysctr_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hand a local error *e on to err (set once, as by sysctr_err(); freed
+ * when err is NULL); *e is NULL afterwards. Returns -1. */
+int sysctr_err_pass(struct sysctr_error **err, struct sysctr_error **e);
+/* Append to the message of *err (which must be set). Returns -1. */
+int sysctr_err_suffix(struct sysctr_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Exit status for e: its kind, 0 for NULL. */
 int sysctr_error_exit_code(const struct sysctr_error *e);
 
@@ -104,8 +123,17 @@ int sysctr_ct_list(struct sysctr *s, const char *pattern,
 		   enum sysctr_list_filter filter, struct sysctr_ct_info **out,
 		   size_t *n, struct sysctr_error **err);
 
-/* Just the live state ("RUNNING", ...) of an existing container, or NULL
- * when there is no such container; cheaper than sysctr_ct_info(). */
+/* Leftovers: names that have a directory in the containers directory but
+ * no registry row, sorted (a destroy or create that could not finish left
+ * them; destroying the name removes one). No command but destroy and
+ * create treats such a name as a container. A NULL-terminated list,
+ * never NULL on success; free each string and the list. */
+int sysctr_ct_leftovers(struct sysctr *s, char ***names,
+			struct sysctr_error **err);
+
+/* Just the live state ("RUNNING", ...) of a registered container, or NULL
+ * when there is no such container (or no registry open); cheaper than
+ * sysctr_ct_info(). */
 char *sysctr_ct_state(struct sysctr *s, const char *name);
 
 int sysctr_ct_info(struct sysctr *s, const char *name,

@@ -18,93 +18,6 @@
 #include "log.h"
 #include "util.h"
 
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-char *xstrdup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-char *xasprintf(const char *fmt, ...)
-{
-	char *p = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return p;
-}
-
-void strv_free(char **strv)
-{
-	if (strv == NULL)
-		return;
-	for (char **p = strv; *p; p++)
-		free(*p);
-	free(strv);
-}
-
-size_t strv_length(char *const *strv)
-{
-	size_t n = 0;
-
-	while (strv && strv[n])
-		n++;
-	return n;
-}
-
-void strv_push(char ***strv, const char *s)
-{
-	size_t n = strv_length(*strv);
-
-	*strv = xrealloc(*strv, (n + 2) * sizeof(char *));
-	(*strv)[n] = xstrdup(s);
-	(*strv)[n + 1] = NULL;
-}
-
-bool strv_contains(char *const *strv, const char *s)
-{
-	for (size_t i = 0; strv && strv[i]; i++)
-		if (strcmp(strv[i], s) == 0)
-			return true;
-	return false;
-}
-
 bool str_starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -941,42 +854,43 @@ int run_capture(char *const argv[], char **out, struct sysctr_error **err)
 	return ret;
 }
 
+static void close_pipe(int (*p)[2])
+{
+	close_p(&(*p)[0]);
+	close_p(&(*p)[1]);
+}
+#define cleanup_pipe __attribute__((cleanup(close_pipe)))
+
 int run_pipe(char *const argv1[], char *const argv2[], char **out,
 	     struct sysctr_error **err)
 {
-	int link[2] = { -1, -1 }, res[2] = { -1, -1 };
+	cleanup_pipe int link[2] = { -1, -1 };
+	cleanup_pipe int res[2] = { -1, -1 };
+	cleanup_free char *buf = NULL;
 	pid_t p1 = -1, p2 = -1;
-	char *buf = NULL;
-	int ret = -1;
+	int ret;
 
-	if (pipe2(link, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
-		goto out;
-	}
+	if (pipe2(link, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "pipe");
 	p1 = spawn(argv1, -1, link[1]);
 	if (p1 > 0)
 		p2 = spawn(argv2, link[0], res[1]);
-	if (p1 < 0 || p2 < 0)
+	ret = (p1 < 0 || p2 < 0) ? -1 : 0;
+	if (ret < 0)
 		sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
-	close_p(&link[0]);
-	close_p(&link[1]);
+	close_pipe(&link);
 	close_p(&res[1]);
 	if (p2 > 0)
 		buf = read_all(res[0]);
-	/* Both are waited for, and both must succeed (pipefail). */
-	ret = (p1 < 0 || p2 < 0) ? -1 : 0;
-	if (p1 > 0 && wait_ok(p1, argv1[0], err) < 0)
+	/* Both are waited for, and both must succeed (pipefail). The first
+	 * failure is the error: the other is often its consequence (a
+	 * reader gone, a writer that stopped early). */
+	if (p1 > 0 && wait_ok(p1, argv1[0], ret < 0 ? NULL : err) < 0)
 		ret = -1;
-	if (p2 > 0 && wait_ok(p2, argv2[0], err) < 0)
+	if (p2 > 0 && wait_ok(p2, argv2[0], ret < 0 ? NULL : err) < 0)
 		ret = -1;
 	if (ret == 0)
 		*out = steal_ptr(&buf);
-out:
-	free(buf);
-	close_p(&link[0]);
-	close_p(&link[1]);
-	close_p(&res[0]);
-	close_p(&res[1]);
 	return ret;
 }
 

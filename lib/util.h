@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Small helpers shared by every lib/ module: cleanup attributes, ownership
- * transfer, string and file utilities. */
+/* String, time, file and process utilities of lib/. It includes macro.h
+ * (cleanup attributes, ownership transfer) and alloc.h (x*alloc, strv_*),
+ * which a file that needs only those includes instead. */
 #ifndef SYSCTR_UTIL_H
 #define SYSCTR_UTIL_H
 
@@ -12,81 +13,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "alloc.h"
+#include "macro.h"
+
 struct sysctr_error;
-
-#define SYSCTR_PUBLIC __attribute__((visibility("default")))
-
-static inline void free_p(void *p)
-{
-	free(*(void **)p);
-	*(void **)p = NULL;
-}
-
-static inline void close_p(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static inline void fclose_p(FILE **f)
-{
-	if (*f)
-		fclose(*f);
-	*f = NULL;
-}
-
-static inline void closedir_p(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-	*d = NULL;
-}
-
-void strv_free(char **strv);
-
-static inline void strv_free_p(char ***strv)
-{
-	strv_free(*strv);
-	*strv = NULL;
-}
-
-#define cleanup_free __attribute__((cleanup(free_p)))
-#define cleanup_close __attribute__((cleanup(close_p)))
-#define cleanup_fclose __attribute__((cleanup(fclose_p)))
-#define cleanup_closedir __attribute__((cleanup(closedir_p)))
-#define cleanup_strv __attribute__((cleanup(strv_free_p)))
-
-/* Hand out ownership of a cleanup variable: the variable is disarmed. */
-#define steal_ptr(pp)                                                          \
-	({                                                                     \
-		__typeof__(*(pp)) steal_tmp_ = *(pp);                          \
-		*(pp) = NULL;                                                  \
-		steal_tmp_;                                                    \
-	})
-
-static inline int steal_fd(int *fd)
-{
-	int r = *fd;
-	*fd = -1;
-	return r;
-}
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Allocation that cannot fail from the caller's point of view: sysctr
- * treats out-of-memory as fatal, as git and crun do. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrdup_or_null(const char *s);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-size_t strv_length(char *const *strv);
-/* Append a copy of s; *strv may be NULL. */
-void strv_push(char ***strv, const char *s);
-bool strv_contains(char *const *strv, const char *s);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);

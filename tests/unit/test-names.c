@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -101,14 +105,57 @@ static void test_error_prefix(void **state)
 	assert_int_equal(sysctr_err_prefix(&e, "%s", "web1"), -1);
 	assert_string_equal(e->msg, "web1: not running");
 	assert_int_equal(e->kind, SYSCTR_E_STATE);
-	/* the first error wins: a second one must not hide the cause */
-	sysctr_err(&e, SYSCTR_E_FAILED, 0, "later");
-	assert_string_equal(e->msg, "web1: not running");
+	assert_int_equal(sysctr_err_suffix(&e, " (%d s)", 3), -1);
+	assert_string_equal(e->msg, "web1: not running (3 s)");
 	sysctr_error_free(e);
 	e = NULL;
 	sysctr_err(&e, SYSCTR_E_FAILED, 2, "open %s", "/x");
 	assert_string_equal(e->msg, "open /x: No such file or directory");
 	sysctr_error_free(e);
+}
+
+static void test_error_pass(void **state)
+{
+	struct sysctr_error *local = NULL, *e = NULL;
+
+	(void)state;
+	sysctr_err(&local, SYSCTR_E_NOT_FOUND, 0, "no such container");
+	assert_int_equal(sysctr_err_pass(&e, &local), -1);
+	assert_null(local);
+	assert_string_equal(e->msg, "no such container");
+	assert_int_equal(e->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(e);
+	/* Passed to nobody: freed. */
+	sysctr_err(&local, SYSCTR_E_FAILED, 0, "ignored");
+	assert_int_equal(sysctr_err_pass(NULL, &local), -1);
+	assert_null(local);
+}
+
+/* A second error on the same err is a bug: it would hide the first, real
+ * cause. A build without NDEBUG (this one) stops there. */
+static void test_error_set_twice(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+#ifdef NDEBUG
+	skip();
+#endif
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sysctr_error *e = NULL;
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);
+		sysctr_err(&e, SYSCTR_E_STATE, 0, "not running");
+		sysctr_err(&e, SYSCTR_E_FAILED, 0, "later");
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
 int main(void)
@@ -119,6 +166,8 @@ int main(void)
 		cmocka_unit_test(test_name_check_error),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_error_prefix),
+		cmocka_unit_test(test_error_pass),
+		cmocka_unit_test(test_error_set_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,6 +203,11 @@ static void test_open_missing_dir(void **state)
 	assert_null(fx->st);
 	assert_non_null(err);
 	assert_int_equal(err->kind, SYSCTR_E_FAILED);
+	/* The registry's path once, at the start: the context of the store,
+	 * added once. */
+	assert_true(strncmp(err->msg, "open registry ", 14) == 0);
+	assert_non_null(strstr(err->msg, path));
+	assert_null(strstr(strstr(err->msg, path) + 1, path));
 }
 
 static void test_host_row(void **state)
@@ -503,7 +508,9 @@ static void test_transaction(void **state)
 	cleanup_error struct sysctr_error *err = NULL;
 	struct sysctr_ct_row row = { 0 };
 
+	assert_false(sysctr_store_in_tx(fx->st));
 	assert_int_equal(sysctr_store_begin(fx->st, &err), 0);
+	assert_true(sysctr_store_in_tx(fx->st));
 	add_ct(fx->st, "web1", 0);
 	add_history(fx->st, "web1", "create");
 	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), 0);
@@ -513,6 +520,7 @@ static void test_transaction(void **state)
 	assert_int_equal(err->kind, SYSCTR_E_FAILED);
 	sysctr_error_free(steal_ptr(&err));
 	sysctr_store_rollback(fx->st);
+	assert_false(sysctr_store_in_tx(fx->st));
 
 	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);

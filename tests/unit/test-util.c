@@ -205,6 +205,33 @@ static void test_rm_rf_deep(void **state)
 	assert_int_equal(rm_rf(path("tree"), &e), 0);
 }
 
+/* Both sides of a pipe fail: one error (the first side's), set once. */
+static void test_run_pipe_fails_once(void **state)
+{
+	char *f[] = { (char *)"/bin/false", NULL };
+	char *t[] = { (char *)"/bin/true", NULL };
+	char *cat[] = { (char *)"/bin/cat", NULL };
+	char *echo[] = { (char *)"/bin/echo", (char *)"hi", NULL };
+	struct sysctr_error *e = NULL;
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(run_pipe(f, f, &out, &e), -1);
+	assert_non_null(e);
+	assert_non_null(strstr(e->msg, "/bin/false failed (exit status 1)"));
+	assert_null(out);
+	sysctr_error_free(e);
+	e = NULL;
+	assert_int_equal(run_pipe(t, f, &out, &e), -1);
+	assert_non_null(e);
+	sysctr_error_free(e);
+	e = NULL;
+	assert_int_equal(run_pipe(echo, cat, &out, &e), 0);
+	assert_null(e);
+	assert_string_equal(out, "hi\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +241,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_deep, setup,
 						teardown),
+		cmocka_unit_test(test_run_pipe_fails_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

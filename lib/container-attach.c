@@ -23,8 +23,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 
-#include "attach.h"
-#include "container.h"
+#include "container-attach.h"
 #include "error.h"
 #include "util.h"
 
@@ -758,8 +757,7 @@ static void session_attached(struct session *ss)
 	ss->child.pty_sock = -1;
 }
 
-static int session_outcome(struct session *ss, struct sysctr *s,
-			   const char *name, int *status,
+static int session_outcome(struct session *ss, const char *log, int *status,
 			   struct sysctr_error **err)
 {
 	struct report rep[2], got = { -1, 0 };
@@ -779,12 +777,9 @@ static int session_outcome(struct session *ss, struct sysctr *s,
 	}
 	if (have >= sizeof(rep[0]))
 		got = rep[have / sizeof(rep[0]) - 1];
-	if (got.step < 0) {
-		cleanup_free char *log = sysctr_ct_log_path(s, name);
-
+	if (got.step < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "attach: liblxc failed (log: %s)", log);
-	}
 	if (got.step == STEP_EXEC) {
 		*status = got.err == ENOENT ? 127 : 126;
 		if (got.err == ENOENT && strchr(cmd, '/') == NULL)
@@ -805,9 +800,9 @@ static int session_outcome(struct session *ss, struct sysctr *s,
 	return 0;
 }
 
-static int session_run(struct session *ss, struct sysctr *s, const char *name,
-		       struct lxc_container *c, lxc_attach_options_t *opts,
-		       int *status, struct sysctr_error **err)
+static int session_run(struct session *ss, struct lxc_container *c,
+		       const char *log, lxc_attach_options_t *opts, int *status,
+		       struct sysctr_error **err)
 {
 	struct relay *r = &ss->relay;
 	pid_t pid = -1;
@@ -819,13 +814,9 @@ static int session_run(struct session *ss, struct sysctr *s, const char *name,
 	opts->stdin_fd = ss->child_fd[0];
 	opts->stdout_fd = ss->child_fd[1];
 	opts->stderr_fd = ss->child_fd[2];
-	if (c->attach(c, attached_main, &ss->child, opts, &pid) < 0 ||
-	    pid <= 0) {
-		cleanup_free char *log = sysctr_ct_log_path(s, name);
-
+	if (c->attach(c, attached_main, &ss->child, opts, &pid) < 0 || pid <= 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "attach: liblxc failed (log: %s)", log);
-	}
 	r->pid = pid;
 	session_attached(ss);
 	bad_pty = ss->sock >= 0 && session_pty(ss) == -2;
@@ -849,13 +840,12 @@ static int session_run(struct session *ss, struct sysctr *s, const char *name,
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "wait for the command");
 	}
-	return session_outcome(ss, s, name, status, err);
+	return session_outcome(ss, log, status, err);
 }
 
-int sysctr_attach_run(struct sysctr *s, const char *name,
-		      struct lxc_container *c, char *const *argv,
-		      const char *cwd, char **env, int *status,
-		      struct sysctr_error **err)
+int sysctr_attach_run(struct lxc_container *c, const char *log,
+		      char *const *argv, const char *cwd, char **env,
+		      int *status, struct sysctr_error **err)
 {
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
 	struct session *ss = xmalloc(sizeof(*ss));
@@ -867,7 +857,7 @@ int sysctr_attach_run(struct sysctr *s, const char *name,
 	opts.extra_env_vars = env;
 	/* The host's working directory means nothing inside. */
 	opts.initial_cwd = (char *)cwd;
-	ret = session_run(ss, s, name, c, &opts, status, err);
+	ret = session_run(ss, c, log, &opts, status, err);
 	session_end(ss);
 	free(ss);
 	return ret;

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Allocation that cannot fail from the caller's point of view: sysctr
+ * treats out-of-memory as fatal (abort), as git and crun do. Needs nothing
+ * of sysctr above macro.h, so the error module can use it. */
+#ifndef SYSCTR_ALLOC_H
+#define SYSCTR_ALLOC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrdup_or_null(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+
+size_t strv_length(char *const *strv);
+/* Append a copy of s; *strv may be NULL. */
+void strv_push(char ***strv, const char *s);
+bool strv_contains(char *const *strv, const char *s);
+
+#endif

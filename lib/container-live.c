@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the kernel says of a container, read through liblxc without
+ * changing anything: is it running, its state, init pid, memory use and
+ * address. list and info use these; the lifecycle (container.c) too. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "container-lxc.h"
+#include "container-live.h"
+#include "error.h"
+#include "macro.h"
+
+/* No lxc_log_init(): with a log file liblxc 5.0 also copies every error to
+ * stderr, quiet or not. Without it, liblxc logs only to each container's
+ * lxc.log.file (set in the generated config), and the user sees our one
+ * line, which names that file. */
+
+struct lxc_container *sysctr_ct_handle(struct sysctr *s, const char *name,
+				       struct sysctr_error **err)
+{
+	struct lxc_container *c;
+
+	c = lxc_container_new(name, s->containers_dir);
+	if (c == NULL)
+		sysctr_err(err, SYSCTR_E_FAILED, 0,
+			   "liblxc cannot load the container");
+	return c;
+}
+
+/* From the command sockets liblxc's monitors listen on, without loading
+ * any container's config (which may be stale or broken before a start). */
+char **sysctr_ct_active_names(struct sysctr *s)
+{
+	char **names = NULL;
+	char **out = xcalloc(1, sizeof(char *));
+	int n = list_active_containers(s->containers_dir, &names, NULL);
+
+	for (int i = 0; i < n; i++) {
+		strv_push(&out, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return out;
+}
+
+bool sysctr_ct_is_active(struct sysctr *s, const char *name)
+{
+	cleanup_strv char **names = sysctr_ct_active_names(s);
+
+	return strv_contains(names, name);
+}
+
+void sysctr_ct_live_clear(struct sysctr_ct_live *live)
+{
+	free(live->state);
+	free(live->ipv4);
+	memset(live, 0, sizeof(*live));
+}
+
+static int64_t cgroup_int(struct lxc_container *c, const char *key)
+{
+	char buf[64];
+	int n = c->get_cgroup_item(c, key, buf, sizeof(buf));
+
+	if (n <= 0 || n >= (int)sizeof(buf))
+		return 0;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+void sysctr_ct_live_read(struct sysctr *s, const char *name, bool detail,
+			 struct sysctr_ct_live *out)
+{
+	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, NULL);
+	const char *state;
+
+	memset(out, 0, sizeof(*out));
+	if (c == NULL) {
+		out->state = xstrdup("UNKNOWN");
+		return;
+	}
+	state = c->state(c);
+	out->state = xstrdup(state ? state : "UNKNOWN");
+	if (strcmp(out->state, "STOPPED") != 0) {
+		out->pid = c->init_pid(c);
+		if (out->pid < 0)
+			out->pid = 0;
+	}
+	if (detail && strcmp(out->state, "RUNNING") == 0) {
+		cleanup_strv char **ips = c->get_ips(c, "eth0", "inet", 0);
+
+		out->memory_usage = cgroup_int(c, "memory.usage_in_bytes");
+		if (out->memory_usage == 0)
+			out->memory_usage = cgroup_int(c, "memory.current");
+		if (ips != NULL && ips[0] != NULL)
+			out->ipv4 = xstrdup(ips[0]);
+	}
+}
+
+SYSCTR_PUBLIC const char *sysctr_lxc_version(void)
+{
+	return lxc_get_version();
+}
