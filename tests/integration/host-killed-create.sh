@@ -34,7 +34,8 @@ copying_pid() {
 	i=0
 	while [ $i -lt 400 ]; do
 		# the children of sysctr, from /proc (no procps in a minimal
-		# install)
+		# install); the file is one line of pids separated by blanks
+		# shellcheck disable=SC2013 # words are what is wanted here
 		for cp in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
 			[ "$(cat "/proc/$cp/comm" 2>/dev/null)" = cp ] || continue
 			if tr '\0' ' ' <"/proc/$cp/cmdline" 2>/dev/null | grep -q "/\.new-"; then
