@@ -57,7 +57,7 @@ for t in ubuntu alpine local; do
 	TMPDIR=$tmpd "$SYSCTR_SRCDIR/templates/$t" "$@" >/dev/null 2>&1
 	rc=$?
 	check_eq "$t: fails early (1)" 1 "$rc"
-	check_eq "$t: and leaves nothing in TMPDIR" "" "$(ls -A "$tmpd")"
+	check_out "$t: and leaves nothing in TMPDIR" "" ls -A "$tmpd"
 done
 
 # SIGHUP (the terminal of a create went away) is trapped like TERM and INT:
@@ -75,13 +75,13 @@ TMPDIR=$tmpd "$SYSCTR_SRCDIR/templates/ubuntu" --name x --rootfs "$d" --release 
 tpid=$!
 i=0
 while [ $i -lt 50 ] && ! grep -q '^@step 1/' "$TROOT/hup.out"; do sleep 0.1; i=$((i + 1)); done
-[ -s /usr/share/keyrings/ubuntu-archive-keyring.gpg ] || check_eq "ubuntu: its keyring is in TMPDIR while it runs" 1 "$(find "$tmpd" -mindepth 1 | wc -l)"
+[ -s /usr/share/keyrings/ubuntu-archive-keyring.gpg ] || check_out "ubuntu: its keyring is in TMPDIR while it runs" 1 count_lines find "$tmpd" -mindepth 1
 signal_pid HUP "$tpid" templates/ubuntu
 wait "$tpid"
 rc=$?
 check_eq "ubuntu: SIGHUP fails it (1)" 1 "$rc"
-check_eq "ubuntu: SIGHUP is the reason" "interrupted by SIGHUP" "$(tail -n 1 "$TROOT/hup.out")"
-check_eq "ubuntu: SIGHUP leaves nothing in TMPDIR" "" "$(ls -A "$tmpd")"
+check_out "ubuntu: SIGHUP is the reason" "interrupted by SIGHUP" tail -n 1 "$TROOT/hup.out"
+check_out "ubuntu: SIGHUP leaves nothing in TMPDIR" "" ls -A "$tmpd"
 signal_pid TERM "$lpid" python3
 wait "$lpid" 2>/dev/null
 
