@@ -2,7 +2,8 @@
 # Run in a private mount namespace (see .ci/run): make $1 the root with
 # pivot_root (not chroot: the kernel refuses user namespaces to a chrooted
 # process, and unprivileged containers need them), then run the README's
-# quick start and its test command there with a clean environment.
+# quick start, its test command and scripts/ci-checks.sh there with a
+# clean environment.
 set -eu
 new=$1
 mount --bind "$new" "$new"
@@ -17,6 +18,7 @@ cd /
 umount -l /.oldroot
 rmdir /.oldroot
 
+# shellcheck disable=SC2016 # the script runs in the new root's shell
 exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 sh -c '
 cd /root/project
@@ -26,6 +28,11 @@ echo "== ./scripts/quickstart.sh"
 if [ "$status" -eq 0 ]; then
 	echo "== ./scripts/run-tests.sh"
 	./scripts/run-tests.sh || status=$?
+fi
+# formatting, shellcheck, the unit tests under ASan+UBSan, make distcheck
+if [ "$status" -eq 0 ]; then
+	echo "== ./scripts/ci-checks.sh"
+	./scripts/ci-checks.sh || status=$?
 fi
 # the quick start left web1 running: its processes must not outlive the run
 if command -v sysctr >/dev/null; then

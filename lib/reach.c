@@ -38,8 +38,7 @@ static bool can_search(const char *dir, const struct stat *st, uint32_t base,
 }
 
 static int check_one(const char *dir, const char *path, uint32_t base,
-		     uint32_t size, const char *what,
-		     struct sysctr_error **err)
+		     uint32_t size, const char *what, struct sysctr_error **err)
 {
 	struct stat st;
 
@@ -76,5 +75,5 @@ int sysctr_reach_check(const char *path, uint32_t base, uint32_t size,
 		*slash = '/';
 	}
 	return real[1] == '\0' ? 0
-			      : check_one(real, path, base, size, what, err);
+			       : check_one(real, path, base, size, what, err);
 }

@@ -9,9 +9,8 @@ out=$(sysctr help create)
 case $out in *"usage: sysctr create TEMPLATE NAME"*) ok "help COMMAND" ;; *) not_ok "help create: $out" ;; esac
 out2=$(sysctr create --help)
 check_eq "COMMAND --help is the same text" "$out" "$out2"
-n=$(sysctr help --format json | json_get "len([c for c in d if c['name'] in ('create','list','exec','config','history')])")
-check_eq "help as json lists the commands" 5 "$n"
-check_eq "help COMMAND as json" "NAME... [-t SECONDS] [-k]" "$(sysctr help stop --format json | json_get "d[0]['usage']")"
+check_out "help as json lists the commands" 5 json_of "len([c for c in d if c['name'] in ('create','list','exec','config','history')])" sysctr help --format json
+check_out "help COMMAND as json" "NAME... [-t SECONDS] [-k]" json_of "d[0]['usage']" sysctr help stop --format json
 check_exit "help of an unknown command is usage (2)" 2 sysctr help frobnicate
 check_exit "unknown command is usage (2)" 2 sysctr frobnicate
 check_exit "no command is usage (2)" 2 sysctr
@@ -19,9 +18,9 @@ check_exit "bad --format is usage (2)" 2 sysctr list --format yaml
 out=$(sysctr version)
 case $out in "sysctr "*"liblxc"*) ok "version" ;; *) not_ok "version: $out" ;; esac
 v=$(sysctr --version --format json | json_get "d['version']")
-[ -n "$v" ] && ok "version as json" || not_ok "version as json"
+if [ -n "$v" ]; then ok "version as json"; else not_ok "version as json"; fi
 out=$(sysctr list --format json)
-check_eq "empty list is an empty JSON array" "[]" "$(printf '%s' "$out" | json_get 'json.dumps(d)')"
+check_out "empty list is an empty JSON array" "[]" json_of 'json.dumps(d)' printf '%s' "$out"
 out=$(sysctr templates --format json | json_get "' '.join(sorted(t['name'] for t in d))")
 case $out in *busybox*debian*) ok "templates lists busybox and debian" ;; *) not_ok "templates: $out" ;; esac
 
@@ -35,15 +34,14 @@ check_eq "error format" "sysctr: ${PFX}-nope: no such container" "$err"
 
 nl='
 '
+# shellcheck disable=SC2016 # '$(id)' is a name, never expanded
 for bad in "" "-lead" ".." "a/b" "../etc" "a b" "a_b" "x.y" "$(printf 'a%.0s' $(seq 1 64))" "a${nl}b" '$(id)'; do
 	check_exit "invalid name '$bad' is refused (2)" 2 sysctr create busybox "$bad"
 	lines=$(sysctr create busybox "$bad" 2>&1 | wc -l)
 	check_eq "one line of error for '$bad'" 1 "$lines"
 done
-n=$(sysctr list --format json | json_get 'len(d)')
-check_eq "nothing was created" 0 "$n"
-left=$(find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1 | wc -l)
-check_eq "no directory was created" 0 "$left"
+check_out "nothing was created" 0 json_of 'len(d)' sysctr list --format json
+check_out "no directory was created" 0 count_lines find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1
 
 check_exit "--set without = is usage" 2 sysctr create busybox "${PFX}-s" --set nonsense
 check_exit "--set of an unknown key is usage" 2 sysctr create busybox "${PFX}-s" --set resources.colour=red
@@ -58,8 +56,7 @@ for bad in "http://a b" "http://deb.debian.org/debian${nl}x" "ftp://x" "deb.debi
 	case $err in "sysctr: ${PFX}-s: --mirror: invalid mirror '"*) ok "in sysctr.conf's words" ;; *) not_ok "error: $err" ;; esac
 	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
 done
-n=$(sysctr list --format json | json_get 'len(d)')
-check_eq "still nothing created" 0 "$n"
+check_out "still nothing created" 0 json_of 'len(d)' sysctr list --format json
 
 check_exit "relative --root is usage" 2 "$SYSCTR" --root relative/dir list
 
@@ -78,7 +75,7 @@ for f in /dev/zero "$TROOT/big.conf"; do
 	check_eq "create -c $f is usage (2)" 2 "$rc"
 	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
 	case $err in *"$f"*) ok "naming the file" ;; *) not_ok "error: $err" ;; esac
-	[ $((t1 - t0)) -le 2 ] && ok "at once ($((t1 - t0)) s)" || not_ok "took $((t1 - t0)) s"
+	if [ $((t1 - t0)) -le 2 ]; then ok "at once ($((t1 - t0)) s)"; else not_ok "took $((t1 - t0)) s"; fi
 done
 check_eq "create -c with a pipe works" "512M" \
 	"$(sysctr create busybox "${PFX}-pipe" -c /dev/stdin <<CONF >/dev/null && sysctr config get "${PFX}-pipe" resources.memory
@@ -86,8 +83,8 @@ resources { memory = "512M" }
 CONF
 )"
 check "destroy it" sysctr destroy "${PFX}-pipe"
-check_eq "nothing created by a refused -c" 0 "$(sysctr list --format json | json_get 'len(d)')"
-check_eq "and no directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1 | wc -l)"
+check_out "nothing created by a refused -c" 0 json_of 'len(d)' sysctr list --format json
+check_out "and no directory" 0 count_lines find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1
 
 # A bad option or command is named, in exactly one line (getopt prints
 # nothing of its own), and a near miss gets a suggestion.

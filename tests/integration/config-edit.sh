@@ -8,33 +8,33 @@ c="${PFX}-cf"
 u0() { (umask 000 && "$@"); }
 check "create with --set" u0 sysctr create busybox "$c" --set resources.memory=128M --set autostart.after=db1,cache1
 conf="$TROOT/var/lib/sysctr/containers/$c/container.conf"
-check_eq "container.conf is 0640 after create" 640 "$(stat -c %a "$conf")"
-check_eq "create --set landed" 128M "$(sysctr config get "$c" resources.memory)"
-check_eq "list value" "db1,cache1" "$(sysctr config get "$c" autostart.after)"
-check_eq "template recorded" busybox "$(sysctr config get "$c" template)"
-check_eq "default of an unset key" 50 "$(sysctr config get "$c" autostart.order)"
+check_out "container.conf is 0640 after create" 640 stat -c %a "$conf"
+check_out "create --set landed" 128M sysctr config get "$c" resources.memory
+check_out "list value" "db1,cache1" sysctr config get "$c" autostart.after
+check_out "template recorded" busybox sysctr config get "$c" template
+check_out "default of an unset key" 50 sysctr config get "$c" autostart.order
 check_exit "get of an unknown key is usage (2)" 2 sysctr config get "$c" nope.nope
 check "show" sysctr config show "$c"
-check_eq "show as json" busybox "$(sysctr config show "$c" --format json | json_get "d['text'].split('template')[1].split('\"')[1]")"
+check_out "show as json" busybox json_of "d['text'].split('template')[1].split('\"')[1]" sysctr config show "$c" --format json
 
 # comments survive a set
 printf '# admin note: keep me\n' >> "$conf"
 chmod 0644 "$conf"
 check "set" u0 sysctr config set "$c" resources.memory=256M autostart.order=10
-check_eq "a set makes an old 0644 file 0640" 640 "$(stat -c %a "$conf")"
-check_eq "set landed" 256M "$(sysctr config get "$c" resources.memory)"
-check_eq "second key of one set landed" 10 "$(sysctr config get "$c" autostart.order)"
-grep -q '# admin note: keep me' "$conf" && ok "comments kept" || not_ok "comments kept"
+check_out "a set makes an old 0644 file 0640" 640 stat -c %a "$conf"
+check_out "set landed" 256M sysctr config get "$c" resources.memory
+check_out "second key of one set landed" 10 sysctr config get "$c" autostart.order
+if grep -q '# admin note: keep me' "$conf"; then ok "comments kept"; else not_ok "comments kept"; fi
 
 cp "$conf" "$TROOT/before"
 check_exit "invalid value refused (2)" 2 sysctr config set "$c" resources.memory=lots
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
 check_exit "unknown key refused (2)" 2 sysctr config set "$c" resources.colour=red
 check_exit "all or nothing: a bad second key refuses the first" 2 sysctr config set "$c" resources.memory=64M network.mode=warp
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
 check_exit "a value with a newline is refused" 2 sysctr config set "$c" "network.bridge=br0
 raw.lxc.rootfs.path=dir:/"
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
 check_exit "config of a missing container (3)" 3 sysctr config get "${PFX}-none" template
 
 # Mount paths: one check for every way in, at the way in, not at start.
@@ -46,7 +46,7 @@ for bad in "path=/" "path=//./" "path=/my data" "path=/a/../etc" "path=srv" "sou
 	check_eq "config set mount.m1.$bad is refused (2)" 2 "$rc"
 	case $err in "sysctr: $c: "*"mount.m1.$key: "*) ok "naming the key" ;; *) not_ok "error: $err" ;; esac
 done
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
 cp "$TROOT/before" "$conf"
 cat > "$TROOT/ed-root" <<'ED'
 #!/bin/sh
@@ -56,7 +56,7 @@ chmod +x "$TROOT/ed-root"
 err=$(EDITOR="$TROOT/ed-root" sysctr config edit "$c" 2>&1 </dev/null)
 check_eq "config edit of a mount at / is refused (2)" 2 "$?"
 case $err in *"mount.m1.path: '/' is the container's root"*) ok "and says why" ;; *) not_ok "edit error: $err" ;; esac
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
 cp "$TROOT/before" "$conf"
 # a file written by hand is refused where it is loaded, with the same words
 printf 'mount "m1" {\n  source = "/srv"\n  path = "/"\n}\n' >> "$conf"
@@ -68,6 +68,7 @@ cp "$TROOT/before" "$conf"
 # config set checks on this host what it can: the CPUs exist, a memory
 # limit is one a container boots with, a mount's source is there
 online=$(cat /sys/devices/system/cpu/online)
+# shellcheck disable=SC2020 # both separators of a cpu list become lines
 beyond=$(($(printf '%s\n' "$online" | tr ',-' '\n\n' | sort -n | tail -n 1) + 1))
 err=$(sysctr config set "$c" resources.cpus="0,$beyond" 2>&1)
 check_eq "config set of a CPU beyond the host is refused (2)" 2 "$?"
@@ -78,7 +79,7 @@ case $err in *"resources.memory: 8M is too little: a container needs at least 16
 err=$(sysctr config set "$c" mount.m1.source="$TROOT/nonexistent" mount.m1.path=/srv 2>&1)
 check_eq "config set of a mount source that does not exist is refused (2)" 2 "$?"
 case $err in *"mount.m1.source: $TROOT/nonexistent: No such file or directory") ok "saying which" ;; *) not_ok "error: $err" ;; esac
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
 check "a CPU that is online is fine" sysctr config set "$c" resources.cpus=0
 err=$(sysctr config set "$c" raw.lxc.environment=FOO=1 2>&1 >/dev/null)
 check_eq "a raw key is set, with a word on what only the start tells" \
@@ -104,12 +105,12 @@ err=$(EDITOR="$TROOT/ed-bad" sysctr config edit "$c" 2>&1 </dev/null)
 rc=$?
 check_eq "edit to an invalid file is refused (2)" 2 "$rc"
 case $err in *"config not saved"*"memory"*) ok "the error says why" ;; *) not_ok "edit error: $err" ;; esac
-cmp -s "$conf" "$TROOT/before" && ok "file unchanged" || not_ok "file unchanged"
-check_eq "no editor temp file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*' | wc -l)"
+if cmp -s "$conf" "$TROOT/before"; then ok "file unchanged"; else not_ok "file unchanged"; fi
+check_out "no editor temp file left" 0 count_lines find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*'
 chmod 0644 "$conf"
 check "edit with a valid change" u0 env EDITOR="$TROOT/ed-good" "$SYSCTR" --root "$TROOT" config edit "$c"
-check_eq "edit landed" 512M "$(sysctr config get "$c" resources.memory)"
-check_eq "an edit makes an old 0644 file 0640" 640 "$(stat -c %a "$conf")"
+check_out "edit landed" 512M sysctr config get "$c" resources.memory
+check_out "an edit makes an old 0644 file 0640" 640 stat -c %a "$conf"
 
 # A config set while the editor is open is not undone by the save: the
 # edit is refused and the user's version kept where the error says.
@@ -122,8 +123,8 @@ chmod +x "$TROOT/ed-race"
 err=$(EDITOR="$TROOT/ed-race" sysctr config edit "$c" 2>&1 </dev/null)
 check_eq "an edit racing a config set is refused (1)" 1 "$?"
 check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
-check_eq "the set is kept" 33 "$(sysctr config get "$c" autostart.order)"
-check_eq "the edit did not land" 512M "$(sysctr config get "$c" resources.memory)"
+check_out "the set is kept" 33 sysctr config get "$c" autostart.order
+check_out "the edit did not land" 512M sysctr config get "$c" resources.memory
 kept=$(printf '%s\n' "$err" | sed -n 's/.*your version is in \(.*\)$/\1/p')
 case $err in "sysctr: $c: $conf changed while it was being edited"*) ok "the error says what happened" ;; *) not_ok "error: $err" ;; esac
 if [ -n "$kept" ] && grep -q 640M "$kept"; then ok "the user's version is kept in $kept"; else not_ok "kept copy '$kept'"; fi
@@ -134,15 +135,15 @@ cat > "$TROOT/ed-none" <<ED
 ED
 chmod +x "$TROOT/ed-none"
 check "an edit that changes nothing is fine meanwhile" env EDITOR="$TROOT/ed-none" "$SYSCTR" --root "$TROOT" config edit "$c"
-check_eq "and keeps the set" 34 "$(sysctr config get "$c" autostart.order)"
-check_eq "no editor file left" 0 "$(find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*' | wc -l)"
+check_out "and keeps the set" 34 sysctr config get "$c" autostart.order
+check_out "no editor file left" 0 count_lines find "$TROOT/var/lib/sysctr/containers/$c" -name '.container.conf.edit.*'
 
 # the config reaches liblxc at the next start
 check "start" u0 sysctr start "$c"
 lim=$(lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.limit_in_bytes 2>/dev/null ||
 	lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.max)
 check_eq "memory limit applied" $((512 * 1024 * 1024)) "$lim"
-check_eq "the generated liblxc config is 0640" 640 "$(stat -c %a "$TROOT/var/lib/sysctr/containers/$c/config")"
+check_out "the generated liblxc config is 0640" 640 stat -c %a "$TROOT/var/lib/sysctr/containers/$c/config"
 err=$(sysctr config set "$c" resources.memory=300M autostart.order=7 2>&1 >/dev/null)
 check_eq "a running container is told which change waits for a restart" \
 	"sysctr: $c: resources.memory takes effect at the next start (sysctr restart $c)" "$err"

@@ -7,7 +7,7 @@ c="${PFX}-deb"
 t0=$(date +%s)
 check "create debian" sysctr create debian "$c"
 echo "# create took $(($(date +%s) - t0)) s (debootstrap only when not cached)"
-check_eq "release defaults to bookworm" bookworm "$(sysctr info "$c" --format json | json_get "d['release']")"
+check_out "release defaults to bookworm" bookworm json_of "d['release']" sysctr info "$c" --format json
 
 check "start" sysctr start "$c"
 t0=$(date +%s)
@@ -18,21 +18,21 @@ running | degraded) ok "systemd is $state after $(($(date +%s) - t0)) s" ;;
    sysctr exec "$c" -- systemctl --failed --no-pager 2>&1 | sed 's/^/# /' ;;
 esac
 
-check_eq "root inside" 0 "$(sysctr exec "$c" -- id -u)"
+check_out "root inside" 0 sysctr exec "$c" -- id -u
 pid=$(sysctr info "$c" --format json | json_get "d['pid']")
-check_eq "init is the mapped root on the host" 100000 "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")"
-check_eq "pid 1 inside is systemd" systemd "$(sysctr exec "$c" -- cat /proc/1/comm)"
-check_eq "hostname" "$c" "$(sysctr exec "$c" -- hostname)"
+check_out "init is the mapped root on the host" 100000 proc_uid "$pid"
+check_out "pid 1 inside is systemd" systemd sysctr exec "$c" -- cat /proc/1/comm
+check_out "hostname" "$c" sysctr exec "$c" -- hostname
 # setuid and file capabilities survive the id shift: ping opens a raw
 # socket through its capability (to the container's own loopback only)
 # hard links (perl) are shifted once, not once per name
-check_eq "a hard-linked file belongs to root inside" "0 2" "$(sysctr exec "$c" -- stat -c '%u %h' /usr/bin/perl)"
+check_out "a hard-linked file belongs to root inside" "0 2" sysctr exec "$c" -- stat -c '%u %h' /usr/bin/perl
 mode=$(sysctr exec "$c" -- stat -c %a /usr/bin/passwd)
 check_eq "setuid bit kept on passwd" 4755 "$mode"
 check "ping (file capability) works inside, on its own loopback" sysctr exec "$c" -- su -s /bin/sh nobody -c "ping -c 1 -W 2 127.0.0.1"
 
 out=$(sysctr stop "$c" --format json)
-check_eq "clean stop" stopped "$(printf '%s' "$out" | json_get "d['detail'].split()[0]")"
+check_out "clean stop" stopped json_of "d['detail'].split()[0]" printf '%s' "$out"
 echo "# $(printf '%s' "$out" | json_get "d['detail']")"
 check "destroy" sysctr destroy "$c"
 
@@ -44,12 +44,12 @@ l="${PFX}-loc"
 t0=$(date +%s)
 check "create local --from a .tar.zst" sysctr create local "$l" --from "$TROOT/deb.tar.zst"
 echo "# import took $(($(date +%s) - t0)) s"
-check_eq "its release is the tarball's content id" sha256- "$(sysctr info "$l" --format json | json_get "d['release'][:7]")"
+check_out "its release is the tarball's content id" sha256- json_of "d['release'][:7]" sysctr info "$l" --format json
 check "start it" sysctr start "$l"
 state=$(wait_systemd "$l")
 case $state in running | degraded) ok "the imported system boots: $state" ;; *) not_ok "imported: '$state'" ;; esac
-check_eq "setuid survived the import and the shift" 4755 "$(sysctr exec "$l" -- stat -c %a /usr/bin/passwd)"
-check_eq "the same tarball is imported once" 1 "$(sysctr images list --format json | json_get "len([i for i in d if i['template']=='local'])")"
+check_out "setuid survived the import and the shift" 4755 sysctr exec "$l" -- stat -c %a /usr/bin/passwd
+check_out "the same tarball is imported once" 1 json_of "len([i for i in d if i['template']=='local'])" sysctr images list --format json
 limg=$(sysctr images list --format json | json_get "[i['name'] for i in d if i['template']=='local'][0]")
 check "stop" sysctr stop "$l"
 check "destroy" sysctr destroy "$l"

@@ -53,8 +53,7 @@ timeouts { lock = 2 }
 CONF
 alt_sysctr() { "$SYSCTR" --root "$TROOT" --config "$alt" "$@"; }
 
-mounts_below() { grep -c -F " $TROOT/" /proc/self/mountinfo; }
-builds() { find "$TROOT/images-alt" -mindepth 1 -maxdepth 1 -name '.build-*' 2>/dev/null | wc -l; }
+builds() { count_lines find "$TROOT/images-alt" -mindepth 1 -maxdepth 1 -name '.build-*'; }
 
 # --- a template that fails halfway
 err=$(alt_sysctr create broken "${PFX}-br" 2>&1)
@@ -64,10 +63,10 @@ case $err in
 "sysctr: ${PFX}-br: template broken: broken: step two failed (log: "*")") ok "one line naming the template's reason and log" ;;
 *) not_ok "error line: $err" ;;
 esac
-check_eq "no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
-check_eq "no container directory" 0 "$(find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1 | wc -l)"
-check_eq "no half-built image" 0 "$(builds)"
-check_eq "no mount left" 0 "$(mounts_below)"
+check_out "no row" 0 json_of 'len(d)' alt_sysctr list --format json
+check_out "no container directory" 0 count_lines find "$TROOT/var/lib/sysctr/containers" -mindepth 1 -maxdepth 1
+check_out "no half-built image" 0 builds
+check_out "no mount left" 0 mounts_below
 
 # --- sysctr killed in the middle of a template run
 # exec: $! must be sysctr itself, not a subshell around it
@@ -78,10 +77,10 @@ while [ ! -e "$TROOT/slow-mounted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1
 signal_pid KILL "$spid" "create slow"
 wait "$spid" 2>/dev/null
 sleep 0.5
-check_eq "killed create left no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
+check_out "killed create left no row" 0 json_of 'len(d)' alt_sysctr list --format json
 check_exit "the name's lock died with it: the next create is not busy" 1 alt_sysctr create slow "${PFX}-sl"
-check_eq "the next build cleared the leftover build" 0 "$(builds)"
-check_eq "and its mount" 0 "$(mounts_below)"
+check_out "the next build cleared the leftover build" 0 builds
+check_out "and its mount" 0 mounts_below
 
 # --- sysctr told to stop (Ctrl-C, SIGTERM) in the middle of a template
 (exec "$SYSCTR" --root "$TROOT" --config "$alt" create stuck "${PFX}-st" >/dev/null 2>"$TROOT/stuck.err") &
@@ -93,9 +92,9 @@ wait "$spid"
 rc=$?
 check_eq "an interrupted create fails (1)" 1 "$rc"
 case $(cat "$TROOT/stuck.err") in *interrupted*) ok "and says it was interrupted" ;; *) not_ok "interrupt error: $(cat "$TROOT/stuck.err")" ;; esac
-check_eq "it cleaned its build" 0 "$(builds)"
-check_eq "and its mount" 0 "$(mounts_below)"
-check_eq "and left no row" 0 "$(alt_sysctr list --format json | json_get 'len(d)')"
+check_out "it cleaned its build" 0 builds
+check_out "and its mount" 0 mounts_below
+check_out "and left no row" 0 json_of 'len(d)' alt_sysctr list --format json
 
 # --- a container that dies
 c="${PFX}-die"
@@ -105,7 +104,7 @@ pid=$(sysctr info "$c" --format json | json_get "d['pid']")
 signal_pid KILL "$pid" init
 i=0
 while [ "$(sysctr info "$c" --format json | json_get "d['state']")" != STOPPED ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-check_eq "a dead container shows STOPPED" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"
+check_out "a dead container shows STOPPED" STOPPED json_of "d['state']" sysctr info "$c" --format json
 check "and starts again" sysctr start "$c"
 check "stop" sysctr stop -k "$c"
 
@@ -124,7 +123,7 @@ network { mode = "bridge"
 	case $err in *"container.conf"*) ok "the error names the file" ;; *) not_ok "error: $err" ;; esac
 done
 check "list still works with a broken config" sysctr list
-check_eq "and the container did not start" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"
+check_out "and the container did not start" STOPPED json_of "d['state']" sysctr info "$c" --format json
 cp "$TROOT/conf.orig" "$conf"
 
 # --- two commands racing on one container
@@ -140,7 +139,7 @@ if { [ $r1 -eq 0 ] && [ $r2 -ge 4 ]; } || { [ $r1 -ge 4 ] && [ $r2 -eq 0 ]; }; t
 else
 	not_ok "racing starts: exit $r1 and $r2"
 fi
-check_eq "running once" RUNNING "$(sysctr info "$c" --format json | json_get "d['state']")"
+check_out "running once" RUNNING json_of "d['state']" sysctr info "$c" --format json
 check "destroy -f" sysctr destroy -f "$c"
 
 # --- another process keeps the registry write-locked
@@ -161,10 +160,10 @@ rc=$?
 t1=$(date +%s)
 check_eq "a write-locked registry is busy (5)" 5 "$rc"
 check_eq "saying so in one line" "sysctr: $c: registry $db is busy: another process holds it (waited 10 s)" "$err"
-[ $((t1 - t0)) -ge 9 ] && [ $((t1 - t0)) -le 20 ] && ok "after waiting ($((t1 - t0)) s)" || not_ok "gave up after $((t1 - t0)) s"
+if [ $((t1 - t0)) -ge 9 ] && [ $((t1 - t0)) -le 20 ]; then ok "after waiting ($((t1 - t0)) s)"; else not_ok "gave up after $((t1 - t0)) s"; fi
 signal_pid TERM "$dbholder" "BEGIN IMMEDIATE"
 wait "$dbholder" 2>/dev/null
-check_eq "the container is still there" 1 "$(sysctr list --format json | json_get "len([x for x in d if x['name']=='$c'])")"
+check_out "the container is still there" 1 json_of "len([x for x in d if x['name']=='$c'])" sysctr list --format json
 check "and goes once the registry is free" sysctr destroy "$c"
 
 done_testing

@@ -40,14 +40,14 @@ setuid_file() {
 		'cp /bin/busybox /suid && chmod 4755 /suid && test -u /suid'
 }
 
-check_eq "nobody exists to run the checks as" 65534 "$(as_nobody id -u)"
+check_out "nobody exists to run the checks as" 65534 as_nobody id -u
 
 u="${PFX}-unpriv"
 check "create an unprivileged container" sysctr create busybox "$u"
 check "it starts" sysctr start "$u"
 setuid_file "$u"
 unreachable "unprivileged: its setuid file is out of host users' reach" "$ctdir/$u/overlay/delta/suid"
-check_eq "(it is setuid, owned by the mapped root)" "4755 $base" "$(stat -c '%a %u' "$ctdir/$u/overlay/delta/suid")"
+check_out "(it is setuid, owned by the mapped root)" "4755 $base" stat -c '%a %u' "$ctdir/$u/overlay/delta/suid"
 
 img=$(sysctr images list --format json | json_get "d[0]['path']")
 unreachable "a path inside the image is out of reach" "$img/rootfs/bin/busybox"
@@ -66,7 +66,7 @@ setuid_file "$c"
 unreachable "--copy: its setuid file is out of host users' reach" "$ctdir/$c/rootfs/suid"
 
 for d in "$ctdir" "$imgdir"; do
-	check_eq "${d#"$TROOT"/} is root's, group the mapped root, 0710" "0 $base 710" "$(stat -c '%u %g %a' "$d")"
+	check_out "${d#"$TROOT"/} is root's, group the mapped root, 0710" "0 $base 710" stat -c '%u %g %a' "$d"
 done
 
 # --- an install made by an older version: 0711 root:root
@@ -75,12 +75,12 @@ chmod 0711 "$ctdir" "$imgdir"
 chgrp 0 "$ctdir" "$imgdir"
 check "any command that opens the registry" sysctr list
 for d in "$ctdir" "$imgdir"; do
-	check_eq "fixed: ${d#"$TROOT"/}" "0 $base 710" "$(stat -c '%u %g %a' "$d")"
+	check_out "fixed: ${d#"$TROOT"/}" "0 $base 710" stat -c '%u %g %a' "$d"
 done
 unreachable "the file is out of reach again" "$ctdir/$u/overlay/delta/suid"
 check "the unprivileged container starts again" sysctr start "$u"
 check "the privileged one" sysctr start "$p"
 check "the copy" sysctr start "$c"
-check_eq "and runs" "$u" "$(sysctr exec "$u" -- hostname)"
+check_out "and runs" "$u" sysctr exec "$u" -- hostname
 
 done_testing

@@ -18,7 +18,7 @@ TEST_CLEANUP_EXTRA='rm -rf "$victim"'
 echo keep >"$victim/keep"
 
 has_row() {
-	sysctr list --format json | json_get "len([c for c in d if c['name']=='$1'])"
+	json_of "len([c for c in d if c['name']=='$1'])" sysctr list --format json
 }
 
 # --- a tree deeper than the open files sysctr may have
@@ -39,7 +39,7 @@ err=$(sh -c 'ulimit -n 64 && exec "$@"' sh "$SYSCTR" --root "$TROOT" destroy -f 
 check_eq "destroy -f with ulimit -n 64 succeeds" 0 "$?"
 check_eq "and says nothing on stderr" "" "$(printf '%s\n' "$err" | grep -v "^$c: destroy")"
 if [ -e "$ctdir/$c" ]; then not_ok "its directory is gone"; else ok "its directory is gone"; fi
-check_eq "no row" 0 "$(has_row "$c")"
+check_out "no row" 0 has_row "$c"
 check_eq "the links' targets are untouched" "keep keep" "$(ls "$victim") $(cat "$victim/keep")"
 check "the name can be created again" sysctr create busybox "$c"
 check "and destroyed" sysctr destroy "$c"
@@ -92,7 +92,7 @@ err=$(sysctr destroy -f "$c" 2>&1)
 check_eq "destroy -f retried at once succeeds" 0 "$?"
 case $err in *"not running"*) not_ok "says: $err" ;; *) ok "no 'not running'" ;; esac
 if [ -e "$ctdir/$c" ]; then not_ok "its directory is gone"; else ok "its directory is gone"; fi
-check_eq "no row" 0 "$(has_row "$c")"
+check_out "no row" 0 has_row "$c"
 check "the name can be created again" sysctr create busybox "$c"
 check "and destroyed" sysctr destroy "$c"
 

@@ -26,7 +26,7 @@ tar --numeric-owner -C "$base" -cf "$TROOT/big.tar" .
 rm -rf "$base"
 check "the image and its shifted copy, made once" sysctr create local "${PFX}-first" --from "$TROOT/big.tar"
 
-new_dirs() { find "$ctdir" -mindepth 1 -maxdepth 1 -name ".new-$1.*" | wc -l; }
+new_dirs() { count_lines find "$ctdir" -mindepth 1 -maxdepth 1 -name ".new-$1.*"; }
 
 # copying_pid PID: the cp that sysctr PID runs, once it copies into a
 # .new- directory (empty when it does not within 20 s)
@@ -34,7 +34,8 @@ copying_pid() {
 	i=0
 	while [ $i -lt 400 ]; do
 		# the children of sysctr, from /proc (no procps in a minimal
-		# install)
+		# install); the file is one line of pids separated by blanks
+		# shellcheck disable=SC2013 # words are what is wanted here
 		for cp in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
 			[ "$(cat "/proc/$cp/comm" 2>/dev/null)" = cp ] || continue
 			if tr '\0' ' ' <"/proc/$cp/cmdline" 2>/dev/null | grep -q "/\.new-"; then
@@ -76,20 +77,20 @@ kill_during_copy() {
 	else
 		ok "$1: its cp died with it ($copied of 20000 files copied)"
 	fi
-	check_eq "$1: it left its .new- directory" 1 "$(new_dirs "$1")"
+	check_out "$1: it left its .new- directory" 1 new_dirs "$1"
 }
 
 # --- the next create of another name sweeps it: its owner is dead
 k1="${PFX}-k1"
 kill_during_copy "$k1"
 check "a create of another name" sysctr create busybox "${PFX}-other"
-check_eq "swept the dead create's directory" 0 "$(new_dirs "$k1")"
+check_out "swept the dead create's directory" 0 new_dirs "$k1"
 
 # --- the next create of the same name sweeps it
 k2="${PFX}-k2"
 kill_during_copy "$k2"
 check "create of the same name" sysctr create local "$k2" --from "$TROOT/big.tar"
-check_eq "swept the dead create's directory" 0 "$(new_dirs "$k2")"
+check_out "swept the dead create's directory" 0 new_dirs "$k2"
 check "and the new one is there" sysctr info "$k2"
 
 # --- a create that runs is not swept by another
@@ -98,13 +99,13 @@ live="${PFX}-live"
 lpid=$!
 if [ -n "$(copying_pid "$lpid")" ]; then
 	check "a create meanwhile" sysctr create busybox "${PFX}-meanwhile"
-	check_eq "left the running create's directory alone" 1 "$(new_dirs "$live")"
+	check_out "left the running create's directory alone" 1 new_dirs "$live"
 else
 	not_ok "the running create never copied"
 fi
 wait "$lpid"
 check_eq "the running create succeeds" 0 "$?"
 check "and its container is there" sysctr info "$live"
-check_eq "no .new- directory is left" "" "$(find "$ctdir" -mindepth 1 -maxdepth 1 -name '.new-*')"
+check_out "no .new- directory is left" "" find "$ctdir" -mindepth 1 -maxdepth 1 -name '.new-*'
 
 done_testing

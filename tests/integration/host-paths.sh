@@ -16,7 +16,7 @@ hidden_cleanup() {
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$hidden"
 }
-check_eq "mktemp -d makes a 0700 directory" 700 "$(stat -c %a "$hidden")"
+check_out "mktemp -d makes a 0700 directory" 700 stat -c %a "$hidden"
 hroot="$hidden/root"
 mkdir -p "$hroot/etc/sysctr"
 cp "$TROOT/etc/sysctr/sysctr.conf" "$hroot/etc/sysctr/sysctr.conf"
@@ -31,7 +31,7 @@ case $err in
 "sysctr: $c: "*"cannot reach"*"$hidden is mode 0700"*"chmod o+x $hidden"*) ok "the line names the directory and the fix" ;;
 *) not_ok "error: $err" ;;
 esac
-check_eq "and it is not running" STOPPED "$(hsysctr info "$c" --format json | json_get "d['state']")"
+check_out "and it is not running" STOPPED json_of "d['state']" hsysctr info "$c" --format json
 chmod 0711 "$hidden"
 check "with the fix applied it starts" hsysctr start "$c"
 check "stop" hsysctr stop -k "$c"

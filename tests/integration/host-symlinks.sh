@@ -15,7 +15,11 @@ vfile=$(mktemp /tmp/victim-file-XXXXXX)
 TEST_CLEANUP_EXTRA='rm -rf "$victim" "$vfile"'
 echo keep >"$victim/keep"
 echo keep >"$vfile"
-victim_state() { (cd "$victim" && ls -A && cat keep) | tr '\n' ' '; cat "$vfile"; }
+victim_state() {
+	_vs=$(cd "$victim" && ls -A && cat keep) || return
+	printf '%s\n' "$_vs" | tr '\n' ' '
+	cat "$vfile"
+}
 victim0=$(victim_state)
 
 # etc -> /etc must not reach the host's /etc even when the fix regresses:
@@ -87,10 +91,10 @@ outcome() {
 		"sysctr: $2: "*) ok "$what: the line names the container: $4" ;;
 		*) not_ok "$what: error: $4" ;;
 		esac
-		check_eq "$what: no row" "" "$(sysctr list --format json | json_get "' '.join(c['name'] for c in d if c['name']=='$2')")"
+		check_out "$what: no row" "" json_of "' '.join(c['name'] for c in d if c['name']=='$2')" sysctr list --format json
 	fi
-	check_eq "$what: nothing left in the containers directory" "" "$(ls -A "$ctdir")"
-	check_eq "$what: the victims are untouched" "$victim0" "$(victim_state)"
+	check_out "$what: nothing left in the containers directory" "" ls -A "$ctdir"
+	check_out "$what: the victims are untouched" "$victim0" victim_state
 	check_eq "$what: the host's /etc/hostname is untouched" "$host_hostname0" "$(stat -c '%i %Y %s' /etc/hostname; cat /etc/hostname)"
 	# the next case starts from untouched victims again
 	rm -f "$victim/hostname"
@@ -119,8 +123,8 @@ for mode in --copy ""; do
 	outcome etc-host "$n" "$rc" "$err" "$mode"
 	check_eq "etc-host${mode:+ $mode}: the /etc seen by sysctr is untouched" "$fake_hostname0" \
 		"$(stat -c '%Y %s' "$fake_etc/hostname"; cat "$fake_etc/hostname")"
-	check_eq "etc-host${mode:+ $mode}: nothing new in that /etc" "" \
-		"$(find "$fake_etc" -maxdepth 1 -newer "$TROOT/etc-host.stamp")"
+	check_out "etc-host${mode:+ $mode}: nothing new in that /etc" "" \
+		find "$fake_etc" -maxdepth 1 -newer "$TROOT/etc-host.stamp"
 done
 
 # The tarball's own etc/hostname symlink is replaced, not followed: the
@@ -133,8 +137,8 @@ else
 	not_ok "etc/hostname: $(ls -l "$ctdir/$n/rootfs/etc/hostname")"
 fi
 check "start it" sysctr start "$n"
-check_eq "it has its own name" "$n" "$(sysctr exec "$n" -- hostname)"
+check_out "it has its own name" "$n" sysctr exec "$n" -- hostname
 check "destroy it" sysctr destroy -f "$n"
-check_eq "the victim file is untouched" "$victim0" "$(victim_state)"
+check_out "the victim file is untouched" "$victim0" victim_state
 
 done_testing

@@ -59,12 +59,53 @@ check_exit() {
 	fi
 }
 
-# check_eq DESC WANT GOT
+# check_eq DESC WANT GOT: GOT is a value already at hand. When GOT is a
+# command's output, use check_out: a failed command prints nothing, and
+# nothing must not pass for an expected "" or 0.
 check_eq() {
 	if [ "$2" = "$3" ]; then
 		ok "$1"
 	else
 		not_ok "$1: wanted '$2', got '$3'"
+	fi
+}
+
+# check_out DESC WANT CMD...: the command must succeed and print WANT on
+# stdout (its last newline dropped, as by $(...)). A command that fails
+# fails the check whatever it printed, and its stderr is shown.
+check_out() {
+	_co_desc=$1
+	_co_want=$2
+	shift 2
+	_co_got=$("$@" 2>"$check_err")
+	_co_rc=$?
+	if [ "$_co_rc" -ne 0 ]; then
+		not_ok "$_co_desc: the command failed (exit $_co_rc): $*"
+		sed 's/^/# /' "$check_err"
+	elif [ "$_co_want" = "$_co_got" ]; then
+		ok "$_co_desc"
+	else
+		not_ok "$_co_desc: wanted '$_co_want', got '$_co_got'"
+	fi
+}
+
+# json_of EXPR CMD...: run CMD and print json_get EXPR of its stdout;
+# the status is CMD's when it fails, else json_get's. For check_out,
+# where a pipe would hide the status of its first command.
+json_of() {
+	_jo_expr=$1
+	shift
+	_jo_out=$("$@") || return
+	printf '%s' "$_jo_out" | json_get "$_jo_expr"
+}
+
+# count_lines CMD...: how many lines CMD prints; fails when CMD fails.
+count_lines() {
+	_cl_out=$("$@") || return
+	if [ -z "$_cl_out" ]; then
+		echo 0
+	else
+		printf '%s\n' "$_cl_out" | wc -l
 	fi
 }
 
@@ -81,6 +122,8 @@ TEST_CACHE=${SYSCTR_TEST_CACHE:-/var/tmp/sysctr-test-cache}
 mkdir -p "$TEST_CACHE/images"
 
 TROOT=$(mktemp -d /tmp/sysctr-test.XXXXXX)
+# check_out's stderr of the command, outside the root the tests inspect
+check_err=$(mktemp /tmp/sysctr-check.XXXXXX)
 chmod 0711 "$TROOT"
 mkdir -p "$TROOT/etc/sysctr"
 cat > "$TROOT/etc/sysctr/sysctr.conf" <<CONF
@@ -96,6 +139,7 @@ CONF
 
 # Container names unique to this run: the pid keeps parallel test scripts
 # apart and cannot clash with an admin's names.
+# shellcheck disable=SC2034 # used by the scripts that source this
 PFX="st$$"
 
 sysctr() {
@@ -112,6 +156,7 @@ cleanup() {
 	grep -F " $TROOT" /proc/self/mountinfo | awk '{print $5}' | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$TROOT"
+	rm -f "$check_err"
 	if [ -n "${TEST_CLEANUP_EXTRA:-}" ]; then
 		eval "$TEST_CLEANUP_EXTRA"
 	fi
@@ -139,6 +184,15 @@ signal_pid() {
 		return 1
 	fi
 	kill -s "$1" "$2"
+}
+
+# mounts_below: how many mounts there are below the test's root (grep -c
+# exits 1 when it counts none: only its 2, an error, is a failure)
+mounts_below() { grep -c -F " $TROOT/" /proc/self/mountinfo || [ $? -eq 1 ]; }
+
+# proc_uid PID: the host uid a process runs as
+proc_uid() {
+	awk '/^Uid:/ {print $2}' "/proc/$1/status"
 }
 
 json_get() {

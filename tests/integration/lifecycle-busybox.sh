@@ -6,68 +6,54 @@ c="${PFX}-bb"
 
 check "create busybox" sysctr create busybox "$c"
 check_exit "create again is 'exists' (4)" 4 sysctr create busybox "$c"
-state=$(sysctr list --format json | json_get "[x['state'] for x in d if x['name']=='$c'][0]")
-check_eq "list shows it STOPPED" STOPPED "$state"
-tmpl=$(sysctr info "$c" --format json | json_get "d['template']")
-check_eq "info names the template" busybox "$tmpl"
+check_out "list shows it STOPPED" STOPPED json_of "[x['state'] for x in d if x['name']=='$c'][0]" sysctr list --format json
+check_out "info names the template" busybox json_of "d['template']" sysctr info "$c" --format json
 check_exit "exec in a stopped container is a state error (4)" 4 sysctr exec "$c" -- true
 
 check "start" sysctr start "$c"
-state=$(sysctr info "$c" --format json | json_get "d['state']")
-check_eq "info says RUNNING" RUNNING "$state"
+check_out "info says RUNNING" RUNNING json_of "d['state']" sysctr info "$c" --format json
 pid=$(sysctr info "$c" --format json | json_get "d['pid']")
 if [ "$pid" -gt 1 ] && [ -d "/proc/$pid" ]; then ok "init pid $pid exists on the host"; else not_ok "init pid ($pid)"; fi
-uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
-check_eq "unprivileged: init runs as the mapped root on the host" 100000 "$uid"
-inner=$(sysctr exec "$c" -- id -u)
-check_eq "root inside is uid 0" 0 "$inner"
+check_out "unprivileged: init runs as the mapped root on the host" 100000 proc_uid "$pid"
+check_out "root inside is uid 0" 0 sysctr exec "$c" -- id -u
 check_exit "start again is a state error (4)" 4 sysctr start "$c"
 
 check_exit "exec returns the command's status" 7 sysctr exec "$c" -- sh -c 'exit 7'
-out=$(sysctr exec "$c" -- echo hello)
-check_eq "exec passes stdout" hello "$out"
-out=$(echo piped | sysctr exec "$c" -- cat)
-check_eq "exec passes stdin" piped "$out"
-out=$(FOO=host-secret sysctr exec "$c" -- sh -c 'echo "${FOO:-clean}"')
-check_eq "the host environment stays out" clean "$out"
-out=$(sysctr exec "$c" -- hostname)
-check_eq "hostname is the container name" "$c" "$out"
+check_out "exec passes stdout" hello sysctr exec "$c" -- echo hello
+check_out "exec passes stdin" piped sysctr exec "$c" -- cat <<IN
+piped
+IN
+# shellcheck disable=SC2016 # expanded inside
+check_out "the host environment stays out" clean env FOO=host-secret "$SYSCTR" --root "$TROOT" exec "$c" -- sh -c 'echo "${FOO:-clean}"'
+check_out "hostname is the container name" "$c" sysctr exec "$c" -- hostname
 
 check "freeze" sysctr freeze "$c"
-state=$(sysctr info "$c" --format json | json_get "d['state']")
-check_eq "frozen" FROZEN "$state"
+check_out "frozen" FROZEN json_of "d['state']" sysctr info "$c" --format json
 check_exit "freeze again is a state error" 4 sysctr freeze "$c"
 check "unfreeze" sysctr unfreeze "$c"
-state=$(sysctr info "$c" --format json | json_get "d['state']")
-check_eq "running again" RUNNING "$state"
+check_out "running again" RUNNING json_of "d['state']" sysctr info "$c" --format json
 
-out=$(sysctr stop "$c" --format json)
-res=$(printf '%s' "$out" | json_get "d['result'] + ' ' + d['state'] + ' ' + d['detail'].split()[0]")
-check_eq "clean stop" "ok STOPPED stopped" "$res"
+check_out "clean stop" "ok STOPPED stopped" json_of "d['result'] + ' ' + d['state'] + ' ' + d['detail'].split()[0]" sysctr stop "$c" --format json
 check_exit "stop again is a state error (4)" 4 sysctr stop "$c"
-check_eq "a stopped container has no pid: null, not 0" None "$(sysctr info "$c" --format json | json_get "d['pid']")"
+check_out "a stopped container has no pid: null, not 0" None json_of "d['pid']" sysctr info "$c" --format json
 
 check "restart from stopped starts" sysctr restart "$c"
 check "restart while running" sysctr restart "$c" -t 10
-state=$(sysctr info "$c" --format json | json_get "d['state']")
-check_eq "running after restart" RUNNING "$state"
+check_out "running after restart" RUNNING json_of "d['state']" sysctr info "$c" --format json
 
 # A container whose init ignores its halt signal is killed after the timeout.
 check "set a halt signal init ignores" sysctr config set "$c" raw.lxc.signal.halt=SIGURG
 check "restart to apply it" sysctr restart "$c" -t 1
 t0=$(date +%s)
-out=$(sysctr stop "$c" -t 2 --format json)
+check_out "stop escalates to kill" killed json_of "d['detail'].split()[0]" sysctr stop "$c" -t 2 --format json
 t1=$(date +%s)
-res=$(printf '%s' "$out" | json_get "d['detail'].split()[0]")
-check_eq "stop escalates to kill" killed "$res"
 if [ $((t1 - t0)) -ge 2 ] && [ $((t1 - t0)) -le 15 ]; then ok "after the timeout ($((t1 - t0)) s)"; else not_ok "escalation took $((t1 - t0)) s"; fi
 check "start again" sysctr start "$c"
 check "stop -k kills at once" sysctr stop -k "$c"
 
 check "start for destroy" sysctr start "$c"
 check_exit "destroy of a running container is refused (4)" 4 sysctr destroy "$c"
-state=$(sysctr info "$c" --format json | json_get "d['state']")
-check_eq "still running after the refusal" RUNNING "$state"
+check_out "still running after the refusal" RUNNING json_of "d['state']" sysctr info "$c" --format json
 
 # Another sysctr holding the lock makes a command wait, then exit 5.
 lock="$TROOT/run/sysctr/locks/$c.lock"
@@ -90,7 +76,7 @@ err=$(sysctr freeze "$c" 2>&1)
 check_eq "a lock held by a running sysctr gives busy (5)" 5 "$?"
 check_eq "naming it" "sysctr: $c: busy: sysctr (pid $stopper) holds its lock since more than 2 s" "$err"
 wait "$stopper"
-check_eq "the stop went on" STOPPED "$(sysctr info "$c" --format json | json_get "d['state']")"
+check_out "the stop went on" STOPPED json_of "d['state']" sysctr info "$c" --format json
 
 check "destroy -f" sysctr destroy -f "$c"
 check_exit "info after destroy is not found (3)" 3 sysctr info "$c"
@@ -105,15 +91,15 @@ resources {
 CONF
 s2="${PFX}-seed"
 check "create -c FILE --set --start" sysctr create busybox "$s2" -c "$TROOT/seed.conf" --set autostart.enabled=true --start
-check_eq "-c FILE was the starting point" 512 "$(sysctr config get "$s2" resources.pids)"
-check_eq "--set on top of it" true "$(sysctr config get "$s2" autostart.enabled)"
-grep -q "# a seed config" "$TROOT/var/lib/sysctr/containers/$s2/container.conf" && ok "its comments kept" || not_ok "its comments kept"
-check_eq "--start started it" RUNNING "$(sysctr info "$s2" --format json | json_get "d['state']")"
-check_eq "list --running" "$s2" "$(sysctr list --running --format json | json_get "' '.join(x['name'] for x in d)")"
-check_eq "list --stopped" "" "$(sysctr list --stopped --format json | json_get "' '.join(x['name'] for x in d if x['name']=='$s2')")"
-check_eq "list PATTERN" "$s2" "$(sysctr list "*-seed" --format json | json_get "' '.join(x['name'] for x in d)")"
-check_eq "list shows autostart" True "$(sysctr list --format json | json_get "[x['autostart'] for x in d if x['name']=='$s2'][0]")"
-check_eq "history -n 1 is the newest entry" start "$(sysctr history "$s2" -n 1 --format json | json_get "d[0]['action']")"
+check_out "-c FILE was the starting point" 512 sysctr config get "$s2" resources.pids
+check_out "--set on top of it" true sysctr config get "$s2" autostart.enabled
+if grep -q "# a seed config" "$TROOT/var/lib/sysctr/containers/$s2/container.conf"; then ok "its comments kept"; else not_ok "its comments kept"; fi
+check_out "--start started it" RUNNING json_of "d['state']" sysctr info "$s2" --format json
+check_out "list --running" "$s2" json_of "' '.join(x['name'] for x in d)" sysctr list --running --format json
+check_out "list --stopped" "" json_of "' '.join(x['name'] for x in d if x['name']=='$s2')" sysctr list --stopped --format json
+check_out "list PATTERN" "$s2" json_of "' '.join(x['name'] for x in d)" sysctr list "*-seed" --format json
+check_out "list shows autostart" True json_of "[x['autostart'] for x in d if x['name']=='$s2'][0]" sysctr list --format json
+check_out "history -n 1 is the newest entry" start json_of "d[0]['action']" sysctr history "$s2" -n 1 --format json
 check "destroy -f" sysctr destroy -f "$s2"
 
 # privileged on request: root inside is root on the host
@@ -121,8 +107,8 @@ p="${PFX}-priv"
 check "create privileged" sysctr create busybox "$p" --set security.privileged=true
 check "start privileged" sysctr start "$p"
 pid=$(sysctr info "$p" --format json | json_get "d['pid']")
-check_eq "privileged init runs as host root" 0 "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")"
-check_eq "info says privileged" True "$(sysctr info "$p" --format json | json_get "d['privileged']")"
+check_out "privileged init runs as host root" 0 proc_uid "$pid"
+check_out "info says privileged" True json_of "d['privileged']" sysctr info "$p" --format json
 check "freeze, then destroy -f of a frozen container" sysctr freeze "$p"
 check "destroy -f frozen" sysctr destroy -f "$p"
 if [ -d "/proc/$pid" ]; then not_ok "frozen init is gone"; else ok "frozen init is gone"; fi

@@ -12,6 +12,7 @@ check "create" sysctr create busybox "$c"
 check "start" sysctr start "$c"
 
 # shell without a terminal: a login shell reading commands from stdin
+# shellcheck disable=SC2016 # expanded by the container's shell
 out=$(printf 'echo "in $(hostname)"\nexit 3\n' | sysctr shell "$c")
 rc=$?
 check_eq "shell runs commands from stdin" "in $c" "$out"
@@ -33,6 +34,7 @@ wait_screen() {
 sess=shell
 tm new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT shell $c; echo SHELL-EXIT-\$?; sleep 30"
 check "an interactive shell shows its prompt" wait_screen "@$c"
+# shellcheck disable=SC2016 # typed into the container's shell
 tm send-keys -t "$sess" 'echo "tty: $(tty) in $(pwd)"' Enter
 check "it has a terminal inside, in root's home" wait_screen "tty: /dev/pts/[0-9]* in /root"
 tm send-keys -t "$sess" 'exit 4' Enter
@@ -43,6 +45,7 @@ sess=console
 tm new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT console $c; echo CONSOLE-EXIT-\$?; sleep 30"
 sleep 0.5
 tm send-keys -t "$sess" Enter
+# shellcheck disable=SC2016 # typed into the container's console
 tm send-keys -t "$sess" 'echo "on the console of $(hostname)"' Enter
 check "the console answers" wait_screen "on the console of $c"
 tm send-keys -t "$sess" C-a q

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* File helpers that must stay inside a tree someone else made: writes
- * beneath a root whose links point out of it, and a removal deeper than
- * the open files allowed. No root needed. */
+ * beneath a root whose links point out of it, a removal deeper than the
+ * open files allowed, and a removal that neither follows a link nor
+ * enters a mount. The mount tests need root (they mount in a private
+ * mount namespace of their own); without it they are skipped, or fail
+ * when SYSCTR_TESTS_MUST_RUN=1, as the integration tests do. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,7 +15,9 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -232,6 +237,163 @@ static void test_run_pipe_fails_once(void **state)
 	free(out);
 }
 
+/* The top is a link: the link goes, never what it points at. */
+static void test_rm_rf_top_link(void **state)
+{
+	struct sysctr_error *e = NULL;
+	cleanup_free char *keep = NULL;
+
+	(void)state;
+	assert_int_equal(mkdir(path("outside"), 0755), 0);
+	put("outside/keep", "keep\n");
+	assert_int_equal(symlink(path("outside"), path("link")), 0);
+	assert_int_equal(rm_rf(path("link"), &e), 0);
+	assert_null(e);
+	assert_false(path_exists(path("link")));
+	keep = get("outside/keep");
+	assert_string_equal(keep, "keep\n");
+
+	/* links inside, to a directory and to a file: only the links go */
+	assert_int_equal(mkdir(path("tree"), 0755), 0);
+	assert_int_equal(symlink(path("outside"), path("tree/dir")), 0);
+	assert_int_equal(symlink(path("outside/keep"), path("tree/file")), 0);
+	assert_int_equal(rm_rf(path("tree"), &e), 0);
+	assert_false(path_exists(path("tree")));
+	free(keep);
+	keep = get("outside/keep");
+	assert_string_equal(keep, "keep\n");
+}
+
+/* Mounting needs root; the tests mount in a mount namespace of their
+ * own, so nothing they mount can outlive them or reach the host's
+ * mounts. */
+static void need_mount_ns(void)
+{
+	static int done; /* 1 in a private namespace, -1 failed */
+	const char *must = getenv("SYSCTR_TESTS_MUST_RUN");
+
+	if (done == 0) {
+		done = -1;
+		if (geteuid() == 0 && unshare(CLONE_NEWNS) == 0 &&
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+			done = 1;
+	}
+	if (done == 1)
+		return;
+	if (must != NULL && strcmp(must, "1") == 0)
+		fail_msg("cannot run: mounting needs root and a mount "
+			 "namespace (SYSCTR_TESTS_MUST_RUN=1)");
+	fprintf(stderr, "skipped: mounting needs root and a mount namespace\n");
+	skip();
+}
+
+static bool mounted_below(const char *top)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0, len = strlen(top);
+	bool found = false;
+
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		char mnt[4096];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+		    strncmp(mnt, top, len) == 0 &&
+		    (mnt[len] == '\0' || mnt[len] == '/'))
+			found = true;
+	}
+	return found;
+}
+
+/* A tmpfs and a bind mount of the host's files left in a tree: rm_rf
+ * detaches both and removes nothing of what they showed. */
+static void test_rm_rf_detaches_mounts(void **state)
+{
+	struct sysctr_error *e = NULL;
+	cleanup_free char *keep = NULL;
+
+	(void)state;
+	need_mount_ns();
+	assert_int_equal(mkdir(path("outside"), 0755), 0);
+	put("outside/keep", "keep\n");
+	assert_int_equal(mkdir(path("tree"), 0755), 0);
+	assert_int_equal(mkdir(path("tree/tmp"), 0755), 0);
+	assert_int_equal(mkdir(path("tree/host"), 0755), 0);
+	assert_int_equal(mount("tmpfs", path("tree/tmp"), "tmpfs", 0, NULL), 0);
+	put("tree/tmp/inside", "x\n");
+	assert_int_equal(
+	    mount(path("outside"), path("tree/host"), NULL, MS_BIND, NULL), 0);
+	assert_true(path_exists(path("tree/host/keep")));
+
+	assert_int_equal(rm_rf(path("tree"), &e), 0);
+	assert_null(e);
+	assert_false(path_exists(path("tree")));
+	assert_false(mounted_below(path("tree")));
+	keep = get("outside/keep");
+	assert_string_equal(keep, "keep\n");
+}
+
+/* A mount rm_rf cannot know of (it was given a path through a link, so
+ * the mount table names another one): the walk stops at the mount and
+ * fails instead of removing what the mount shows. */
+static void check_stops_at(const char *fstype)
+{
+	struct sysctr_error *e = NULL;
+	cleanup_free char *keep = NULL;
+
+	assert_int_equal(mkdir(path("outside"), 0755), 0);
+	put("outside/keep", "keep\n");
+	assert_int_equal(mkdir(path("tree"), 0755), 0);
+	assert_int_equal(mkdir(path("tree/m"), 0755), 0);
+	put("tree/file", "x\n");
+	if (fstype != NULL) {
+		assert_int_equal(mount(fstype, path("tree/m"), fstype, 0, NULL),
+				 0);
+		put("tree/m/keep", "keep\n");
+	} else {
+		assert_int_equal(
+		    mount(path("outside"), path("tree/m"), NULL, MS_BIND, NULL),
+		    0);
+	}
+	assert_int_equal(symlink(dir, path("alias")), 0);
+
+	assert_int_equal(rm_rf(path("alias/tree"), &e), -1);
+	assert_non_null(e);
+	if (strstr(e->msg, "a mount point") == NULL)
+		fail_msg("unexpected error: %s", e->msg);
+	sysctr_error_free(steal_ptr(&e));
+	keep = get("tree/m/keep");
+	assert_non_null(keep);
+	assert_string_equal(keep, "keep\n");
+	free(keep);
+	keep = get("outside/keep");
+	assert_string_equal(keep, "keep\n");
+
+	/* through its real path it knows the mount, and finishes */
+	assert_int_equal(rm_rf(path("tree"), &e), 0);
+	assert_false(path_exists(path("tree")));
+	free(keep);
+	keep = get("outside/keep");
+	assert_string_equal(keep, "keep\n");
+}
+
+/* another filesystem: a different device */
+static void test_rm_rf_stops_at_other_fs(void **state)
+{
+	(void)state;
+	need_mount_ns();
+	check_stops_at("tmpfs");
+}
+
+/* a bind mount of the same filesystem: the same device, still a mount */
+static void test_rm_rf_stops_at_bind_mount(void **state)
+{
+	(void)state;
+	need_mount_ns();
+	check_stops_at(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +404,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_rf_deep, setup,
 						teardown),
 		cmocka_unit_test(test_run_pipe_fails_once),
+		cmocka_unit_test_setup_teardown(test_rm_rf_top_link, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rm_rf_detaches_mounts,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rm_rf_stops_at_other_fs,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rm_rf_stops_at_bind_mount,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
