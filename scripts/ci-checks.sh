@@ -5,6 +5,8 @@
 #   - format: clang-format --dry-run --Werror on every C file (.clang-format)
 #   - shellcheck: every shell script (templates, scripts, tests, bench, .ci,
 #     the bash completion)
+#   - map: the files README's "How the code is laid out" names exist,
+#     it names every lib/*.c, and liblxc and SQL stay in their modules
 #   - sanitizers: the unit tests built with ASan+UBSan (in build-asan/)
 #   - distcheck: make distcheck: the tarball builds, its unit tests pass,
 #     it installs and uninstalls cleanly (in build-dist/)
@@ -143,15 +145,39 @@ check_distcheck() {
 	return "$status"
 }
 
+# The README's "How the code is laid out" names files: each must exist,
+# and every lib/*.c must be named, so the map and the tree agree.
+check_map() {
+	sect=$(sed -n '/^## How the code is laid out/,/^## /p' README.md)
+	[ -n "$sect" ] || { echo "README has no 'How the code is laid out'"; return 1; }
+	bad=0
+	# shellcheck disable=SC2016 # the backquotes are Markdown's, not a command
+	for f in $(printf '%s\n' "$sect" | grep -o '`\(lib\|cmd\)/[A-Za-z0-9._-]*`' | tr -d '`' | sort -u); do
+		[ -e "$f" ] || { echo "the map names $f, which does not exist"; bad=1; }
+	done
+	for f in lib/*.c; do
+		printf '%s\n' "$sect" | grep -qF "\`$f\`" ||
+			{ echo "the map does not name $f"; bad=1; }
+	done
+	# and the two boundaries it states: liblxc only in lib/container*,
+	# SQL only in lib/store*
+	lxc='lxccontainer\.h|struct lxc_|\<lxc_[a-z_]+\(|->(start|stop|shutdown|attach|state|wait|freeze|console|init_pid|get_ips)\('
+	out=$(grep -rnE "$lxc" lib cmd --include='*.[ch]' | grep -v '^lib/container')
+	[ -z "$out" ] || { echo "liblxc called outside lib/container*:"; echo "$out"; bad=1; }
+	out=$(grep -rnE 'sqlite3_|sqlite3\.h' lib cmd --include='*.[ch]' | grep -v '^lib/store')
+	[ -z "$out" ] || { echo "SQLite used outside lib/store*:"; echo "$out"; bad=1; }
+	return "$bad"
+}
+
 # Each check may leave the top directory: the loop comes back to it.
-checks=${*:-format shellcheck sanitizers distcheck}
+checks=${*:-format shellcheck map sanitizers distcheck}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=
 summary=
 for c in $checks; do
 	case $c in
-	format | shellcheck | sanitizers | distcheck) ;;
+	format | shellcheck | map | sanitizers | distcheck) ;;
 	*) echo "ci-checks: no check '$c'" >&2; exit 2 ;;
 	esac
 	echo "== ci-checks: $c"
