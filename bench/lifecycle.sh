@@ -9,7 +9,7 @@
 #   SYSCTR          the sysctr binary (default: `command -v sysctr`)
 #   BENCH_IMAGES    sysctr's images directory (default: the temp root's own,
 #                   so Debian is debootstrapped; point it at a test cache such
-#                   as build/tests/.cache/images to reuse its images)
+#                   as /var/tmp/sysctr-test-cache/images to reuse its images)
 #   BENCH_TEMPLATES templates to time (default: "busybox debian")
 #   BENCH_LIST_N    containers defined for the list step (default 500)
 #   BENCH_LIST_UP   of them running (default 50); BENCH_LIST_N=0 skips it
