@@ -284,27 +284,6 @@ static int set_nonblock(int fd)
 
 /* Whole buffer to one of the caller's fds, blocking as a direct write
  * would (it may be non-blocking: then wait for room). */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-			poll(&p, 1, -1);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void relay_in(struct relay *r, bool readable, bool writable)
 {
 	ssize_t n;

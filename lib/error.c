@@ -46,27 +46,35 @@ SYSCTR_PUBLIC int sysctr_err(struct sysctr_error **err,
 	return -1;
 }
 
+/* Context for an error already set: BEFORE SEP message AFTER. Context for
+ * an error that was never set is a bug: the failure below forgot to say
+ * why. */
+static int rewrap(struct sysctr_error **err, const char *before,
+		  const char *sep, const char *after)
+{
+	char *msg;
+
+	if (err == NULL)
+		return -1;
+	assert(*err != NULL);
+	if (*err == NULL)
+		return -1;
+	msg = xasprintf("%s%s%s%s", before, sep, (*err)->msg, after);
+	free((*err)->msg);
+	(*err)->msg = msg;
+	return -1;
+}
+
 SYSCTR_PUBLIC int sysctr_err_prefix(struct sysctr_error **err, const char *fmt,
 				    ...)
 {
 	cleanup_free char *prefix = NULL;
-	char *msg;
 	va_list ap;
 
-	if (err == NULL)
-		return -1;
-	/* Context for an error that was never set: the failure below
-	 * forgot to say why. */
-	assert(*err != NULL);
-	if (*err == NULL)
-		return -1;
 	va_start(ap, fmt);
 	prefix = xvasprintf(fmt, ap);
 	va_end(ap);
-	msg = xasprintf("%s: %s", prefix, (*err)->msg);
-	free((*err)->msg);
-	(*err)->msg = msg;
-	return -1;
+	return rewrap(err, prefix, ": ", "");
 }
 
 SYSCTR_PUBLIC int sysctr_err_pass(struct sysctr_error **err,
@@ -92,21 +100,12 @@ SYSCTR_PUBLIC int sysctr_err_suffix(struct sysctr_error **err, const char *fmt,
 				    ...)
 {
 	cleanup_free char *more = NULL;
-	char *msg;
 	va_list ap;
 
-	if (err == NULL)
-		return -1;
-	assert(*err != NULL);
-	if (*err == NULL)
-		return -1;
 	va_start(ap, fmt);
 	more = xvasprintf(fmt, ap);
 	va_end(ap);
-	msg = xasprintf("%s%s", (*err)->msg, more);
-	free((*err)->msg);
-	(*err)->msg = msg;
-	return -1;
+	return rewrap(err, "", "", more);
 }
 
 SYSCTR_PUBLIC void sysctr_error_free(struct sysctr_error *e)

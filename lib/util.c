@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -431,27 +432,42 @@ int read_file(const char *path, char **out, size_t *len,
 	return 0;
 }
 
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EAGAIN) {
+			/* a non-blocking fd: wait until it takes more */
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int write_file(const char *path, const char *data, size_t len,
 		      mode_t mode, bool durable, struct sysctr_error **err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	cleanup_close int fd = -1;
-	size_t off = 0;
 
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
 				  path);
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto undo_tmp;
-		}
-		off += (size_t)w;
-	}
+	if (write_all(fd, data, len) < 0)
+		goto undo_tmp;
 	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0))
 		goto undo_tmp;
 	if (close(steal_fd(&fd)) < 0)
@@ -621,7 +637,6 @@ int write_file_beneath(int rootfd, const char *relpath, const char *data,
 	cleanup_close int dir = -1, fd = -1;
 	char tmp[64];
 	const char *base;
-	size_t off = 0;
 
 	dir = open_parent_beneath(rootfd, copy, &base);
 	if (dir < 0)
@@ -631,16 +646,8 @@ int write_file_beneath(int rootfd, const char *relpath, const char *data,
 	if (fd < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
 				  relpath);
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto undo_tmp;
-		}
-		off += (size_t)w;
-	}
+	if (write_all(fd, data, len) < 0)
+		goto undo_tmp;
 	/* chmod after chown: chown clears setuid and setgid bits */
 	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto undo_tmp;
