@@ -30,7 +30,11 @@
 int sysctr_ct_lock(struct sysctr *s, const char *name,
 		   struct sysctr_error **err)
 {
-	return sysctr_lock(s, name, s->cfg->timeouts.lock, err);
+	int fd = sysctr_lock(s, name, s->cfg->timeouts.lock, err);
+
+	if (fd >= 0)
+		log_debug("%s: locked", name);
+	return fd;
 }
 
 /* ---- start ------------------------------------------------------------- */
@@ -247,6 +251,19 @@ static char *start_prepare(struct sysctr *s, const char *name,
 	return gen_lxc_config(s, name, &row, ct, err);
 }
 
+/* Whether the file at path holds exactly text: most starts generate the
+ * config the last start wrote, and reading it is cheaper than replacing
+ * it (a new file and a rename, both journaled). */
+static bool file_holds(const char *path, const char *text)
+{
+	cleanup_free char *old = NULL;
+	size_t len = 0;
+
+	if (read_file(path, &old, &len, NULL) < 0)
+		return false;
+	return len == strlen(text) && memcmp(old, text, len) == 0;
+}
+
 /* Write NAME/config (the liblxc config start_prepare() made) and start;
  * returns once the container runs. */
 static int start_run(struct sysctr *s, const char *name, const char *text,
@@ -256,21 +273,24 @@ static int start_run(struct sysctr *s, const char *name, const char *text,
 	    xasprintf("%s/%s/config", s->containers_dir, name);
 	cleanup_ct struct lxc_container *c = NULL;
 
-	if (write_file_replace(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
+	if (!file_holds(path, text) &&
+	    write_file_replace(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
 			       err) < 0)
 		return -1;
+	log_debug("%s: the liblxc config is written", name);
 	c = sysctr_ct_handle(s, name, err);
 	if (c == NULL)
 		return -1;
+	log_debug("%s: liblxc handle", name);
 	c->want_daemonize(c, true);
 	/* The monitor must not inherit our lock or the database. */
 	c->want_close_all_fds(c, true);
+	/* Daemonized, liblxc returns once the monitor reported the state
+	 * after the start, and true only when that state is RUNNING
+	 * (wait_on_daemonized_start() in lxccontainer.c): no wait after. */
 	if (!c->start(c, 0, NULL))
 		return liblxc_failed(s, name, "start", err);
-	if (!c->wait(c, "RUNNING", s->cfg->timeouts.start))
-		return sysctr_err(err, SYSCTR_E_FAILED, 0,
-				  "start: not running after %d s (state %s)",
-				  s->cfg->timeouts.start, c->state(c));
+	log_debug("%s: running", name);
 	return 0;
 }
 
@@ -281,9 +301,11 @@ static int start_locked(struct sysctr *s, const char *name,
 
 	if (sysctr_ct_is_active(s, name))
 		return sysctr_err(err, SYSCTR_E_STATE, 0, "already running");
+	log_debug("%s: not running", name);
 	text = start_prepare(s, name, err);
 	if (text == NULL)
 		return -1;
+	log_debug("%s: generated the liblxc config", name);
 	return start_run(s, name, text, err);
 }
 
@@ -328,6 +350,7 @@ static int stop_handle(struct sysctr *s, struct lxc_container *c,
 	}
 	if (!c->stop(c))
 		return liblxc_failed(s, name, "stop", err);
+	log_debug("%s: liblxc stop returned", name);
 	if (!c->wait(c, "STOPPED", 10))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "stop: still %s after kill", c->state(c));
@@ -594,6 +617,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 				  "no such container");
 	if (destroy_stop(s, name, force, err) < 0)
 		return -1;
+	log_debug("%s: not running", name);
 
 	/* The row first, with its history in the same transaction: once it
 	 * is gone the container is gone, and files that a failure (or a
@@ -615,9 +639,11 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 		sysctr_ct_record(s, name, "destroy", NULL, NULL,
 				 "leftover files");
 	}
+	log_debug("%s: removed from the registry", name);
 	if (rm_rf(dir, err) < 0)
 		return sysctr_err_prefix(err, "its files remain (destroy it "
 					      "again to finish)");
+	log_debug("%s: removed its files", name);
 	log = sysctr_ct_log_path(s, name);
 	unlink(log);
 	return 0;

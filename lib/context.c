@@ -104,6 +104,7 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 	if (level > SYSCTR_LOG_DEBUG)
 		level = SYSCTR_LOG_DEBUG;
 	sysctr_log_set_level((enum sysctr_log_level)level);
+	log_debug("read %s", s->conf_path);
 
 	s->containers_dir =
 	    resolve(s->root, s->cfg->paths.containers,
@@ -130,6 +131,7 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 	/* The store names the registry in its error. */
 	if (sysctr_store_open(s->db_path, &s->store, err) < 0)
 		goto undo_ctx;
+	log_debug("opened the registry");
 	return s;
 
 undo_ctx:

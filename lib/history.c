@@ -43,6 +43,7 @@ void sysctr_ct_record(struct sysctr *s, const char *name, const char *action,
 		sysctr_store_rollback(s->store);
 		sysctr_log_warn_error(werr, "record history");
 	}
+	log_debug("%s: recorded %s", name, action);
 }
 
 int sysctr_ct_record_in_tx(struct sysctr *s, const char *name,

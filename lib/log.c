@@ -4,11 +4,32 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "log.h"
 #include "macro.h"
 
 static enum sysctr_log_level current = SYSCTR_LOG_WARN;
+/* When the library was loaded: debug lines say how long after it they were
+ * written, and how many page faults the process took so far (touching
+ * fresh memory is much of a short command's time on a VM), so -vv shows
+ * where a command spends its time. */
+static struct timespec loaded;
+
+__attribute__((constructor)) static void log_clock_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &loaded);
+}
+
+static double ms_since_loaded(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - loaded.tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - loaded.tv_nsec) / 1e6;
+}
 
 void sysctr_log_set_level(enum sysctr_log_level level)
 {
@@ -38,7 +59,15 @@ void sysctr_log(enum sysctr_log_level level, const char *fmt, ...)
 
 	if (level > current)
 		return;
-	fprintf(stderr, "sysctr: %s: ", tags[level]);
+	if (level == SYSCTR_LOG_DEBUG) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "sysctr: debug: %.2f ms, %ld faults: ",
+			ms_since_loaded(), ru.ru_minflt + ru.ru_majflt);
+	}
+	else
+		fprintf(stderr, "sysctr: %s: ", tags[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

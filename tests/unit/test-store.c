@@ -550,6 +550,45 @@ static void test_transaction(void **state)
 	assert_int_equal(err->kind, SYSCTR_E_FAILED);
 }
 
+/* The close keeps a short WAL (no fsync for a short command) and folds a
+ * long one into the database, truncating it; nothing is lost either way. */
+static off_t wal_size(const char *db)
+{
+	cleanup_free char *wal = xasprintf("%s-wal", db);
+	struct stat sb;
+
+	assert_int_equal(stat(wal, &sb), 0);
+	return sb.st_size;
+}
+
+static void test_wal_checkpoint(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+
+	for (int i = 0; i < 5; i++)
+		add_history(fx->st, "web1", "start");
+	sysctr_store_close(steal_ptr(&fx->st));
+	assert_true(wal_size(fx->path) > 0);
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	/* each commit appends at least one frame: past the threshold */
+	for (int i = 0; i < 200; i++)
+		add_history(fx->st, "web1", "stop");
+	sysctr_store_close(steal_ptr(&fx->st));
+	assert_int_equal(wal_size(fx->path), 0);
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM history", NULL), 205);
+	{
+		cleanup_free char *ok = NULL;
+
+		raw_query(fx->path, "PRAGMA integrity_check", &ok);
+		assert_string_equal(ok, "ok");
+	}
+}
+
 static void test_reopen(void **state)
 {
 	struct fixture *fx = *state;
@@ -606,6 +645,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wal_checkpoint, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup_open,
 						teardown),
