@@ -64,6 +64,12 @@ static const struct cli_command commands[] = {
 	{ "destroy", "rm", cmd_destroy, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "NAME [-f|--force]", "remove a container and its files",
 	  "  -f, --force            kill it first if it runs\n" },
+	{ "snapshot", NULL, cmd_snapshot, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "create NAME [SNAP] [-m TEXT] | list NAME | restore NAME SNAP [-f] "
+	  "| delete NAME SNAP",
+	  "cut, list, restore or delete snapshots",
+	  "  -m, --comment TEXT     create: a comment kept with the snapshot\n"
+	  "  -f, --force            restore: stop the container first\n" },
 	{ "config", NULL, cmd_config, CMD_OPENS_STORE,
 	  "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
 	  "show, get, set or edit container.conf", NULL },

@@ -92,3 +92,25 @@ bool strv_contains(char *const *strv, const char *s)
 			return true;
 	return false;
 }
+
+char *strv_join(char *const *strv, const char *sep)
+{
+	size_t len = 1, seplen = strlen(sep), at = 0;
+	char *out;
+
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		len += strlen(strv[i]) + (i ? seplen : 0);
+	out = xmalloc(len);
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++) {
+		size_t n = strlen(strv[i]);
+
+		if (i) {
+			memcpy(out + at, sep, seplen);
+			at += seplen;
+		}
+		memcpy(out + at, strv[i], n);
+		at += n;
+	}
+	out[at] = '\0';
+	return out;
+}

@@ -24,5 +24,7 @@ size_t strv_length(char *const *strv);
 /* Append a copy of s; *strv may be NULL. */
 void strv_push(char ***strv, const char *s);
 bool strv_contains(char *const *strv, const char *s);
+/* The strings joined with sep between them; "" for an empty list. */
+char *strv_join(char *const *strv, const char *sep);
 
 #endif

@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "conf.h"
@@ -25,6 +27,7 @@
 #include "lxcconf.h"
 #include "names.h"
 #include "reach.h"
+#include "snapshot.h"
 #include "util.h"
 
 int sysctr_ct_lock(struct sysctr *s, const char *name,
@@ -97,10 +100,20 @@ static int check_apparmor(const struct sysctr_ct_config *ct,
 			  "is missing: install the apparmor package");
 }
 
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
 /* An unprivileged container's root mounts its rootfs and bind mounts
  * itself: check before liblxc that it can reach them, and say which
  * directory stops it instead of liblxc's generic failure. */
-static int check_reach(struct sysctr *s, const char *lower, const char *own,
+static int check_reach(struct sysctr *s, char *const *lowers, const char *own,
 		       const struct sysctr_ct_config *ct,
 		       struct sysctr_error **err)
 {
@@ -109,9 +122,12 @@ static int check_reach(struct sysctr *s, const char *lower, const char *own,
 
 	if (ct->security.privileged)
 		return 0;
-	if (lower != NULL && sysctr_reach_check(lower, base, size,
-						"the image's rootfs", err) < 0)
-		return -1;
+	for (size_t i = 0; lowers != NULL && lowers[i] != NULL; i++)
+		if (sysctr_reach_check(lowers[i], base, size,
+				       lowers[i + 1] ? "a layer of its snapshots"
+						     : "the image's rootfs",
+				       err) < 0)
+			return -1;
 	if (sysctr_reach_check(own, base, size, "its own layer", err) < 0)
 		return -1;
 	for (size_t i = 0; i < ct->nmounts; i++) {
@@ -168,23 +184,30 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 {
 	cleanup_free char *own = NULL, *log = NULL;
 	cleanup_free char *lower = NULL, *rootfs = NULL;
+	cleanup_strv char **lowers = NULL;
 	struct sysctr_lxcconf_input in = { 0 };
+	bool dir = row->storage != NULL && strcmp(row->storage, "dir") == 0;
 
 	if (ct->security.privileged)
 		lower = xasprintf("%s/rootfs", img_path);
 	else if (sysctr_idmap_reserve(s, err) < 0 ||
 		 sysctr_idmap_lower(s, img_path, &lower, err) < 0)
 		return NULL;
-	if (row->storage != NULL && strcmp(row->storage, "dir") == 0) {
+	if (dir) {
 		own = xasprintf("%s/%s/rootfs", s->containers_dir, name);
 		rootfs = xasprintf("dir:%s", own);
 	} else {
+		cleanup_free char *joined = NULL;
+
+		/* its snapshots' layers, then the image, under its own */
+		if (sysctr_snapshot_lowers(s, row, lower, &lowers, err) < 0)
+			return NULL;
+		joined = strv_join(lowers, ":");
 		own = xasprintf("%s/%s/overlay/delta", s->containers_dir, name);
-		rootfs = xasprintf("overlay:%s:%s", lower, own);
+		rootfs = xasprintf("overlay:%s:%s", joined, own);
 	}
 	if (check_owner(s, own, ct, err) < 0 ||
-	    check_reach(s, str_starts_with(rootfs, "dir:") ? NULL : lower, own,
-			ct, err) < 0 ||
+	    check_reach(s, dir ? NULL : lowers, own, ct, err) < 0 ||
 	    check_includes(meta->lxc_common, ct->security.privileged, err) < 0)
 		return NULL;
 	log = sysctr_ct_log_path(s, name);
@@ -199,6 +222,7 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	in.host = s->cfg;
 	in.cgroup2 = host_cgroup2();
 	in.apparmor = host_has_apparmor();
+	in.userxattr = kernel_at_least(5, 11);
 	if (in.apparmor && check_apparmor(ct, err) < 0)
 		return NULL;
 	in.idmap_base = (long)s->cfg->idmap.base;
@@ -245,6 +269,7 @@ static char *start_prepare(struct sysctr *s, const char *name,
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	if (sysctr_store_ct_get(s->store, name, &row, err) < 0 ||
+	    sysctr_snapshot_repair(s, &row, err) < 0 ||
 	    sysctr_ct_config_load(conf, &ct, err) < 0 ||
 	    sysctr_ct_host_check(ct, NULL, s->cfg, err) < 0)
 		return NULL;
@@ -390,6 +415,26 @@ SYSCTR_PUBLIC int sysctr_ct_stop(struct sysctr *s, const char *name,
 	return ret;
 }
 
+int sysctr_ct_stop_held(struct sysctr *s, const char *name,
+			struct sysctr_error **err)
+{
+	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, err);
+	cleanup_free char *detail = NULL;
+	struct sysctr_stop_result res;
+	int ret;
+
+	if (c == NULL)
+		return -1;
+	ret = stop_handle(s, c, name, -1, false, &res, err);
+	if (ret == 0)
+		detail = xasprintf("%s after %.1f s",
+				   res.killed ? "killed" : "stopped cleanly",
+				   res.seconds);
+	sysctr_ct_record(s, name, "stop", "STOPPED", ret < 0 ? *err : NULL,
+			 detail);
+	return ret;
+}
+
 SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 				    int timeout, struct sysctr_error **err)
 {
@@ -421,6 +466,44 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 	}
 	sysctr_ct_record(s, name, "restart", "RUNNING", ret < 0 ? *err : NULL,
 			 NULL);
+	return ret;
+}
+
+int sysctr_ct_frozen_run(struct sysctr *s, const char *name,
+			 int (*fn)(void *data, struct sysctr_error **err),
+			 void *data, double *frozen_s,
+			 struct sysctr_error **err)
+{
+	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, err);
+	const char *state;
+	bool thaw;
+	double t0;
+	int ret;
+
+	if (c == NULL)
+		return -1;
+	state = c->state(c);
+	if (state == NULL || strcmp(state, "STOPPED") == 0)
+		return sysctr_err(err, SYSCTR_E_STATE, 0, "not running");
+	thaw = strcmp(state, "FROZEN") != 0;
+	t0 = now_monotonic();
+	if (thaw && !c->freeze(c))
+		return liblxc_failed(s, name, "freeze", err);
+	ret = fn(data, err);
+	if (thaw && !c->unfreeze(c)) {
+		/* the snapshot (or whatever fn did) stands; say what is
+		 * left to do */
+		if (ret == 0)
+			ret = sysctr_err(err, SYSCTR_E_FAILED, 0,
+					 "still frozen: thaw it with "
+					 "`sysctr unfreeze %s`",
+					 name);
+		else
+			log_warn("%s: still frozen: thaw it with `sysctr "
+				 "unfreeze %s`",
+				 name, name);
+	}
+	*frozen_s = now_monotonic() - t0;
 	return ret;
 }
 
@@ -606,6 +689,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 {
 	cleanup_free char *dir = sysctr_ct_dir(s, name);
 	cleanup_free char *log = NULL;
+	cleanup_strv char **unused = NULL;
 	int registered = sysctr_ct_registered(s, name, err);
 
 	if (registered < 0)
@@ -624,9 +708,12 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	 * kill) leaves behind are a directory without a row, which the next
 	 * destroy or create of the name removes. */
 	if (registered) {
+		/* its snapshots go with it, and the layers that no other
+		 * container (a clone) uses */
 		if (sysctr_store_begin(s->store, err) < 0)
 			return -1;
 		if (sysctr_store_ct_delete(s->store, name, err) < 0 ||
+		    sysctr_snapshot_release_layers(s, &unused, err) < 0 ||
 		    sysctr_ct_record_in_tx(s, name, "destroy",
 					   force ? "forced" : NULL, err) < 0) {
 			sysctr_store_rollback(s->store);
@@ -643,6 +730,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	if (rm_rf(dir, err) < 0)
 		return sysctr_err_prefix(err, "its files remain (destroy it "
 					      "again to finish)");
+	sysctr_snapshot_remove_layers(s, unused);
 	log_debug("%s: removed its files", name);
 	log = sysctr_ct_log_path(s, name);
 	unlink(log);

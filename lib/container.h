@@ -29,6 +29,20 @@
 int sysctr_ct_lock(struct sysctr *s, const char *name,
 		   struct sysctr_error **err);
 
+/* For the holder of the container's lock: run fn(data, err) with the
+ * running container frozen and thaw it right after (one frozen already
+ * stays frozen); *frozen_s says how long. SYSCTR_E_STATE "not running"
+ * for a stopped one. */
+int sysctr_ct_frozen_run(struct sysctr *s, const char *name,
+			 int (*fn)(void *data, struct sysctr_error **err),
+			 void *data, double *frozen_s,
+			 struct sysctr_error **err);
+
+/* For the holder of the container's lock: a clean stop (timeouts.stop,
+ * then a kill), recorded in history. */
+int sysctr_ct_stop_held(struct sysctr *s, const char *name,
+			struct sysctr_error **err);
+
 static inline void ct_config_free_p(struct sysctr_ct_config **c)
 {
 	sysctr_ct_config_free(*c);

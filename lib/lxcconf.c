@@ -143,6 +143,9 @@ char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 		in->name);
 	put(f, "lxc.uts.name", in->name);
 	put(f, "lxc.rootfs.path", in->rootfs);
+	if (in->userxattr && !ct->security.privileged &&
+	    str_starts_with(in->rootfs, "overlay:"))
+		put(f, "lxc.rootfs.options", "userxattr");
 	if (in->lxc_common == NULL || strcmp(in->lxc_common, "common") == 0)
 		fprintf(f, "lxc.include = %s/common.conf\n",
 			in->lxc_config_dir);

@@ -20,6 +20,11 @@ struct sysctr_lxcconf_input {
 	const struct sysctr_host_config *host;
 	bool cgroup2;  /* the host's memory controller is on cgroup2 */
 	bool apparmor; /* the host kernel has AppArmor */
+	/* an unprivileged overlay rootfs keeps overlayfs' own attributes
+	 * (opaque directories, ...) as user.overlay.* (Linux 5.11+): in a
+	 * user namespace trusted.* cannot be set, and removing a directory
+	 * of a lower layer fails with EIO without them */
+	bool userxattr;
 	/* the uid/gid map of an unprivileged container */
 	long idmap_base;
 	long idmap_size;

@@ -24,6 +24,7 @@ void sysctr_ct_row_clear(struct sysctr_ct_row *r)
 	free(r->arch);
 	free(r->state);
 	free(r->storage);
+	free(r->pending);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -80,7 +81,7 @@ void sysctr_history_rows_free(struct sysctr_history_row *rows, size_t n)
 
 #define CT_COLS                                                                \
 	"id, name, owner, template, release, arch, image_id, created, state, " \
-	"state_time, storage"
+	"state_time, storage, based_on, pending"
 
 static void ct_read(sqlite3_stmt *s, void *p)
 {
@@ -97,6 +98,8 @@ static void ct_read(sqlite3_stmt *s, void *p)
 	r->state = store_col_text(s, 8);
 	r->state_time = sqlite3_column_int64(s, 9);
 	r->storage = store_col_text(s, 10);
+	r->based_on = sqlite3_column_int64(s, 11); /* NULL reads as 0 */
+	r->pending = store_col_text(s, 12);
 }
 
 static void ct_clear(void *p)

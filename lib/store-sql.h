@@ -15,8 +15,6 @@
 struct sysctr_store {
 	sqlite3 *db;
 	int64_t host_id;
-	/* Frames in the WAL after this connection's last commit. */
-	int wal_frames;
 };
 
 static inline void finalize_p(sqlite3_stmt **s)

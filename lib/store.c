@@ -28,8 +28,8 @@
 /* A writer waits this long for another sysctr's transaction to end. */
 #define BUSY_TIMEOUT_MS 10000
 /* The WAL is folded into the database (and emptied) by the close that
- * finds it this long; see db_connect(). */
-#define WAL_CHECKPOINT_FRAMES 128
+ * finds it this long (128 frames of 4 KiB pages); see db_connect(). */
+#define WAL_CHECKPOINT_BYTES (128 * (4096 + 24))
 
 /* Before SQLite's first use: no bulk allocation of 20 page-cache slots
  * per connection. A sysctr command reads a handful of pages, and touching
@@ -309,10 +309,47 @@ static int migrate_v1(sqlite3 *db, struct sysctr_error **err)
 	return store_exec(db, schema_v1, err);
 }
 
+/* Snapshots as stacks of immutable layers (lib/layers.c). A container's
+ * rootfs is its own upper directory over container_layers (pos 0 on top)
+ * over its image; a snapshot is the stack the container had when it was
+ * cut. Layers are shared (by a container, its snapshots and its clones)
+ * and live as long as one of them refers to one. `pending` names a layer
+ * switch whose files still have to move (see lib/snapshot.c). */
+static const char schema_v2[] =
+    "CREATE TABLE layers ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL,"
+    " size INTEGER);"
+    "CREATE TABLE container_layers ("
+    " container_id INTEGER NOT NULL"
+    "  REFERENCES containers(id) ON DELETE CASCADE,"
+    " pos INTEGER NOT NULL,"
+    " layer_id INTEGER NOT NULL REFERENCES layers(id) ON DELETE RESTRICT,"
+    " PRIMARY KEY (container_id, pos));"
+    "CREATE INDEX container_layers_layer ON container_layers(layer_id);"
+    "CREATE TABLE snapshot_layers ("
+    " snapshot_id INTEGER NOT NULL"
+    "  REFERENCES snapshots(id) ON DELETE CASCADE,"
+    " pos INTEGER NOT NULL,"
+    " layer_id INTEGER NOT NULL REFERENCES layers(id) ON DELETE RESTRICT,"
+    " PRIMARY KEY (snapshot_id, pos));"
+    "CREATE INDEX snapshot_layers_layer ON snapshot_layers(layer_id);"
+    "ALTER TABLE snapshots ADD COLUMN kind TEXT NOT NULL DEFAULT 'manual';"
+    "ALTER TABLE containers ADD COLUMN based_on INTEGER"
+    " REFERENCES snapshots(id) ON DELETE SET NULL;"
+    "ALTER TABLE containers ADD COLUMN pending TEXT;";
+
+static int migrate_v2(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db, schema_v2, err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
 	migrate_v1,
+	migrate_v2,
 };
 
 int sysctr_store_schema_version(void)
@@ -502,18 +539,6 @@ static int host_ensure(struct sysctr_store *st, struct sysctr_error **err)
 	return ret < 0 ? -1 : 0;
 }
 
-/* sqlite3_wal_hook(): called after each commit with the WAL's length. */
-static int wal_committed(void *data, sqlite3 *db, const char *schema,
-			 int frames)
-{
-	struct sysctr_store *st = data;
-
-	(void)db;
-	(void)schema;
-	st->wal_frames = frames;
-	return SQLITE_OK;
-}
-
 static int db_connect(struct sysctr_store *st, const char *path,
 		      struct sysctr_error **err)
 {
@@ -540,10 +565,11 @@ static int db_connect(struct sysctr_store *st, const char *path,
 	 *   WAL file stays (PERSIST_WAL) rather than being made again;
 	 * - no automatic checkpoint either: with a forgotten index it would
 	 *   copy the whole WAL again at every commit past its threshold;
-	 * - instead the close that finds WAL_CHECKPOINT_FRAMES or more
-	 *   checkpoints and truncates the WAL to nothing (store_close()),
-	 *   so an open reads at most about 512 KiB and the fsyncs come once
-	 *   every few dozen commands.
+	 * - instead the close that finds a WAL of WAL_CHECKPOINT_BYTES or
+	 *   more (whether it wrote or not: after a burst of parallel writers
+	 *   the last one out may be a reader) checkpoints and truncates it
+	 *   (sysctr_store_close()), so an open reads at most about 512 KiB
+	 *   and the fsyncs come once every few dozen commands.
 	 * Nothing is less durable: the WAL is the journal either way, and
 	 * synchronous=NORMAL syncs it at each checkpoint. */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -555,8 +581,7 @@ static int db_connect(struct sysctr_store *st, const char *path,
 	}
 	if (set_wal(st->db, err) < 0)
 		return -1;
-	/* Replaces SQLite's own hook, which is its automatic checkpoint. */
-	sqlite3_wal_hook(st->db, wal_committed, st);
+	sqlite3_wal_autocheckpoint(st->db, 0);
 	/* All per connection; foreign_keys is off by default and cannot
 	 * change inside a transaction, so it is set before any. */
 	return store_exec(
@@ -589,6 +614,17 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 	return 0;
 }
 
+/* The size of the database's WAL file; 0 when there is none. */
+static off_t wal_size(sqlite3 *db)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	struct stat sb;
+
+	if (wal == NULL || stat(wal, &sb) < 0)
+		return 0;
+	return sb.st_size;
+}
+
 void sysctr_store_close(struct sysctr_store *st)
 {
 	if (st == NULL)
@@ -596,7 +632,7 @@ void sysctr_store_close(struct sysctr_store *st)
 	/* A long WAL goes into the database now, without waiting: when
 	 * another sysctr uses the registry this returns busy at once, having
 	 * copied what it could, and a later close truncates it. */
-	if (st->wal_frames >= WAL_CHECKPOINT_FRAMES) {
+	if (st->db != NULL && wal_size(st->db) >= WAL_CHECKPOINT_BYTES) {
 		int rc;
 
 		sqlite3_busy_timeout(st->db, 0);
@@ -606,8 +642,7 @@ void sysctr_store_close(struct sysctr_store *st)
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("registry: checkpoint: %s",
 				 sqlite3_errmsg(st->db));
-		log_debug("registry: checkpoint of %d frames: %s",
-			  st->wal_frames, sqlite3_errstr(rc));
+		log_debug("registry: checkpoint: %s", sqlite3_errstr(rc));
 	}
 	/* An open transaction is rolled back by the close; every statement
 	 * was finalized by the function that prepared it. */

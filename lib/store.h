@@ -28,6 +28,9 @@ struct sysctr_ct_row {
 	char *state;	  /* last state seen, "STOPPED" etc. */
 	int64_t state_time;
 	char *storage; /* "overlay" (over its image) or "dir" (a copy) */
+	int64_t based_on; /* snapshots.id of the snapshot it was last cut
+			     from or restored to; 0: none */
+	char *pending;	  /* a layer switch to finish (lib/snapshot.c) */
 };
 
 struct sysctr_image_row {
@@ -40,6 +43,16 @@ struct sysctr_image_row {
 	int64_t size; /* bytes */
 	char *hash;   /* content hash, may be NULL */
 	char *init;   /* "systemd", "busybox", ... may be NULL */
+};
+
+struct sysctr_snap_row {
+	int64_t id;
+	char *name;
+	int64_t created; /* unix time */
+	char *comment;	 /* may be NULL */
+	char *kind;	 /* "manual", "safety" (before a restore), "auto" */
+	char *layer;	 /* its top layer: what it added; NULL: none */
+	int64_t size;	 /* that layer's bytes; -1: not measured yet */
 };
 
 struct sysctr_history_row {
@@ -87,6 +100,9 @@ void sysctr_image_row_clear(struct sysctr_image_row *r);
 #define cleanup_image_row __attribute__((cleanup(sysctr_image_row_clear)))
 void sysctr_image_rows_free(struct sysctr_image_row *rows, size_t n);
 void sysctr_history_rows_free(struct sysctr_history_row *rows, size_t n);
+void sysctr_snap_row_clear(struct sysctr_snap_row *r);
+#define cleanup_snap_row __attribute__((cleanup(sysctr_snap_row_clear)))
+void sysctr_snap_rows_free(struct sysctr_snap_row *rows, size_t n);
 
 /* Insert; row->id and owner are filled in (owner: this host). A name
  * that exists gives SYSCTR_E_STATE "already exists". */
@@ -136,5 +152,44 @@ int sysctr_store_history_add(struct sysctr_store *st, const char *container,
 int sysctr_store_history_list(struct sysctr_store *st, const char *container,
 			      size_t limit, struct sysctr_history_row **out,
 			      size_t *n, struct sysctr_error **err);
+
+/* Layers and snapshots (store-snap.c). A stack is a NULL-terminated list
+ * of layer names, top first; lists returned are never NULL (strv_free). */
+int sysctr_store_ct_layers(struct sysctr_store *st, int64_t ct_id,
+			   char ***out, struct sysctr_error **err);
+/* Replace the container's stack; every layer must be registered. */
+int sysctr_store_ct_set_layers(struct sysctr_store *st, int64_t ct_id,
+			       char *const *layers, struct sysctr_error **err);
+/* NULL clears it. */
+int sysctr_store_ct_set_pending(struct sysctr_store *st, int64_t ct_id,
+				const char *pending, struct sysctr_error **err);
+/* 0 clears it. */
+int sysctr_store_ct_set_based_on(struct sysctr_store *st, int64_t ct_id,
+				 int64_t snap_id, struct sysctr_error **err);
+int sysctr_store_layer_insert(struct sysctr_store *st, const char *name,
+			      struct sysctr_error **err);
+int sysctr_store_layer_set_size(struct sysctr_store *st, const char *name,
+				int64_t size, struct sysctr_error **err);
+/* Delete the rows of the layers no container or snapshot uses and return
+ * their names, for the caller to remove their files once this commits. */
+int sysctr_store_layers_unused_take(struct sysctr_store *st, char ***names,
+				    struct sysctr_error **err);
+int sysctr_store_layer_names(struct sysctr_store *st, char ***names,
+			     struct sysctr_error **err);
+/* Insert a snapshot of container ct_id with the given stack; row->id and
+ * created are filled in; a name in use gives SYSCTR_E_STATE. */
+int sysctr_store_snap_insert(struct sysctr_store *st, int64_t ct_id,
+			     struct sysctr_snap_row *row, char *const *layers,
+			     struct sysctr_error **err);
+/* SYSCTR_E_NOT_FOUND when absent; its stack into *layers unless NULL. */
+int sysctr_store_snap_get(struct sysctr_store *st, int64_t ct_id,
+			  const char *name, struct sysctr_snap_row *out,
+			  char ***layers, struct sysctr_error **err);
+/* Oldest first. */
+int sysctr_store_snap_list(struct sysctr_store *st, int64_t ct_id,
+			   struct sysctr_snap_row **out, size_t *n,
+			   struct sysctr_error **err);
+int sysctr_store_snap_delete(struct sysctr_store *st, int64_t ct_id,
+			     const char *name, struct sysctr_error **err);
 
 #endif

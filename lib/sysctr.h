@@ -203,6 +203,52 @@ int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
 int sysctr_ct_destroy(struct sysctr *s, const char *name, bool force,
 		      struct sysctr_error **err);
 
+/* ---- snapshots --------------------------------------------------------- */
+
+struct sysctr_snapshot {
+	char *name;
+	int64_t created; /* unix time */
+	char *comment;	 /* NULL when none */
+	char *kind;	 /* "manual", "safety" (made by a restore), "auto" */
+	int64_t size;	 /* bytes of what it added over the one before */
+	bool current;	 /* the container was last cut from or restored to it */
+};
+
+void sysctr_snapshots_free(struct sysctr_snapshot *v, size_t n);
+
+struct sysctr_snapshot_result {
+	char *name;	  /* the snapshot's name (given or made up) */
+	double frozen_s;  /* how long a running container was frozen; -1
+			     when it was not running */
+};
+
+void sysctr_snapshot_result_clear(struct sysctr_snapshot_result *r);
+
+/* Cut a snapshot named snap (NULL: snap-YYYYMMDD-HHMMSS) of the container
+ * as it is now. A stopped container's own layer becomes an immutable
+ * layer (a rename: no copy) under a fresh empty one; a running one is
+ * frozen while its own layer is copied. Takes the container lock. */
+int sysctr_snapshot_create(struct sysctr *s, const char *name,
+			   const char *snap, const char *comment,
+			   struct sysctr_snapshot_result *res,
+			   struct sysctr_error **err);
+/* Oldest first. */
+int sysctr_snapshot_list(struct sysctr *s, const char *name,
+			 struct sysctr_snapshot **out, size_t *n,
+			 struct sysctr_error **err);
+/* Put the container back to snapshot snap. It must be stopped (force:
+ * it is stopped first). A safety snapshot of the state it leaves is taken
+ * first and its name returned in res (frozen_s -1); no other snapshot
+ * changes. */
+int sysctr_snapshot_restore(struct sysctr *s, const char *name,
+			    const char *snap, bool force,
+			    struct sysctr_snapshot_result *res,
+			    struct sysctr_error **err);
+/* Remove snapshot snap; the container and the other snapshots keep
+ * every layer they use. */
+int sysctr_snapshot_delete(struct sysctr *s, const char *name,
+			   const char *snap, struct sysctr_error **err);
+
 /* ---- container.conf ---------------------------------------------------- */
 
 /* The container.conf text. */

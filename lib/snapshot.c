@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Snapshots as stacks of immutable overlayfs layers.
+ *
+ * A container's rootfs is its own upper directory (overlay/delta) over
+ * its layer stack over its image. Cutting a snapshot of a stopped
+ * container makes the upper an immutable layer (a rename into the layer
+ * store, lib/layers.c) under a fresh empty upper; the snapshot is the
+ * stack the container then has. Restoring one gives the container that
+ * stack under a fresh upper, after the same cut of its current state as a
+ * safety snapshot. Nothing is copied, nothing another snapshot uses is
+ * touched, and any snapshot can be restored.
+ *
+ * Each change is one registry transaction, the switch point: before its
+ * commit only new files exist (the fresh upper, overlay/delta.next, and
+ * the layer's empty directory), which a later run removes; with it the
+ * registry holds the new stack and `pending = "freeze LAYER"`, and the
+ * two renames that follow (upper to layer, delta.next to upper) are
+ * redone by sysctr_snapshot_repair(), which every user of the container's
+ * files calls under its lock, should sysctr be killed between them. So a
+ * kill at any moment leaves the container as it was or as it is meant to
+ * be, never a mix. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "error.h"
+#include "layers.h"
+#include "lock.h"
+#include "log.h"
+#include "names.h"
+#include "snapshot.h"
+#include "store.h"
+#include "util.h"
+
+#define PENDING_FREEZE "freeze "
+#define PENDING_COPY "copy "
+
+static char *ct_path(struct sysctr *s, const char *name, const char *rel)
+{
+	return xasprintf("%s/%s/%s", s->containers_dir, name, rel);
+}
+
+/* ---- finishing a switch ------------------------------------------------ */
+
+static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
+			  struct sysctr_error **err)
+{
+	cleanup_free char *upper = ct_path(s, row->name, "overlay/delta");
+	cleanup_free char *next = ct_path(s, row->name, "overlay/delta.next");
+	cleanup_free char *copy = ct_path(s, row->name, "overlay/snap.copy");
+	const char *p = row->pending;
+	bool freeze = str_starts_with(p, PENDING_FREEZE);
+	const char *layer = p + (freeze ? strlen(PENDING_FREEZE)
+					: strlen(PENDING_COPY));
+	cleanup_free char *fs = NULL;
+
+	if (!freeze && !str_starts_with(p, PENDING_COPY))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "unknown pending change '%s' in the "
+				  "registry",
+				  p);
+	fs = sysctr_layer_fs(s, layer);
+	if (!path_exists(fs)) {
+		const char *from = freeze ? upper : copy;
+
+		if (!path_exists(from))
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "cannot finish the snapshot: "
+					  "neither %s nor %s exists",
+					  fs, from);
+		if (sysctr_layer_take(s, layer, from, err) < 0)
+			return -1;
+	}
+	if (freeze && path_exists(next)) {
+		if (path_exists(upper))
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "cannot finish the snapshot: both "
+					  "%s and %s exist",
+					  upper, next);
+		if (rename(next, upper) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "move %s to %s", next, upper);
+	}
+	return sysctr_store_ct_set_pending(s->store, row->id, NULL, err);
+}
+
+int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
+			   struct sysctr_error **err)
+{
+	const char *leftovers[] = { "overlay/delta.next", "overlay/snap.copy" };
+
+	if (row->pending != NULL) {
+		log_info("%s: finishing an interrupted snapshot change (%s)",
+			 row->name, row->pending);
+		return finish_pending(s, row, err);
+	}
+	/* made before a commit that never came */
+	for (size_t i = 0; i < ARRAY_SIZE(leftovers); i++) {
+		cleanup_free char *p = ct_path(s, row->name, leftovers[i]);
+
+		if (path_exists(p))
+			rm_rf_or_warn(p, "remove a half-made snapshot");
+	}
+	return 0;
+}
+
+/* ---- the lowers of a start --------------------------------------------- */
+
+int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
+			   const char *image_lower, char ***dirs,
+			   struct sysctr_error **err)
+{
+	cleanup_strv char **layers = NULL;
+	cleanup_strv char **v = NULL;
+
+	if (sysctr_store_ct_layers(s->store, row->id, &layers, err) < 0)
+		return -1;
+	v = xcalloc(1, sizeof(*v));
+	for (size_t i = 0; layers[i] != NULL; i++) {
+		cleanup_free char *fs = sysctr_layer_fs(s, layers[i]);
+
+		if (!is_dir(fs))
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "layer %s of its snapshots is "
+					  "missing (%s)",
+					  layers[i], fs);
+		strv_push(&v, fs);
+	}
+	strv_push(&v, image_lower);
+	*dirs = steal_ptr(&v);
+	return 0;
+}
+
+/* ---- cutting ----------------------------------------------------------- */
+
+/* "PREFIX-YYYYMMDD-HHMMSS", with "-N" when that is taken. */
+static char *auto_name(struct sysctr *s, int64_t ct_id, const char *prefix)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	char *name;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	name = xasprintf("%s-%s", prefix, stamp);
+	for (int i = 2; i < 1000; i++) {
+		struct sysctr_snap_row r = { 0 };
+		int ret = sysctr_store_snap_get(s->store, ct_id, name, &r, NULL,
+						NULL);
+
+		sysctr_snap_row_clear(&r);
+		if (ret < 0)
+			break;
+		free(name);
+		name = xasprintf("%s-%s-%d", prefix, stamp, i);
+	}
+	return name;
+}
+
+/* A fresh, empty upper (overlay/delta.next) with the owner and mode of
+ * the current one, whose root directory is the container's "/". */
+static int make_next(struct sysctr *s, const char *name,
+		     struct sysctr_error **err)
+{
+	cleanup_free char *upper = ct_path(s, name, "overlay/delta");
+	cleanup_free char *next = ct_path(s, name, "overlay/delta.next");
+	struct stat st;
+
+	if (lstat(upper, &st) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s", upper);
+	if (!S_ISDIR(st.st_mode))
+		return sysctr_err(err, SYSCTR_E_FAILED, ENOTDIR, "%s", upper);
+	if (mkdir(next, 0700) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  next);
+	if (chown(next, st.st_uid, st.st_gid) < 0 ||
+	    chmod(next, st.st_mode & 07777) < 0) {
+		int e = errno;
+
+		rmdir(next);
+		return sysctr_err(err, SYSCTR_E_FAILED, e, "set up %s", next);
+	}
+	return 0;
+}
+
+/* The layer's directory, empty, before the commit: a disk that is full
+ * fails here, while nothing has changed yet. */
+static int make_layer_dir(struct sysctr *s, const char *layer,
+			  struct sysctr_error **err)
+{
+	cleanup_free char *layers = NULL;
+	cleanup_free char *dir = NULL;
+
+	if (sysctr_layers_dir(s, &layers, err) < 0)
+		return -1;
+	dir = xasprintf("%s/%s", layers, layer);
+	if (mkdir(dir, 0711) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  dir);
+	return 0;
+}
+
+struct cut {
+	const char *ct;		  /* container name */
+	int64_t ct_id;
+	char *const *old_stack;	  /* the container's stack now */
+	char *const *new_stack;	  /* its stack after; NULL: [layer] + old */
+	int64_t based_on;	  /* snapshot it is based on after; 0: the
+				     new one */
+	const char *action;	  /* for history */
+	const char *detail;	  /* for history; NULL: the snapshot's name */
+	bool copy;		  /* the layer is a copy (running container) */
+	struct sysctr_snap_row snap; /* name, comment, kind in; id out */
+	char *layer;		  /* the new layer's name */
+};
+
+/* The one transaction of a cut: the layer, the snapshot with the stack
+ * [layer] + old, the container's new stack, what it is based on, the
+ * history row and what is pending. */
+static int cut_commit(struct sysctr *s, struct cut *c,
+		      struct sysctr_error **err)
+{
+	cleanup_strv char **snap_stack = NULL;
+	cleanup_free char *pending = xasprintf(
+	    "%s%s", c->copy ? PENDING_COPY : PENDING_FREEZE, c->layer);
+	int ret;
+
+	strv_push(&snap_stack, c->layer);
+	for (size_t i = 0; c->old_stack[i] != NULL; i++)
+		strv_push(&snap_stack, c->old_stack[i]);
+
+	if (sysctr_store_begin(s->store, err) < 0)
+		return -1;
+	ret = sysctr_store_layer_insert(s->store, c->layer, err);
+	if (ret == 0)
+		ret = sysctr_store_snap_insert(s->store, c->ct_id, &c->snap,
+					       snap_stack, err);
+	if (ret == 0 && !c->copy)
+		ret = sysctr_store_ct_set_layers(
+		    s->store, c->ct_id,
+		    c->new_stack ? c->new_stack : snap_stack, err);
+	if (ret == 0)
+		ret = sysctr_store_ct_set_based_on(
+		    s->store, c->ct_id, c->based_on ? c->based_on : c->snap.id,
+		    err);
+	if (ret == 0)
+		ret = sysctr_store_ct_set_pending(s->store, c->ct_id, pending,
+						  err);
+	if (ret == 0)
+		ret = sysctr_ct_record_in_tx(
+		    s, c->ct, c->action, c->detail ? c->detail : c->snap.name,
+		    err);
+	if (ret == 0)
+		ret = sysctr_store_commit(s->store, err);
+	if (ret < 0)
+		sysctr_store_rollback(s->store);
+	return ret;
+}
+
+/* Cut c of a stopped container: fresh upper and layer directory, the
+ * commit, then the renames. */
+static int cut_stopped(struct sysctr *s, struct cut *c,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *next = ct_path(s, c->ct, "overlay/delta.next");
+	cleanup_free char *layer_dir = NULL;
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+
+	if (make_next(s, c->ct, err) < 0)
+		return -1;
+	if (make_layer_dir(s, c->layer, err) < 0 || cut_commit(s, c, err) < 0) {
+		layer_dir = xasprintf("%s/.layers/%s", s->containers_dir,
+				      c->layer);
+		rmdir(layer_dir);
+		rm_rf_or_warn(next, "remove a half-made snapshot");
+		return -1;
+	}
+	/* committed: what remains is what repair would redo */
+	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0)
+		return -1;
+	return finish_pending(s, &row, err);
+}
+
+struct copy_job {
+	const char *from, *to;
+};
+
+static int copy_job_run(void *data, struct sysctr_error **err)
+{
+	struct copy_job *j = data;
+
+	return copy_tree(j->from, j->to, err);
+}
+
+/* Cut c of a running container: its upper is copied while it is frozen;
+ * the container goes on over the same stack. */
+static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *upper = ct_path(s, c->ct, "overlay/delta");
+	cleanup_free char *copy = ct_path(s, c->ct, "overlay/snap.copy");
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	struct copy_job job = { upper, copy };
+
+	c->copy = true;
+	if (sysctr_ct_frozen_run(s, c->ct, copy_job_run, &job, frozen_s,
+				 err) < 0) {
+		rm_rf_or_warn(copy, "remove a half-made snapshot");
+		return -1;
+	}
+	if (cut_commit(s, c, err) < 0) {
+		rm_rf_or_warn(copy, "remove a half-made snapshot");
+		return -1;
+	}
+	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0)
+		return -1;
+	return finish_pending(s, &row, err);
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+int sysctr_snap_name_check(const char *snap, struct sysctr_error **err)
+{
+	if (!sysctr_token_valid(snap))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "invalid snapshot name '%s': use 1-64 "
+				  "letters, digits, '.', '_' and '-', "
+				  "starting with a letter or digit",
+				  snap ? snap : "");
+	return 0;
+}
+
+/* Lock, row, overlay storage, repair: what every snapshot command starts
+ * with. */
+static int snap_begin(struct sysctr *s, const char *name,
+		      struct sysctr_ct_row *row, struct sysctr_error **err)
+{
+	int lock;
+
+	if (sysctr_ct_must_exist(s, name, err) < 0)
+		return -1;
+	lock = sysctr_ct_lock(s, name, err);
+	if (lock < 0)
+		return -1;
+	if (sysctr_store_ct_get(s->store, name, row, err) < 0 ||
+	    sysctr_snapshot_repair(s, row, err) < 0) {
+		sysctr_unlock(lock);
+		return -1;
+	}
+	if (row->storage != NULL && strcmp(row->storage, "overlay") != 0) {
+		sysctr_unlock(lock);
+		return sysctr_err(err, SYSCTR_E_STATE, 0,
+				  "snapshots need a container on overlay "
+				  "layers; this one is a full copy (create "
+				  "--copy)");
+	}
+	return lock;
+}
+
+SYSCTR_PUBLIC void
+sysctr_snapshot_result_clear(struct sysctr_snapshot_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->name);
+	memset(r, 0, sizeof(*r));
+}
+
+SYSCTR_PUBLIC int sysctr_snapshot_create(struct sysctr *s, const char *name,
+					 const char *snap, const char *comment,
+					 struct sysctr_snapshot_result *res,
+					 struct sysctr_error **err)
+{
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	cleanup_strv char **stack = NULL;
+	cleanup_free char *sname = NULL;
+	cleanup_free char *layer = sysctr_layer_new_name();
+	cleanup_lock int lock = -1;
+	struct cut c = { 0 };
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->frozen_s = -1;
+	if (snap != NULL && sysctr_snap_name_check(snap, err) < 0)
+		return -1;
+	lock = snap_begin(s, name, &row, err);
+	if (lock < 0)
+		return -1;
+	if (sysctr_store_ct_layers(s->store, row.id, &stack, err) < 0)
+		return -1;
+	sname = snap ? xstrdup(snap) : auto_name(s, row.id, "snap");
+	c.ct = name;
+	c.ct_id = row.id;
+	c.old_stack = stack;
+	c.action = "snapshot create";
+	c.snap.name = sname;
+	c.snap.comment = (char *)comment;
+	c.snap.kind = (char *)"manual";
+	c.layer = layer;
+	if (sysctr_ct_is_active(s, name))
+		ret = cut_running(s, &c, &res->frozen_s, err);
+	else
+		ret = cut_stopped(s, &c, err);
+	if (ret < 0)
+		return -1;
+	res->name = steal_ptr(&sname);
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_snapshot_restore(struct sysctr *s, const char *name,
+					  const char *snap, bool force,
+					  struct sysctr_snapshot_result *res,
+					  struct sysctr_error **err)
+{
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	cleanup_snap_row struct sysctr_snap_row target = { 0 };
+	cleanup_strv char **stack = NULL;
+	cleanup_strv char **target_stack = NULL;
+	cleanup_free char *sname = NULL;
+	cleanup_free char *detail = NULL;
+	cleanup_free char *comment = NULL;
+	cleanup_free char *layer = sysctr_layer_new_name();
+	cleanup_lock int lock = -1;
+	struct cut c = { 0 };
+
+	memset(res, 0, sizeof(*res));
+	res->frozen_s = -1;
+	if (sysctr_snap_name_check(snap, err) < 0)
+		return -1;
+	lock = snap_begin(s, name, &row, err);
+	if (lock < 0)
+		return -1;
+	if (sysctr_store_snap_get(s->store, row.id, snap, &target,
+				  &target_stack, err) < 0)
+		return -1;
+	if (sysctr_ct_is_active(s, name)) {
+		if (!force)
+			return sysctr_err(err, SYSCTR_E_STATE, 0,
+					  "is running: stop it first, or use "
+					  "--force");
+		if (sysctr_ct_stop_held(s, name, err) < 0)
+			return -1;
+	}
+	if (sysctr_store_ct_layers(s->store, row.id, &stack, err) < 0)
+		return -1;
+	sname = auto_name(s, row.id, "safety");
+	detail = xasprintf("%s (safety snapshot %s)", snap, sname);
+	comment = xasprintf("before the restore of %s", snap);
+	c.ct = name;
+	c.ct_id = row.id;
+	c.old_stack = stack;
+	c.new_stack = target_stack;
+	c.based_on = target.id;
+	c.action = "snapshot restore";
+	c.detail = detail;
+	c.snap.name = sname;
+	c.snap.comment = comment;
+	c.snap.kind = (char *)"safety";
+	c.layer = layer;
+	if (cut_stopped(s, &c, err) < 0)
+		return -1;
+	res->name = steal_ptr(&sname);
+	return 0;
+}
+
+/* Remove the files of layers the registry let go of. */
+static void remove_layers(struct sysctr *s, char **names)
+{
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		struct sysctr_error *e = NULL;
+
+		if (sysctr_layer_remove(s, names[i], &e) < 0)
+			sysctr_log_warn_error(e, "remove an unused layer");
+	}
+}
+
+int sysctr_snapshot_release_layers(struct sysctr *s, char ***names,
+				   struct sysctr_error **err)
+{
+	return sysctr_store_layers_unused_take(s->store, names, err);
+}
+
+void sysctr_snapshot_remove_layers(struct sysctr *s, char **names)
+{
+	remove_layers(s, names);
+}
+
+SYSCTR_PUBLIC int sysctr_snapshot_delete(struct sysctr *s, const char *name,
+					 const char *snap,
+					 struct sysctr_error **err)
+{
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	cleanup_strv char **unused = NULL;
+	cleanup_lock int lock = -1;
+	int ret;
+
+	if (sysctr_snap_name_check(snap, err) < 0)
+		return -1;
+	lock = snap_begin(s, name, &row, err);
+	if (lock < 0)
+		return -1;
+	if (sysctr_store_begin(s->store, err) < 0)
+		return -1;
+	ret = sysctr_store_snap_delete(s->store, row.id, snap, err);
+	if (ret == 0)
+		ret = sysctr_store_layers_unused_take(s->store, &unused, err);
+	if (ret == 0)
+		ret = sysctr_ct_record_in_tx(s, name, "snapshot delete", snap,
+					     err);
+	if (ret == 0)
+		ret = sysctr_store_commit(s->store, err);
+	if (ret < 0) {
+		sysctr_store_rollback(s->store);
+		return -1;
+	}
+	remove_layers(s, unused);
+	return 0;
+}
+
+SYSCTR_PUBLIC void sysctr_snapshots_free(struct sysctr_snapshot *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].name);
+		free(v[i].comment);
+		free(v[i].kind);
+	}
+	free(v);
+}
+
+SYSCTR_PUBLIC int sysctr_snapshot_list(struct sysctr *s, const char *name,
+				       struct sysctr_snapshot **out, size_t *n,
+				       struct sysctr_error **err)
+{
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	struct sysctr_snap_row *rows = NULL;
+	struct sysctr_snapshot *v;
+	size_t nrows = 0;
+
+	if (sysctr_ct_must_exist(s, name, err) < 0 ||
+	    sysctr_store_ct_get(s->store, name, &row, err) < 0 ||
+	    sysctr_store_snap_list(s->store, row.id, &rows, &nrows, err) < 0)
+		return -1;
+	v = xcalloc(nrows ? nrows : 1, sizeof(*v));
+	for (size_t i = 0; i < nrows; i++) {
+		struct sysctr_snap_row *r = &rows[i];
+
+		/* layers never change: measured once, then remembered */
+		if (r->layer != NULL && r->size < 0) {
+			cleanup_free char *fs = sysctr_layer_fs(s, r->layer);
+			struct sysctr_error *e = NULL;
+
+			r->size = sysctr_tree_size(fs);
+			if (sysctr_store_layer_set_size(s->store, r->layer,
+							r->size, &e) < 0)
+				sysctr_log_warn_error(e, "remember a size");
+		}
+		v[i].name = steal_ptr(&r->name);
+		v[i].created = r->created;
+		v[i].comment = steal_ptr(&r->comment);
+		v[i].kind = steal_ptr(&r->kind);
+		v[i].size = r->size;
+		v[i].current = r->id == row.based_on;
+	}
+	sysctr_snap_rows_free(rows, nrows);
+	*out = v;
+	*n = nrows;
+	return 0;
+}
