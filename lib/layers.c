@@ -57,7 +57,7 @@ char *sysctr_layer_new_name(void)
 }
 
 int sysctr_layer_take(struct sysctr *s, const char *name, const char *from,
-		      struct sysctr_error **err)
+		      const char *staged, struct sysctr_error **err)
 {
 	cleanup_free char *layers = NULL;
 	cleanup_free char *dir = NULL;
@@ -68,9 +68,16 @@ int sysctr_layer_take(struct sysctr *s, const char *name, const char *from,
 	if (sysctr_layers_dir(s, &layers, err) < 0)
 		return -1;
 	dir = xasprintf("%s/%s", layers, name);
-	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
-				  dir);
+	if (!path_exists(dir)) {
+		if (staged != NULL && path_exists(staged)) {
+			if (rename(staged, dir) < 0)
+				return sysctr_err(err, SYSCTR_E_FAILED, errno,
+						  "move %s to %s", staged, dir);
+		} else if (mkdir(dir, 0711) < 0) {
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "create %s", dir);
+		}
+	}
 	if (rename(from, fs) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno,
 				  "move %s to %s", from, fs);

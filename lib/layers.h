@@ -21,9 +21,11 @@ char *sysctr_layer_fs(struct sysctr *s, const char *name);
 /* A fresh name: 16 random hex digits. */
 char *sysctr_layer_new_name(void);
 /* Make layer name out of the directory from (renamed, so same
- * filesystem); a layer whose content is there already is left as it is. */
+ * filesystem); its own directory is staged (an empty directory made
+ * beforehand, moved into place) when that exists, else made now. A layer
+ * whose content is there already is left as it is. */
 int sysctr_layer_take(struct sysctr *s, const char *name, const char *from,
-		      struct sysctr_error **err);
+		      const char *staged, struct sysctr_error **err);
 /* Remove layer name's files; absent is fine. */
 int sysctr_layer_remove(struct sysctr *s, const char *name,
 			struct sysctr_error **err);

@@ -54,6 +54,7 @@ static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
 	cleanup_free char *upper = ct_path(s, row->name, "overlay/delta");
 	cleanup_free char *next = ct_path(s, row->name, "overlay/delta.next");
 	cleanup_free char *copy = ct_path(s, row->name, "overlay/snap.copy");
+	cleanup_free char *staged = ct_path(s, row->name, "overlay/layer.next");
 	const char *p = row->pending;
 	bool freeze = str_starts_with(p, PENDING_FREEZE);
 	const char *layer = p + (freeze ? strlen(PENDING_FREEZE)
@@ -74,7 +75,7 @@ static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
 					  "cannot finish the snapshot: "
 					  "neither %s nor %s exists",
 					  fs, from);
-		if (sysctr_layer_take(s, layer, from, err) < 0)
+		if (sysctr_layer_take(s, layer, from, staged, err) < 0)
 			return -1;
 	}
 	if (freeze && path_exists(next)) {
@@ -93,7 +94,8 @@ static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
 int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
 			   struct sysctr_error **err)
 {
-	const char *leftovers[] = { "overlay/delta.next", "overlay/snap.copy" };
+	const char *leftovers[] = { "overlay/delta.next", "overlay/layer.next",
+				    "overlay/snap.copy" };
 
 	if (row->pending != NULL) {
 		log_info("%s: finishing an interrupted snapshot change (%s)",
@@ -190,20 +192,17 @@ static int make_next(struct sysctr *s, const char *name,
 	return 0;
 }
 
-/* The layer's directory, empty, before the commit: a disk that is full
- * fails here, while nothing has changed yet. */
-static int make_layer_dir(struct sysctr *s, const char *layer,
+/* The layer's directory, empty, made before the commit (and moved into
+ * the layer store after it): a disk that is full fails here, while
+ * nothing has changed yet. */
+static int make_layer_dir(struct sysctr *s, const char *name,
 			  struct sysctr_error **err)
 {
-	cleanup_free char *layers = NULL;
-	cleanup_free char *dir = NULL;
+	cleanup_free char *staged = ct_path(s, name, "overlay/layer.next");
 
-	if (sysctr_layers_dir(s, &layers, err) < 0)
-		return -1;
-	dir = xasprintf("%s/%s", layers, layer);
-	if (mkdir(dir, 0711) < 0)
+	if (mkdir(staged, 0711) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
-				  dir);
+				  staged);
 	return 0;
 }
 
@@ -270,15 +269,13 @@ static int cut_stopped(struct sysctr *s, struct cut *c,
 		       struct sysctr_error **err)
 {
 	cleanup_free char *next = ct_path(s, c->ct, "overlay/delta.next");
-	cleanup_free char *layer_dir = NULL;
+	cleanup_free char *staged = ct_path(s, c->ct, "overlay/layer.next");
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	if (make_next(s, c->ct, err) < 0)
 		return -1;
-	if (make_layer_dir(s, c->layer, err) < 0 || cut_commit(s, c, err) < 0) {
-		layer_dir = xasprintf("%s/.layers/%s", s->containers_dir,
-				      c->layer);
-		rmdir(layer_dir);
+	if (make_layer_dir(s, c->ct, err) < 0 || cut_commit(s, c, err) < 0) {
+		rmdir(staged);
 		rm_rf_or_warn(next, "remove a half-made snapshot");
 		return -1;
 	}

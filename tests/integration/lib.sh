@@ -89,6 +89,25 @@ check_out() {
 	fi
 }
 
+# check_has DESC TEXT CMD...: the command must succeed and its stdout and
+# stderr together contain TEXT.
+check_has() {
+	_ch_desc=$1
+	_ch_want=$2
+	shift 2
+	_ch_got=$("$@" 2>&1)
+	_ch_rc=$?
+	if [ "$_ch_rc" -ne 0 ]; then
+		not_ok "$_ch_desc: the command failed (exit $_ch_rc): $*"
+		printf '%s\n' "$_ch_got" | sed 's/^/# /'
+	else
+		case $_ch_got in
+		*"$_ch_want"*) ok "$_ch_desc" ;;
+		*) not_ok "$_ch_desc: no '$_ch_want' in '$_ch_got'" ;;
+		esac
+	fi
+}
+
 # json_of EXPR CMD...: run CMD and print json_get EXPR of its stdout;
 # the status is CMD's when it fails, else json_get's. For check_out,
 # where a pipe would hide the status of its first command.

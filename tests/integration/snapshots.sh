@@ -1,0 +1,193 @@
+#!/bin/sh
+# Snapshots on real busybox containers: cut (stopped and running), list,
+# restore any of them byte for byte, delete one in the middle, errors, a
+# sysctr killed at every step of a restore and of a cut, and destroy.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+CC=${CC:-cc}
+killat="$TROOT/killat.so"
+"$CC" -shared -fPIC -O2 -o "$killat" \
+	"$SYSCTR_SRCDIR/tests/integration/killat.c" -ldl ||
+	skip_all "cannot build the kill library with $CC"
+command -v setcap >/dev/null || skip_all "no setcap (libcap2-bin)"
+
+c="${PFX}-sn"
+layers="$TROOT/var/lib/sysctr/containers/.layers"
+
+ct_pid() { sysctr info "$1" --format json | json_get "d['pid']"; }
+
+# manifest NAME: every entry below /srv/t of the running container, seen
+# from the host through its init's root: type, mode, owner, size, mtime,
+# content hash, link target, xattrs (file capabilities among them) and
+# which entries are hard links of one another.
+manifest() {
+	_pid=$(ct_pid "$1")
+	case $_pid in '' | *[!0-9]* | 0 | 1) echo "no pid for $1"; return 1 ;; esac
+	python3 - "/proc/$_pid/root/srv/t" <<'PY'
+import hashlib, os, stat, sys
+top = sys.argv[1]
+seen = {}
+out = []
+for dirpath, dirs, files in os.walk(top):
+    dirs.sort()
+    for name in sorted(dirs + files):
+        p = os.path.join(dirpath, name)
+        rel = os.path.relpath(p, top)
+        st = os.lstat(p)
+        kind = stat.S_IFMT(st.st_mode)
+        line = [rel, oct(st.st_mode), str(st.st_uid), str(st.st_gid)]
+        if not stat.S_ISDIR(st.st_mode):
+            line.append(str(int(st.st_mtime)))
+        if stat.S_ISREG(st.st_mode):
+            with open(p, "rb") as f:
+                line.append(hashlib.sha256(f.read()).hexdigest()[:16])
+            key = (st.st_dev, st.st_ino)
+            line.append("link-of=" + seen.setdefault(key, rel))
+        if stat.S_ISLNK(st.st_mode):
+            line.append("-> " + os.readlink(p))
+        for x in sorted(os.listxattr(p, follow_symlinks=False)):
+            line.append(x + "=" + os.getxattr(p, x, follow_symlinks=False).hex())
+        out.append(" ".join(line))
+print("\n".join(out))
+PY
+}
+
+# snap_names NAME: the snapshot names, oldest first, on one line
+snap_names() {
+	sysctr snapshot list "$1" --format json | json_get "' '.join(x['name'] for x in d)"
+}
+
+registry_ok() {
+	python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])" \
+		"$TROOT/var/lib/sysctr/sysctr.db"
+}
+
+check "create" sysctr create busybox "$c"
+check "start" sysctr start "$c"
+check "write a tree with owners, modes, links and a fifo" sysctr exec "$c" -- sh -c '
+	mkdir -p /srv/t/d/sub /srv/t/gone && echo one > /srv/t/f &&
+	chmod 0640 /srv/t/f && chown 1000:1001 /srv/t/f && ln /srv/t/f /srv/t/hard &&
+	ln -s f /srv/t/link && mkfifo /srv/t/fifo && chmod 2755 /srv/t/d &&
+	echo s > /srv/t/gone/x && echo deep > /srv/t/d/sub/y &&
+	dd if=/dev/urandom of=/srv/t/bin bs=1k count=64 2>/dev/null'
+pid=$(ct_pid "$c")
+check "an xattr" python3 -c "import os; os.setxattr('/proc/$pid/root/srv/t/f', 'user.note', b'hello', follow_symlinks=False)"
+check "a file capability" setcap cap_net_raw+ep "/proc/$pid/root/srv/t/bin"
+m1=$(manifest "$c")
+case $m1 in *security.capability=*user.note=* | *user.note=*security.capability=*) ok "the manifest sees xattrs and capabilities" ;; *) not_ok "manifest: $m1" ;; esac
+
+# --- a cut of a stopped container is a rename: no copy --------------------
+check "stop" sysctr stop -k "$c"
+upper="$TROOT/var/lib/sysctr/containers/$c/overlay/delta"
+ino_before=$(stat -c %i "$upper")
+check_out "snapshot create (stopped) names it" "$c: snapshot create: one" sysctr snapshot create "$c" one -m "the first"
+layer_one=$(find "$layers" -mindepth 1 -maxdepth 1 -printf '%f\n')
+check_eq "the upper became the layer (same inode: renamed, not copied)" "$ino_before" "$(stat -c %i "$layers/$layer_one/fs")"
+check_out "the new upper is empty" 0 sh -c "ls -A '$upper' | wc -l"
+check_out "list: one, current, with its comment" "one True the first manual" json_of "' '.join(str(x) for x in (d[0]['name'], d[0]['current'], d[0]['comment'], d[0]['kind']))" sysctr snapshot list "$c" --format json
+
+check "start over the layer" sysctr start "$c"
+check_out "same content over the layer" "$m1" manifest "$c"
+
+# --- change things; a cut of the running container ---------------------
+check "change, delete, add" sysctr exec "$c" -- sh -c '
+	echo two > /srv/t/f && chmod 0600 /srv/t/hard && rm -rf /srv/t/gone &&
+	rm /srv/t/link && echo new > /srv/t/n && chown 7:7 /srv/t/n &&
+	rm -rf /srv/t/d/sub'
+m2=$(manifest "$c")
+if [ "$m1" != "$m2" ]; then ok "the tree changed"; else not_ok "the tree did not change"; fi
+check_has "snapshot of a running container says how long it was frozen" "frozen for" sysctr snapshot create "$c" two
+check_out "still running after the cut" RUNNING json_of "d['state']" sysctr info "$c" --format json
+check_out "unchanged by the cut" "$m2" manifest "$c"
+
+check "third change" sysctr exec "$c" -- sh -c 'echo three > /srv/t/f; mkdir /srv/t/three'
+m3=$(manifest "$c")
+check "stop" sysctr stop -k "$c"
+check "snapshot three" sysctr snapshot create "$c" three
+check_out "three snapshots, oldest first" "one two three" snap_names "$c"
+
+# --- restore any of them ------------------------------------------------
+check_exit "restore of a running container needs --force (4)" 4 sh -c "'$SYSCTR' --root '$TROOT' start '$c' >/dev/null && '$SYSCTR' --root '$TROOT' snapshot restore '$c' one"
+check "restore the oldest with --force" sysctr snapshot restore "$c" one --force
+check "start" sysctr start "$c"
+check_out "the oldest, byte for byte" "$m1" manifest "$c"
+check_out "newer snapshots are still there (and a safety one)" "one two three safety-" sh -c "'$SYSCTR' --root '$TROOT' snapshot list '$c' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(\" \".join(x[\"name\"] if x[\"kind\"] != \"safety\" else \"safety-\" for x in d))'"
+check_out "one is current" one json_of "[x['name'] for x in d if x['current']][0]" sysctr snapshot list "$c" --format json
+check "stop" sysctr stop -k "$c"
+check "restore three, newer than the current state" sysctr snapshot restore "$c" three
+check "start" sysctr start "$c"
+check_out "three, byte for byte" "$m3" manifest "$c"
+
+# --- delete the one in the middle; the others stay whole ----------------
+check "stop" sysctr stop -k "$c"
+check "delete two (the middle one)" sysctr snapshot delete "$c" two
+check_out "two is gone" "one three" sh -c "'$SYSCTR' --root '$TROOT' snapshot list '$c' --format json | python3 -c 'import json,sys; print(\" \".join(x[\"name\"] for x in json.load(sys.stdin) if x[\"kind\"] == \"manual\"))'"
+check "restore one" sysctr snapshot restore "$c" one
+check "start" sysctr start "$c"
+check_out "one is whole" "$m1" manifest "$c"
+check "stop" sysctr stop -k "$c"
+check "restore three" sysctr snapshot restore "$c" three
+check "start" sysctr start "$c"
+check_out "three is whole" "$m3" manifest "$c"
+check "stop" sysctr stop -k "$c"
+
+# --- errors ----------------------------------------------------------------
+check_exit "a bad snapshot name is a usage error (2)" 2 sysctr snapshot create "$c" "../x"
+check_exit "an existing name is refused (4)" 4 sysctr snapshot create "$c" one
+check_exit "restore of a missing snapshot: not found (3)" 3 sysctr snapshot restore "$c" nosuch
+check_exit "delete of a missing snapshot: not found (3)" 3 sysctr snapshot delete "$c" nosuch
+check_exit "a missing container: not found (3)" 3 sysctr snapshot create "${PFX}-nosuch"
+check_exit "an unknown subcommand is a usage error (2)" 2 sysctr snapshot frob "$c"
+check "a container made with --copy" sysctr create busybox "${c}cp" --copy
+check_exit "has no layers to snapshot (4)" 4 sysctr snapshot create "${c}cp"
+check_has "and says why" "full copy" sh -c "'$SYSCTR' --root '$TROOT' snapshot create '${c}cp'; true"
+check "destroy it" sysctr destroy "${c}cp"
+
+# --- killed at every step of a restore: as before, or as the snapshot -----
+# A restore makes the fresh upper (delta.next) and the layer's directory
+# (layer.next), commits, then moves layer.next into the layer store
+# (rename 1), the upper into it (rename 2) and the fresh upper into place
+# (rename 3).
+kill_points="mkdir:delta.next mkdir:layer.next rename:1 rename:2 rename:3"
+for at in $kill_points; do
+	check "stop ($at)" sh -c "'$SYSCTR' --root '$TROOT' stop -k '$c' >/dev/null 2>&1; true"
+	check "restore three first ($at)" sysctr snapshot restore "$c" three
+	check_exit "restore of one killed at $at" 137 env SYSCTR_TEST_KILL="$at" LD_PRELOAD="$killat" "$SYSCTR" --root "$TROOT" snapshot restore "$c" one
+	check "start after the kill ($at)" sysctr start "$c"
+	got=$(manifest "$c")
+	case $at in
+	mkdir:*) want=$m3 what="as before" ;;
+	*) want=$m1 what="as the snapshot" ;;
+	esac
+	check_eq "killed at $at: $what" "$want" "$got"
+	check_out "registry integrity ($at)" ok registry_ok
+	check_out "nothing half-made left ($at)" 0 sh -c "ls -d '$TROOT/var/lib/sysctr/containers/$c/overlay/'*.* 2>/dev/null | wc -l"
+done
+
+# --- killed during a cut of a stopped container ---------------------------
+check "stop" sysctr stop -k "$c"
+k=0
+for at in $kill_points; do
+	k=$((k + 1))
+	before=$(snap_names "$c")
+	check_exit "snapshot create killed at $at" 137 env SYSCTR_TEST_KILL="$at" LD_PRELOAD="$killat" "$SYSCTR" --root "$TROOT" snapshot create "$c" "k$k"
+	check "a later command finishes or clears it ($at)" sysctr snapshot list "$c"
+	check "start ($at)" sysctr start "$c"
+	check_out "the content is the last restored one ($at)" "$m1" manifest "$c"
+	check "stop ($at)" sysctr stop -k "$c"
+	case $at in
+	mkdir:*) check_out "no snapshot was made ($at)" "$before" snap_names "$c" ;;
+	*) check_out "the snapshot exists ($at)" "k$k" sh -c "'$SYSCTR' --root '$TROOT' snapshot list '$c' --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1][\"name\"])'" ;;
+	esac
+	check_out "registry integrity ($at)" ok registry_ok
+done
+
+# --- history, destroy ------------------------------------------------------
+check_has "history records the snapshot actions" "snapshot create" sysctr history "$c"
+check_has "and the restores" "snapshot restore" sysctr history "$c"
+check_has "and the deletes" "snapshot delete" sysctr history "$c"
+check "destroy" sysctr destroy "$c"
+check_out "its layers are gone with it" 0 sh -c "find '$layers' -mindepth 1 -maxdepth 1 | wc -l"
+check_out "and its snapshots" 0 python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM snapshots').fetchone()[0])" "$TROOT/var/lib/sysctr/sysctr.db"
+
+done_testing
