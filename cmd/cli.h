@@ -67,6 +67,7 @@ int cmd_console(struct cli *, int, char **, struct sysctr_error **);
 int cmd_destroy(struct cli *, int, char **, struct sysctr_error **);
 int cmd_config(struct cli *, int, char **, struct sysctr_error **);
 int cmd_snapshot(struct cli *, int, char **, struct sysctr_error **);
+int cmd_clone(struct cli *, int, char **, struct sysctr_error **);
 int cmd_history(struct cli *, int, char **, struct sysctr_error **);
 int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
 int cmd_images(struct cli *, int, char **, struct sysctr_error **);

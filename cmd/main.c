@@ -70,6 +70,11 @@ static const struct cli_command commands[] = {
 	  "cut, list, restore or delete snapshots",
 	  "  -m, --comment TEXT     create: a comment kept with the snapshot\n"
 	  "  -f, --force            restore: stop the container first\n" },
+	{ "clone", NULL, cmd_clone, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "SRC DST [-s SNAP]",
+	  "a new container over another one's layers: no copy",
+	  "  -s, --snapshot SNAP    from SRC's snapshot SNAP, not its current "
+	  "state\n" },
 	{ "config", NULL, cmd_config, CMD_OPENS_STORE,
 	  "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
 	  "show, get, set or edit container.conf", NULL },

@@ -183,3 +183,47 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv,
 	}
 	return cli_usage(cli, err, "unknown subcommand or arguments");
 }
+
+struct clone_args {
+	const char *dst;
+	const char *snap;
+};
+
+static int do_clone(struct cli *cli, const char *name, void *data,
+		    char **detail, struct sysctr_error **err)
+{
+	struct clone_args *a = data;
+	double frozen = -1;
+
+	if (sysctr_ct_clone(cli->s, name, a->dst, a->snap, &frozen, err) < 0)
+		return -1;
+	if (frozen >= 0)
+		*detail = xasprintf("%s (%s was frozen for %.3f s)", a->dst,
+				    name, frozen);
+	else
+		*detail = xstrdup(a->dst);
+	return 0;
+}
+
+int cmd_clone(struct cli *cli, int argc, char **argv,
+	      struct sysctr_error **err)
+{
+	static const struct option longopts[] = {
+		{ "snapshot", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct clone_args a = { 0 };
+	int opt;
+
+	while ((opt = cli_getopt(cli, argc, argv, "s:", longopts, err)) !=
+	       -1) {
+		if (opt != 's')
+			return -1;
+		a.snap = optarg;
+	}
+	if (argc - optind != 2)
+		return cli_usage(cli, err, "needs SRC and DST");
+	a.dst = argv[optind + 1];
+	return cli_for_each(cli, 1, argv + optind, "clone", do_clone, &a,
+			    false, err);
+}

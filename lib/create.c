@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "create.h"
 #include "container.h"
 #include "error.h"
 #include "idmap.h"
@@ -192,6 +193,33 @@ static int check_absent(struct sysctr *s, const char *name,
 /* Row, history and directory appear together: the rename of the finished
  * directory is the last step inside the transaction, the commit the only
  * thing after it. */
+static int register_row(struct sysctr *s, struct sysctr_ct_row *row,
+			const char *action, const char *detail,
+			const char *tmp, const char *dir,
+			struct sysctr_error **err)
+{
+	if (sysctr_store_begin(s->store, err) < 0)
+		return -1;
+	if (sysctr_store_ct_insert(s->store, row, err) < 0 ||
+	    sysctr_ct_record_in_tx(s, row->name, action, detail, err) < 0)
+		goto undo_tx;
+	if (rename(tmp, dir) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
+		goto undo_tx;
+	}
+	/* A failed commit is rolled back already: the directory goes back
+	 * to where the caller removes it. */
+	if (sysctr_store_commit(s->store, err) < 0) {
+		rename(dir, tmp);
+		return -1;
+	}
+	return 0;
+
+undo_tx:
+	sysctr_store_rollback(s->store);
+	return -1;
+}
+
 static int register_ct(struct sysctr *s, const struct sysctr_create_opts *o,
 		       const struct sysctr_image_row *img, const char *tmp,
 		       const char *dir, struct sysctr_error **err)
@@ -210,27 +238,65 @@ static int register_ct(struct sysctr *s, const struct sysctr_create_opts *o,
 	row.storage = xstrdup(o->copy ? "dir" : "overlay");
 	detail = xasprintf("template %s %s%s", o->template, img->release,
 			   o->copy ? ", copy" : "");
+	return register_row(s, &row, "create", detail, tmp, dir, err);
+}
 
-	if (sysctr_store_begin(s->store, err) < 0)
+int sysctr_create_tree(struct sysctr *s, const char *name,
+		       const char *conf_text, char **tmp_out,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *dir = sysctr_ct_dir(s, name);
+	cleanup_free char *conf_name = sysctr_ct_conf_path(s, name);
+	cleanup_free char *tmp = NULL;
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+
+	if (check_absent(s, name, err) < 0)
 		return -1;
-	if (sysctr_store_ct_insert(s->store, &row, err) < 0 ||
-	    sysctr_ct_record_in_tx(s, o->name, "create", detail, err) < 0)
-		goto undo_tx;
-	if (rename(tmp, dir) < 0) {
-		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
-		goto undo_tx;
-	}
-	/* A failed commit is rolled back already: the directory goes back
-	 * to where the caller removes it. */
-	if (sysctr_store_commit(s->store, err) < 0) {
-		rename(dir, tmp);
+	sweep_new_dirs(s, name);
+	if (remove_leftover(s, dir, err) < 0 ||
+	    sysctr_ct_config_parse(conf_text, conf_name, &ct, err) < 0)
+		return -1;
+	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, name);
+	if (mkdtemp(tmp) == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  tmp);
+	chmod(tmp, 0711);
+	if (make_ct_tree(s, tmp, name, conf_text, ct, NULL, false, err) < 0) {
+		rm_rf_or_warn(tmp, "remove a half-made container");
 		return -1;
 	}
+	*tmp_out = steal_ptr(&tmp);
 	return 0;
+}
 
-undo_tx:
-	sysctr_store_rollback(s->store);
-	return -1;
+int sysctr_create_register_in_tx(struct sysctr *s,
+				 const struct sysctr_ct_row *like,
+				 const char *name, const char *tmp,
+				 const char *action, const char *detail,
+				 int64_t *id, struct sysctr_error **err)
+{
+	cleanup_free char *dir = sysctr_ct_dir(s, name);
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+
+	row.name = xstrdup(name);
+	row.template = xstrdup(like->template);
+	row.release = xstrdup(like->release);
+	row.arch = xstrdup(like->arch);
+	row.image_id = like->image_id;
+	row.created = now_realtime();
+	row.state = xstrdup("STOPPED");
+	row.state_time = row.created;
+	row.storage = xstrdup("overlay");
+	if (sysctr_store_ct_insert(s->store, &row, err) < 0 ||
+	    sysctr_ct_record_in_tx(s, name, action, detail, err) < 0)
+		return -1;
+	/* last: a commit that fails after it leaves a directory without a
+	 * row, which the next create of the name removes */
+	if (rename(tmp, dir) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s",
+				  tmp);
+	*id = row.id;
+	return 0;
 }
 
 /* The container from its image: its container.conf (now with the image's

@@ -114,6 +114,26 @@ int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
 
 /* ---- the lowers of a start --------------------------------------------- */
 
+/* A layer a clone shares with its source is made by the source's pending
+ * switch when sysctr was killed before it moved the files: finish that
+ * one, under the source's lock (waited for as any lock). */
+static int finish_owner(struct sysctr *s, const char *layer,
+			struct sysctr_error **err)
+{
+	cleanup_free char *owner = NULL;
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	cleanup_lock int lock = -1;
+	int ret;
+
+	ret = sysctr_store_layer_pending_owner(s->store, layer, &owner, err);
+	if (ret <= 0)
+		return ret;
+	lock = sysctr_ct_lock(s, owner, err);
+	if (lock < 0 || sysctr_store_ct_get(s->store, owner, &row, err) < 0)
+		return -1;
+	return sysctr_snapshot_repair(s, &row, err);
+}
+
 int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
 			   const char *image_lower, char ***dirs,
 			   struct sysctr_error **err)
@@ -127,6 +147,8 @@ int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
 	for (size_t i = 0; layers[i] != NULL; i++) {
 		cleanup_free char *fs = sysctr_layer_fs(s, layers[i]);
 
+		if (!is_dir(fs) && finish_owner(s, layers[i], err) < 0)
+			return -1;
 		if (!is_dir(fs))
 			return sysctr_err(err, SYSCTR_E_FAILED, 0,
 					  "layer %s of its snapshots is "
@@ -216,8 +238,14 @@ struct cut {
 	const char *action;	  /* for history */
 	const char *detail;	  /* for history; NULL: the snapshot's name */
 	bool copy;		  /* the layer is a copy (running container) */
+	bool no_snapshot;	  /* a layer without a snapshot (clone) */
 	struct sysctr_snap_row snap; /* name, comment, kind in; id out */
 	char *layer;		  /* the new layer's name */
+	/* more changes in the same transaction, given the stack
+	 * [layer] + old; may be NULL */
+	int (*extra)(struct sysctr *s, char *const *stack, void *data,
+		     struct sysctr_error **err);
+	void *extra_data;
 };
 
 /* The one transaction of a cut: the layer, the snapshot with the stack
@@ -238,24 +266,26 @@ static int cut_commit(struct sysctr *s, struct cut *c,
 	if (sysctr_store_begin(s->store, err) < 0)
 		return -1;
 	ret = sysctr_store_layer_insert(s->store, c->layer, err);
-	if (ret == 0)
+	if (ret == 0 && !c->no_snapshot)
 		ret = sysctr_store_snap_insert(s->store, c->ct_id, &c->snap,
 					       snap_stack, err);
 	if (ret == 0 && !c->copy)
 		ret = sysctr_store_ct_set_layers(
 		    s->store, c->ct_id,
 		    c->new_stack ? c->new_stack : snap_stack, err);
-	if (ret == 0)
+	if (ret == 0 && !c->no_snapshot)
 		ret = sysctr_store_ct_set_based_on(
 		    s->store, c->ct_id, c->based_on ? c->based_on : c->snap.id,
 		    err);
 	if (ret == 0)
 		ret = sysctr_store_ct_set_pending(s->store, c->ct_id, pending,
 						  err);
-	if (ret == 0)
+	if (ret == 0 && c->action != NULL)
 		ret = sysctr_ct_record_in_tx(
 		    s, c->ct, c->action, c->detail ? c->detail : c->snap.name,
 		    err);
+	if (ret == 0 && c->extra != NULL)
+		ret = c->extra(s, snap_stack, c->extra_data, err);
 	if (ret == 0)
 		ret = sysctr_store_commit(s->store, err);
 	if (ret < 0)
@@ -319,6 +349,32 @@ static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0)
 		return -1;
 	return finish_pending(s, &row, err);
+}
+
+int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
+			      int (*extra)(struct sysctr *s,
+					   char *const *stack, void *data,
+					   struct sysctr_error **err),
+			      void *data, double *frozen_s,
+			      struct sysctr_error **err)
+{
+	cleanup_strv char **stack = NULL;
+	cleanup_free char *layer = sysctr_layer_new_name();
+	struct cut c = { 0 };
+
+	*frozen_s = -1;
+	if (sysctr_store_ct_layers(s->store, row->id, &stack, err) < 0)
+		return -1;
+	c.ct = row->name;
+	c.ct_id = row->id;
+	c.old_stack = stack;
+	c.no_snapshot = true;
+	c.layer = layer;
+	c.extra = extra;
+	c.extra_data = data;
+	if (sysctr_ct_is_active(s, row->name))
+		return cut_running(s, &c, frozen_s, err);
+	return cut_stopped(s, &c, err);
 }
 
 /* ---- commands ---------------------------------------------------------- */

@@ -18,6 +18,19 @@ int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
 int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
 			   const char *image_lower, char ***dirs,
 			   struct sysctr_error **err);
+/* For the holder of the container's lock (row): make its current state a
+ * new layer, as a snapshot does but without a snapshot row (a stopped
+ * container goes on over it, a running one is copied while frozen and
+ * goes on as it was), and run extra(s, stack, data, err) in the
+ * transaction that registers it, stack being the new layer over the
+ * container's stack. *frozen_s: how long a running one was frozen, else
+ * -1. */
+int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
+			      int (*extra)(struct sysctr *s,
+					   char *const *stack, void *data,
+					   struct sysctr_error **err),
+			      void *data, double *frozen_s,
+			      struct sysctr_error **err);
 /* In the caller's transaction: the layers nothing uses any more leave the
  * registry; their names are returned for sysctr_snapshot_remove_layers()
  * once it commits. */

@@ -173,6 +173,27 @@ int sysctr_store_ct_set_based_on(struct sysctr_store *st, int64_t ct_id,
 			 ct_id, false, NULL, snap_id, err);
 }
 
+int sysctr_store_layer_pending_owner(struct sysctr_store *st,
+				     const char *layer, char **name,
+				     struct sysctr_error **err)
+{
+	cleanup_stmt sqlite3_stmt *s = NULL;
+	int ret;
+
+	s = store_prepare(st->db,
+			  "SELECT name FROM containers WHERE pending IN "
+			  "('freeze ' || ?1, 'copy ' || ?1)",
+			  err);
+	if (s == NULL)
+		return -1;
+	if (store_bind_text(s, 1, layer) != SQLITE_OK)
+		return store_fail(st->db, "bind", err);
+	ret = store_fetch_one(st->db, s, NULL, NULL, err);
+	if (ret == 1)
+		*name = store_col_text(s, 0);
+	return ret;
+}
+
 /* ---- layers ----------------------------------------------------------- */
 
 int sysctr_store_layer_insert(struct sysctr_store *st, const char *name,

@@ -166,6 +166,11 @@ int sysctr_store_ct_set_pending(struct sysctr_store *st, int64_t ct_id,
 /* 0 clears it. */
 int sysctr_store_ct_set_based_on(struct sysctr_store *st, int64_t ct_id,
 				 int64_t snap_id, struct sysctr_error **err);
+/* The container whose pending switch makes layer (1, *name set), or none
+ * (0). */
+int sysctr_store_layer_pending_owner(struct sysctr_store *st,
+				     const char *layer, char **name,
+				     struct sysctr_error **err);
 int sysctr_store_layer_insert(struct sysctr_store *st, const char *name,
 			      struct sysctr_error **err);
 int sysctr_store_layer_set_size(struct sysctr_store *st, const char *name,

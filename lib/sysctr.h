@@ -249,6 +249,14 @@ int sysctr_snapshot_restore(struct sysctr *s, const char *name,
 int sysctr_snapshot_delete(struct sysctr *s, const char *name,
 			   const char *snap, struct sysctr_error **err);
 
+/* A new container dst over the layers of src: its current state (a
+ * running src is copied while frozen, *frozen_s says how long, else -1)
+ * or its snapshot snap. Its container.conf is src's; its own changes and
+ * src's stay apart. Takes both containers' locks. */
+int sysctr_ct_clone(struct sysctr *s, const char *src, const char *dst,
+		    const char *snap, double *frozen_s,
+		    struct sysctr_error **err);
+
 /* ---- container.conf ---------------------------------------------------- */
 
 /* The container.conf text. */
