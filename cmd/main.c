@@ -66,10 +66,12 @@ static const struct cli_command commands[] = {
 	  "  -f, --force            kill it first if it runs\n" },
 	{ "snapshot", NULL, cmd_snapshot, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "create NAME [SNAP] [-m TEXT] | list NAME | restore NAME SNAP [-f] "
-	  "| delete NAME SNAP",
-	  "cut, list, restore or delete snapshots",
+	  "| delete NAME SNAP | auto [--now TIME]",
+	  "cut, list, restore or delete snapshots; take the scheduled ones",
 	  "  -m, --comment TEXT     create: a comment kept with the snapshot\n"
-	  "  -f, --force            restore: stop the container first\n" },
+	  "  -f, --force            restore: stop the container first\n"
+	  "  --now TIME             auto: act as if it were TIME (unix seconds\n"
+	  "                         or local YYYY-MM-DDTHH:MM[:SS])\n" },
 	{ "clone", NULL, cmd_clone, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "SRC DST [-s SNAP]",
 	  "a new container over another one's layers: no copy",

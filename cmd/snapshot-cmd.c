@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -78,9 +79,13 @@ static int snap_list(struct cli *cli, const char *name,
 	return 0;
 }
 
+static int snap_auto(struct cli *cli, const char *now_text,
+		     struct sysctr_error **err);
+
 struct snap_args {
 	const char *snap;
 	const char *comment;
+	const char *now;
 	bool force;
 };
 
@@ -135,6 +140,7 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv,
 	static const struct option longopts[] = {
 		{ "comment", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "now", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snap_args a = { 0 };
@@ -149,6 +155,8 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv,
 			a.comment = optarg;
 		else if (opt == 'f')
 			a.force = true;
+		else if (opt == 'N')
+			a.now = optarg;
 		else
 			return -1;
 	}
@@ -162,6 +170,10 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv,
 		return cli_usage(cli, err, "--comment is for create");
 	if (a.force && strcmp(sub, "restore") != 0)
 		return cli_usage(cli, err, "--force is for restore");
+	if (a.now != NULL && strcmp(sub, "auto") != 0)
+		return cli_usage(cli, err, "--now is for auto");
+	if (strcmp(sub, "auto") == 0 && nargs == 0)
+		return snap_auto(cli, a.now, err);
 	if ((strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0) &&
 	    nargs == 1)
 		return snap_list(cli, args[0], err);
@@ -226,4 +238,105 @@ int cmd_clone(struct cli *cli, int argc, char **argv,
 	a.dst = argv[optind + 1];
 	return cli_for_each(cli, 1, argv + optind, "clone", do_clone, &a,
 			    false, err);
+}
+
+/* --now: unix seconds, or local YYYY-MM-DDTHH:MM[:SS] */
+static int parse_now(const char *s, int64_t *out, struct sysctr_error **err)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	char *e;
+
+	if (strspn(s, "0123456789") == strlen(s) && *s != '\0') {
+		*out = strtoll(s, &e, 10);
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (end != NULL && *end == ':')
+		end = strptime(end + 1, "%S", &tm);
+	if (end == NULL || *end != '\0')
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--now %s: use unix seconds or "
+				  "YYYY-MM-DDTHH:MM[:SS] (local time)",
+				  s);
+	tm.tm_isdst = -1;
+	*out = (int64_t)mktime(&tm);
+	return 0;
+}
+
+static int snap_auto(struct cli *cli, const char *now_text,
+		     struct sysctr_error **err)
+{
+	struct sysctr_auto_result *r = NULL;
+	struct sysctr_error *last = NULL;
+	json_object *arr = json_object_new_array();
+	int64_t now = 0;
+	size_t n = 0;
+
+	if (now_text != NULL && parse_now(now_text, &now, err) < 0) {
+		json_object_put(arr);
+		return -1;
+	}
+	if (sysctr_snapshot_auto(cli->s, now, &r, &n, err) < 0) {
+		json_object_put(arr);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *pruned = strv_join(r[i].pruned, ", ");
+		cleanup_free char *detail = NULL;
+
+		if (r[i].error != NULL) {
+			sysctr_err_prefix(&r[i].error, "%s", r[i].name);
+			cli_outcome(cli, arr, r[i].name, "snapshot auto",
+				    r[i].error, NULL, NULL);
+			if (last != NULL) {
+				fprintf(stderr, "sysctr: %s\n", last->msg);
+				sysctr_error_free(last);
+			}
+			last = steal_ptr(&r[i].error);
+			continue;
+		}
+		if (r[i].taken != NULL && r[i].frozen_s >= 0)
+			detail = xasprintf("took %s (frozen for %.3f s)%s%s",
+					   r[i].taken, r[i].frozen_s,
+					   *pruned ? ", pruned " : "", pruned);
+		else if (r[i].taken != NULL)
+			detail = xasprintf("took %s%s%s", r[i].taken,
+					   *pruned ? ", pruned " : "", pruned);
+		else
+			detail = xasprintf("nothing due%s%s",
+					   *pruned ? ", pruned " : "", pruned);
+		if (cli->format == CLI_JSON) {
+			json_object *o = json_object_new_object();
+			json_object *p = json_object_new_array();
+
+			for (size_t k = 0; r[i].pruned[k] != NULL; k++)
+				json_object_array_add(
+				    p, json_object_new_string(r[i].pruned[k]));
+			json_object_object_add(
+			    o, "name", json_object_new_string(r[i].name));
+			json_object_object_add(o, "result",
+					       json_object_new_string("ok"));
+			json_object_object_add(o, "taken",
+					       cli_json_str(r[i].taken));
+			json_object_object_add(o, "pruned", p);
+			json_object_array_add(arr, o);
+		} else {
+			cli_outcome(cli, arr, r[i].name, "snapshot auto", NULL,
+				    NULL, detail);
+		}
+	}
+	sysctr_auto_results_free(r, n);
+	if (cli->format == CLI_JSON)
+		cli_json_print(arr);
+	else
+		json_object_put(arr);
+	/* a container that could not be done fails the run (1), whatever
+	 * stopped it (a broken container.conf is a usage error of its own) */
+	if (last != NULL) {
+		sysctr_err(err, SYSCTR_E_FAILED, 0, "%s", last->msg);
+		sysctr_error_free(last);
+		return -1;
+	}
+	return 0;
 }

@@ -31,6 +31,10 @@ static const struct {
 	{ "autostart.delay", 0, 3600 },
 	{ "autostart.timeout", 1, 3600 },
 	{ "resources.pids", 0, 4194304 },
+	{ "snapshots.keep_hourly", 0, 10000 },
+	{ "snapshots.keep_daily", 0, 10000 },
+	{ "snapshots.keep_weekly", 0, 10000 },
+	{ "snapshots.keep_monthly", 0, 10000 },
 	{ "timeouts.stop", 0, 3600 },
 	{ "timeouts.start", 0, 3600 },
 	{ "timeouts.lock", 0, 86400 },
@@ -179,6 +183,21 @@ int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt)
 	    "invalid ready check '%.40s': use started, systemd, "
 	    "tcp:PORT or exec:COMMAND",
 	    s);
+}
+
+int sysctr_conf_v_schedule(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = text_of(cfg, opt, 0);
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0' || strcmp(s, "hourly") == 0 ||
+	    strcmp(s, "daily") == 0 || strcmp(s, "weekly") == 0)
+		return 0;
+	return sysctr_conf_invalid(cfg, opt,
+				   "invalid schedule '%.40s': use \"\", "
+				   "hourly, daily or weekly",
+				   s);
 }
 
 int sysctr_conf_parse_size(const char *s, int64_t *out)

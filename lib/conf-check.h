@@ -24,6 +24,8 @@ int sysctr_conf_v_token(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_group(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_after(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt);
+/* snapshots.schedule: "", hourly, daily or weekly. */
+int sysctr_conf_v_schedule(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt);

@@ -45,6 +45,15 @@ static cfg_opt_t ct_network_opts[] = {
 	CFG_END(),
 };
 
+static cfg_opt_t snapshots_opts[] = {
+	CFG_STR("schedule", "", CFGF_NONE), /* "" none, hourly|daily|weekly */
+	CFG_INT("keep_hourly", 0, CFGF_NONE),
+	CFG_INT("keep_daily", 7, CFGF_NONE),
+	CFG_INT("keep_weekly", 4, CFGF_NONE),
+	CFG_INT("keep_monthly", 0, CFGF_NONE),
+	CFG_END(),
+};
+
 static cfg_opt_t security_opts[] = {
 	CFG_BOOL("privileged", cfg_false, CFGF_NONE),
 	CFG_BOOL("nesting", cfg_false, CFGF_NONE),
@@ -70,6 +79,7 @@ static cfg_opt_t ct_opts[] = {
 	CFG_SEC("autostart", autostart_opts, CFGF_NONE),
 	CFG_SEC("resources", resources_opts, CFGF_NONE),
 	CFG_SEC("network", ct_network_opts, CFGF_NONE),
+	CFG_SEC("snapshots", snapshots_opts, CFGF_NONE),
 	CFG_SEC("security", security_opts, CFGF_NONE),
 	CFG_SEC("mount", mount_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -217,6 +227,11 @@ static const struct sysctr_conf_check ct_checks[] = {
 	{ "network|bridge", sysctr_conf_v_ct_bridge },
 	{ "network|ipv4", sysctr_conf_v_ipv4 },
 	{ "network|hwaddr", sysctr_conf_v_hwaddr },
+	{ "snapshots|schedule", sysctr_conf_v_schedule },
+	{ "snapshots|keep_hourly", sysctr_conf_v_range },
+	{ "snapshots|keep_daily", sysctr_conf_v_range },
+	{ "snapshots|keep_weekly", sysctr_conf_v_range },
+	{ "snapshots|keep_monthly", sysctr_conf_v_range },
 	{ "mount|source", sysctr_conf_v_mount_source },
 	{ "mount|path", sysctr_conf_v_mount_target },
 	{ "mount", v_mount },
@@ -279,6 +294,7 @@ static struct sysctr_ct_config *ct_from_cfg(cfg_t *cfg)
 	cfg_t *r = cfg_getsec(cfg, "resources");
 	cfg_t *net = cfg_getsec(cfg, "network");
 	cfg_t *sec = cfg_getsec(cfg, "security");
+	cfg_t *snap = cfg_getsec(cfg, "snapshots");
 
 	c->template = get_str(cfg, "template");
 	c->release = get_str(cfg, "release");
@@ -294,6 +310,11 @@ static struct sysctr_ct_config *ct_from_cfg(cfg_t *cfg)
 	c->network.bridge = get_str(net, "bridge");
 	c->network.ipv4 = get_str(net, "ipv4");
 	c->network.hwaddr = get_str(net, "hwaddr");
+	c->snapshots.schedule = get_str(snap, "schedule");
+	c->snapshots.keep_hourly = (int)cfg_getint(snap, "keep_hourly");
+	c->snapshots.keep_daily = (int)cfg_getint(snap, "keep_daily");
+	c->snapshots.keep_weekly = (int)cfg_getint(snap, "keep_weekly");
+	c->snapshots.keep_monthly = (int)cfg_getint(snap, "keep_monthly");
 	c->security.privileged = cfg_getbool(sec, "privileged");
 	c->security.nesting = cfg_getbool(sec, "nesting");
 	fill_mounts_raw(c, cfg);
@@ -338,6 +359,7 @@ void sysctr_ct_config_free(struct sysctr_ct_config *c)
 	free(c->network.bridge);
 	free(c->network.ipv4);
 	free(c->network.hwaddr);
+	free(c->snapshots.schedule);
 	for (size_t i = 0; i < c->nmounts; i++) {
 		free(c->mounts[i].name);
 		free(c->mounts[i].source);
@@ -529,7 +551,8 @@ int sysctr_ct_config_get_key(const char *path, const char *key, char **value,
 
 bool sysctr_ct_config_key_needs_restart(const char *key)
 {
-	/* Autostart settings are read by `autostart` only, never by a
-	 * running container. */
-	return !str_starts_with(key, "autostart.");
+	/* Autostart and snapshot settings are read by `autostart` and
+	 * `snapshot auto` only, never by a running container. */
+	return !str_starts_with(key, "autostart.") &&
+	       !str_starts_with(key, "snapshots.");
 }

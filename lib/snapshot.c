@@ -426,10 +426,10 @@ sysctr_snapshot_result_clear(struct sysctr_snapshot_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-SYSCTR_PUBLIC int sysctr_snapshot_create(struct sysctr *s, const char *name,
-					 const char *snap, const char *comment,
-					 struct sysctr_snapshot_result *res,
-					 struct sysctr_error **err)
+int sysctr_snapshot_cut(struct sysctr *s, const char *name, const char *snap,
+			const char *comment, const char *kind, int64_t created,
+			struct sysctr_snapshot_result *res,
+			struct sysctr_error **err)
 {
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 	cleanup_strv char **stack = NULL;
@@ -452,10 +452,12 @@ SYSCTR_PUBLIC int sysctr_snapshot_create(struct sysctr *s, const char *name,
 	c.ct = name;
 	c.ct_id = row.id;
 	c.old_stack = stack;
-	c.action = "snapshot create";
+	c.action = strcmp(kind, "auto") == 0 ? "snapshot auto"
+					      : "snapshot create";
 	c.snap.name = sname;
 	c.snap.comment = (char *)comment;
-	c.snap.kind = (char *)"manual";
+	c.snap.kind = (char *)kind;
+	c.snap.created = created;
 	c.layer = layer;
 	if (sysctr_ct_is_active(s, name))
 		ret = cut_running(s, &c, &res->frozen_s, err);
@@ -465,6 +467,15 @@ SYSCTR_PUBLIC int sysctr_snapshot_create(struct sysctr *s, const char *name,
 		return -1;
 	res->name = steal_ptr(&sname);
 	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_snapshot_create(struct sysctr *s, const char *name,
+					 const char *snap, const char *comment,
+					 struct sysctr_snapshot_result *res,
+					 struct sysctr_error **err)
+{
+	return sysctr_snapshot_cut(s, name, snap, comment, "manual", 0, res,
+				   err);
 }
 
 SYSCTR_PUBLIC int sysctr_snapshot_restore(struct sysctr *s, const char *name,

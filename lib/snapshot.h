@@ -18,6 +18,12 @@ int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
 int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
 			   const char *image_lower, char ***dirs,
 			   struct sysctr_error **err);
+/* sysctr_snapshot_create() with the snapshot's kind ("manual", "auto")
+ * and creation time (0: now). */
+int sysctr_snapshot_cut(struct sysctr *s, const char *name, const char *snap,
+			const char *comment, const char *kind, int64_t created,
+			struct sysctr_snapshot_result *res,
+			struct sysctr_error **err);
 /* For the holder of the container's lock (row): make its current state a
  * new layer, as a snapshot does but without a snapshot row (a stopped
  * container goes on over it, a running one is copied while frozen and

@@ -249,6 +249,25 @@ int sysctr_snapshot_restore(struct sysctr *s, const char *name,
 int sysctr_snapshot_delete(struct sysctr *s, const char *name,
 			   const char *snap, struct sysctr_error **err);
 
+struct sysctr_auto_result {
+	char *name;		    /* the container */
+	bool scheduled;		    /* (always true in the results) */
+	char *taken;		    /* the snapshot taken, NULL: none due */
+	double frozen_s;	    /* how long it was frozen; -1: not */
+	char **pruned;		    /* auto snapshots removed (never NULL) */
+	struct sysctr_error *error; /* what failed for this container */
+};
+
+void sysctr_auto_results_free(struct sysctr_auto_result *r, size_t n);
+
+/* For every container with a snapshots.schedule: take the snapshot that
+ * is due at time now (unix seconds; 0: the clock's), then prune its auto
+ * snapshots by its keep_* settings. One container's failure is in its
+ * result and does not stop the others. */
+int sysctr_snapshot_auto(struct sysctr *s, int64_t now,
+			 struct sysctr_auto_result **out, size_t *n,
+			 struct sysctr_error **err);
+
 /* A new container dst over the layers of src: its current state (a
  * running src is copied while frozen, *frozen_s says how long, else -1)
  * or its snapshot snap. Its container.conf is src's; its own changes and

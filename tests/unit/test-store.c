@@ -589,6 +589,129 @@ static void test_wal_checkpoint(void **state)
 	}
 }
 
+/* Layers, stacks and snapshots (store-snap.c). */
+static char *joined(char **v)
+{
+	char *s = strv_join(v, ",");
+
+	strv_free(v);
+	return s;
+}
+
+static void test_snapshots(void **state)
+{
+	struct fixture *fx = *state;
+	struct sysctr_error *err = NULL;
+	struct sysctr_ct_row ct = { 0 };
+	struct sysctr_snap_row s1 = { .name = (char *)"s1" };
+	struct sysctr_snap_row s2 = { .name = (char *)"s2",
+				      .comment = (char *)"c",
+				      .kind = (char *)"auto" };
+	struct sysctr_snap_row got = { 0 };
+	struct sysctr_snap_row *rows = NULL;
+	char *a_only[] = { (char *)"a", NULL };
+	char *b_a[] = { (char *)"b", (char *)"a", NULL };
+	char **v = NULL;
+	char *owner = NULL, *text;
+	size_t n = 0;
+
+	add_ct(fx->st, "web1", 0);
+	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &ct, &err), 0);
+	assert_int_equal(sysctr_store_layer_insert(fx->st, "a", &err), 0);
+	assert_int_equal(sysctr_store_layer_insert(fx->st, "b", &err), 0);
+	/* a stack names registered layers only */
+	assert_int_equal(sysctr_store_ct_set_layers(fx->st, ct.id, b_a, &err),
+			 0);
+	{
+		char *bad[] = { (char *)"nope", NULL };
+
+		assert_int_equal(
+		    sysctr_store_ct_set_layers(fx->st, ct.id, bad, &err), -1);
+		assert_non_null(err);
+		sysctr_error_free(err);
+		err = NULL;
+	}
+	assert_int_equal(sysctr_store_ct_layers(fx->st, ct.id, &v, &err), 0);
+	text = joined(v);
+	assert_string_equal(text, "b,a");
+	free(text);
+
+	assert_int_equal(
+	    sysctr_store_snap_insert(fx->st, ct.id, &s1, a_only, &err), 0);
+	assert_int_equal(
+	    sysctr_store_snap_insert(fx->st, ct.id, &s2, b_a, &err), 0);
+	assert_true(s1.id > 0 && s2.id > s1.id && s1.created > 0);
+	s1.id = 0;
+	assert_int_equal(
+	    sysctr_store_snap_insert(fx->st, ct.id, &s1, a_only, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_STATE);
+	sysctr_error_free(err);
+	err = NULL;
+
+	assert_int_equal(
+	    sysctr_store_snap_get(fx->st, ct.id, "s2", &got, &v, &err), 0);
+	assert_string_equal(got.comment, "c");
+	assert_string_equal(got.kind, "auto");
+	assert_string_equal(got.layer, "b");
+	assert_int_equal(got.size, -1);
+	text = joined(v);
+	assert_string_equal(text, "b,a");
+	free(text);
+	sysctr_snap_row_clear(&got);
+	assert_int_equal(sysctr_store_layer_set_size(fx->st, "b", 4096, &err),
+			 0);
+	assert_int_equal(sysctr_store_snap_list(fx->st, ct.id, &rows, &n, &err),
+			 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].name, "s1");
+	assert_string_equal(rows[0].kind, "manual");
+	assert_int_equal(rows[1].size, 4096);
+	sysctr_snap_rows_free(rows, n);
+	assert_int_equal(
+	    sysctr_store_snap_get(fx->st, ct.id, "s3", &got, NULL, &err), -1);
+	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
+	sysctr_error_free(err);
+	err = NULL;
+
+	/* what a pending switch makes, and who */
+	assert_int_equal(
+	    sysctr_store_ct_set_pending(fx->st, ct.id, "freeze b", &err), 0);
+	assert_int_equal(
+	    sysctr_store_layer_pending_owner(fx->st, "b", &owner, &err), 1);
+	assert_string_equal(owner, "web1");
+	free(owner);
+	assert_int_equal(
+	    sysctr_store_layer_pending_owner(fx->st, "a", &owner, &err), 0);
+	assert_int_equal(sysctr_store_ct_set_pending(fx->st, ct.id, NULL, &err),
+			 0);
+
+	/* a layer goes when nothing uses it any more, not before */
+	assert_int_equal(sysctr_store_snap_delete(fx->st, ct.id, "s1", &err),
+			 0);
+	assert_int_equal(sysctr_store_layers_unused_take(fx->st, &v, &err), 0);
+	assert_null(v[0]);
+	strv_free(v);
+	assert_int_equal(
+	    sysctr_store_ct_set_layers(fx->st, ct.id, a_only, &err), 0);
+	assert_int_equal(sysctr_store_snap_delete(fx->st, ct.id, "s2", &err),
+			 0);
+	assert_int_equal(sysctr_store_layers_unused_take(fx->st, &v, &err), 0);
+	text = joined(v);
+	assert_string_equal(text, "b");
+	free(text);
+	/* the container's row takes its stack (and snapshots) with it */
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "web1", &err), 0);
+	assert_int_equal(sysctr_store_layers_unused_take(fx->st, &v, &err), 0);
+	text = joined(v);
+	assert_string_equal(text, "a");
+	free(text);
+	assert_int_equal(sysctr_store_layer_names(fx->st, &v, &err), 0);
+	assert_null(v[0]);
+	strv_free(v);
+	assert_null(err);
+	sysctr_ct_row_clear(&ct);
+}
+
 static void test_reopen(void **state)
 {
 	struct fixture *fx = *state;
@@ -645,6 +768,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_snapshots, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wal_checkpoint, setup_open,
 						teardown),
