@@ -70,7 +70,8 @@ static const struct cli_command commands[] = {
 	  "cut, list, restore or delete snapshots; take the scheduled ones",
 	  "  -m, --comment TEXT     create: a comment kept with the snapshot\n"
 	  "  -f, --force            restore: stop the container first\n"
-	  "  --now TIME             auto: act as if it were TIME (unix seconds\n"
+	  "  --now TIME             auto: act as if it were TIME (unix "
+	  "seconds\n"
 	  "                         or local YYYY-MM-DDTHH:MM[:SS])\n" },
 	{ "clone", NULL, cmd_clone, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "SRC DST [-s SNAP]",

@@ -45,17 +45,18 @@ static int snap_list(struct cli *cli, const char *name,
 					       cli_json_str(v[i].comment));
 			json_object_object_add(o, "kind",
 					       cli_json_str(v[i].kind));
-			json_object_object_add(o, "size_bytes",
-					       json_object_new_int64(v[i].size));
 			json_object_object_add(
-			    o, "current", json_object_new_boolean(v[i].current));
+			    o, "size_bytes", json_object_new_int64(v[i].size));
+			json_object_object_add(
+			    o, "current",
+			    json_object_new_boolean(v[i].current));
 			json_object_array_add(arr, o);
 		}
 		cli_json_print(arr);
 	} else {
-		static const char *const hdr[] = { "NAME", "CREATED", "SIZE",
-						   "KIND", "CURRENT",
-						   "COMMENT" };
+		static const char *const hdr[] = {
+			"NAME", "CREATED", "SIZE", "KIND", "CURRENT", "COMMENT"
+		};
 		struct cli_table *t = cli_table_new(6, hdr);
 
 		for (size_t i = 0; i < n; i++) {
@@ -99,10 +100,9 @@ static int do_create(struct cli *cli, const char *name, void *data,
 	ret = sysctr_snapshot_create(cli->s, name, a->snap, a->comment, &res,
 				     err);
 	if (ret == 0)
-		*detail = res.frozen_s < 0
-			      ? xstrdup(res.name)
-			      : xasprintf("%s (frozen for %.3f s)", res.name,
-					  res.frozen_s);
+		*detail = res.frozen_s < 0 ? xstrdup(res.name)
+					   : xasprintf("%s (frozen for %.3f s)",
+						       res.name, res.frozen_s);
 	sysctr_snapshot_result_clear(&res);
 	return ret;
 }
@@ -114,8 +114,8 @@ static int do_restore(struct cli *cli, const char *name, void *data,
 	struct sysctr_snapshot_result res;
 	int ret;
 
-	ret = sysctr_snapshot_restore(cli->s, name, a->snap, a->force, &res,
-				      err);
+	ret =
+	    sysctr_snapshot_restore(cli->s, name, a->snap, a->force, &res, err);
 	if (ret == 0)
 		*detail = xasprintf("%s (the state before it is snapshot %s)",
 				    a->snap, res.name);
@@ -174,8 +174,7 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv,
 		return cli_usage(cli, err, "--now is for auto");
 	if (strcmp(sub, "auto") == 0 && nargs == 0)
 		return snap_auto(cli, a.now, err);
-	if ((strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0) &&
-	    nargs == 1)
+	if ((strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0) && nargs == 1)
 		return snap_list(cli, args[0], err);
 	if (strcmp(sub, "create") == 0 && (nargs == 1 || nargs == 2)) {
 		a.snap = nargs == 2 ? args[1] : NULL;
@@ -217,8 +216,7 @@ static int do_clone(struct cli *cli, const char *name, void *data,
 	return 0;
 }
 
-int cmd_clone(struct cli *cli, int argc, char **argv,
-	      struct sysctr_error **err)
+int cmd_clone(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
 		{ "snapshot", required_argument, NULL, 's' },
@@ -227,8 +225,7 @@ int cmd_clone(struct cli *cli, int argc, char **argv,
 	struct clone_args a = { 0 };
 	int opt;
 
-	while ((opt = cli_getopt(cli, argc, argv, "s:", longopts, err)) !=
-	       -1) {
+	while ((opt = cli_getopt(cli, argc, argv, "s:", longopts, err)) != -1) {
 		if (opt != 's')
 			return -1;
 		a.snap = optarg;
@@ -236,8 +233,8 @@ int cmd_clone(struct cli *cli, int argc, char **argv,
 	if (argc - optind != 2)
 		return cli_usage(cli, err, "needs SRC and DST");
 	a.dst = argv[optind + 1];
-	return cli_for_each(cli, 1, argv + optind, "clone", do_clone, &a,
-			    false, err);
+	return cli_for_each(cli, 1, argv + optind, "clone", do_clone, &a, false,
+			    err);
 }
 
 /* --now: unix seconds, or local YYYY-MM-DDTHH:MM[:SS] */

@@ -45,8 +45,8 @@ static int clone_from_snapshot(struct sysctr *s, struct clone_job *j,
 	cleanup_snap_row struct sysctr_snap_row r = { 0 };
 	cleanup_strv char **stack = NULL;
 
-	if (sysctr_store_snap_get(s->store, j->src->id, snap, &r, &stack,
-				  err) < 0)
+	if (sysctr_store_snap_get(s->store, j->src->id, snap, &r, &stack, err) <
+	    0)
 		return -1;
 	if (sysctr_store_begin(s->store, err) < 0)
 		return -1;
@@ -60,8 +60,8 @@ static int clone_from_snapshot(struct sysctr *s, struct clone_job *j,
 
 /* Both locks, in the order of the names, so two clones of each other
  * cannot wait for one another. */
-static int lock_both(struct sysctr *s, const char *a, const char *b,
-		     int *la, int *lb, struct sysctr_error **err)
+static int lock_both(struct sysctr *s, const char *a, const char *b, int *la,
+		     int *lb, struct sysctr_error **err)
 {
 	bool a_first = strcmp(a, b) < 0;
 	int l1, l2;

@@ -191,8 +191,8 @@ int sysctr_conf_v_schedule(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (s == NULL)
 		return -1;
-	if (*s == '\0' || strcmp(s, "hourly") == 0 ||
-	    strcmp(s, "daily") == 0 || strcmp(s, "weekly") == 0)
+	if (*s == '\0' || strcmp(s, "hourly") == 0 || strcmp(s, "daily") == 0 ||
+	    strcmp(s, "weekly") == 0)
 		return 0;
 	return sysctr_conf_invalid(cfg, opt,
 				   "invalid schedule '%.40s': use \"\", "

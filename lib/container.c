@@ -124,8 +124,9 @@ static int check_reach(struct sysctr *s, char *const *lowers, const char *own,
 		return 0;
 	for (size_t i = 0; lowers != NULL && lowers[i] != NULL; i++)
 		if (sysctr_reach_check(lowers[i], base, size,
-				       lowers[i + 1] ? "a layer of its snapshots"
-						     : "the image's rootfs",
+				       lowers[i + 1]
+					   ? "a layer of its snapshots"
+					   : "the image's rootfs",
 				       err) < 0)
 			return -1;
 	if (sysctr_reach_check(own, base, size, "its own layer", err) < 0)

@@ -194,9 +194,8 @@ static int check_absent(struct sysctr *s, const char *name,
  * directory is the last step inside the transaction, the commit the only
  * thing after it. */
 static int register_row(struct sysctr *s, struct sysctr_ct_row *row,
-			const char *action, const char *detail,
-			const char *tmp, const char *dir,
-			struct sysctr_error **err)
+			const char *action, const char *detail, const char *tmp,
+			const char *dir, struct sysctr_error **err)
 {
 	if (sysctr_store_begin(s->store, err) < 0)
 		return -1;

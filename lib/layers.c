@@ -79,8 +79,8 @@ int sysctr_layer_take(struct sysctr *s, const char *name, const char *from,
 		}
 	}
 	if (rename(from, fs) < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno,
-				  "move %s to %s", from, fs);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "move %s to %s",
+				  from, fs);
 	return 0;
 }
 
@@ -133,8 +133,7 @@ static int64_t dir_size(int dfd, struct seen *seen, int depth)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
-		    0)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (st.st_nlink > 1 && !S_ISDIR(st.st_mode) &&
 		    seen_before(seen, &st))

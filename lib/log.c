@@ -65,8 +65,7 @@ void sysctr_log(enum sysctr_log_level level, const char *fmt, ...)
 		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "sysctr: debug: %.2f ms, %ld faults: ",
 			ms_since_loaded(), ru.ru_minflt + ru.ru_majflt);
-	}
-	else
+	} else
 		fprintf(stderr, "sysctr: %s: ", tags[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

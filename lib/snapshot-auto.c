@@ -65,7 +65,8 @@ void sysctr_retention(const int64_t *times, size_t n, const int keep[4],
 		int left = keep[p];
 
 		for (size_t i = 0; i < n && left > 0; i++) {
-			long period = period_of(times[i], (enum sysctr_period)p);
+			long period =
+			    period_of(times[i], (enum sysctr_period)p);
 
 			if (period == last)
 				continue;

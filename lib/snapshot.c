@@ -57,8 +57,8 @@ static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
 	cleanup_free char *staged = ct_path(s, row->name, "overlay/layer.next");
 	const char *p = row->pending;
 	bool freeze = str_starts_with(p, PENDING_FREEZE);
-	const char *layer = p + (freeze ? strlen(PENDING_FREEZE)
-					: strlen(PENDING_COPY));
+	const char *layer =
+	    p + (freeze ? strlen(PENDING_FREEZE) : strlen(PENDING_COPY));
 	cleanup_free char *fs = NULL;
 
 	if (!freeze && !str_starts_with(p, PENDING_COPY))
@@ -229,18 +229,18 @@ static int make_layer_dir(struct sysctr *s, const char *name,
 }
 
 struct cut {
-	const char *ct;		  /* container name */
+	const char *ct; /* container name */
 	int64_t ct_id;
-	char *const *old_stack;	  /* the container's stack now */
-	char *const *new_stack;	  /* its stack after; NULL: [layer] + old */
-	int64_t based_on;	  /* snapshot it is based on after; 0: the
-				     new one */
-	const char *action;	  /* for history */
-	const char *detail;	  /* for history; NULL: the snapshot's name */
-	bool copy;		  /* the layer is a copy (running container) */
-	bool no_snapshot;	  /* a layer without a snapshot (clone) */
+	char *const *old_stack; /* the container's stack now */
+	char *const *new_stack; /* its stack after; NULL: [layer] + old */
+	int64_t based_on;	/* snapshot it is based on after; 0: the
+				   new one */
+	const char *action;	/* for history */
+	const char *detail;	/* for history; NULL: the snapshot's name */
+	bool copy;		/* the layer is a copy (running container) */
+	bool no_snapshot;	/* a layer without a snapshot (clone) */
 	struct sysctr_snap_row snap; /* name, comment, kind in; id out */
-	char *layer;		  /* the new layer's name */
+	char *layer;		     /* the new layer's name */
 	/* more changes in the same transaction, given the stack
 	 * [layer] + old; may be NULL */
 	int (*extra)(struct sysctr *s, char *const *stack, void *data,
@@ -337,8 +337,8 @@ static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 	struct copy_job job = { upper, copy };
 
 	c->copy = true;
-	if (sysctr_ct_frozen_run(s, c->ct, copy_job_run, &job, frozen_s,
-				 err) < 0) {
+	if (sysctr_ct_frozen_run(s, c->ct, copy_job_run, &job, frozen_s, err) <
+	    0) {
 		rm_rf_or_warn(copy, "remove a half-made snapshot");
 		return -1;
 	}
@@ -352,8 +352,8 @@ static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 }
 
 int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
-			      int (*extra)(struct sysctr *s,
-					   char *const *stack, void *data,
+			      int (*extra)(struct sysctr *s, char *const *stack,
+					   void *data,
 					   struct sysctr_error **err),
 			      void *data, double *frozen_s,
 			      struct sysctr_error **err)
@@ -452,8 +452,8 @@ int sysctr_snapshot_cut(struct sysctr *s, const char *name, const char *snap,
 	c.ct = name;
 	c.ct_id = row.id;
 	c.old_stack = stack;
-	c.action = strcmp(kind, "auto") == 0 ? "snapshot auto"
-					      : "snapshot create";
+	c.action =
+	    strcmp(kind, "auto") == 0 ? "snapshot auto" : "snapshot create";
 	c.snap.name = sname;
 	c.snap.comment = (char *)comment;
 	c.snap.kind = (char *)kind;

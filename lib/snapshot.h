@@ -32,8 +32,8 @@ int sysctr_snapshot_cut(struct sysctr *s, const char *name, const char *snap,
  * container's stack. *frozen_s: how long a running one was frozen, else
  * -1. */
 int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
-			      int (*extra)(struct sysctr *s,
-					   char *const *stack, void *data,
+			      int (*extra)(struct sysctr *s, char *const *stack,
+					   void *data,
 					   struct sysctr_error **err),
 			      void *data, double *frozen_s,
 			      struct sysctr_error **err);

@@ -115,8 +115,8 @@ static int stack_set(struct sysctr_store *st, enum stack_owner o, int64_t id,
 	return 0;
 }
 
-int sysctr_store_ct_layers(struct sysctr_store *st, int64_t ct_id,
-			   char ***out, struct sysctr_error **err)
+int sysctr_store_ct_layers(struct sysctr_store *st, int64_t ct_id, char ***out,
+			   struct sysctr_error **err)
 {
 	return stack_get(st, STACK_CT, ct_id, out, err);
 }
@@ -173,9 +173,8 @@ int sysctr_store_ct_set_based_on(struct sysctr_store *st, int64_t ct_id,
 			 ct_id, false, NULL, snap_id, err);
 }
 
-int sysctr_store_layer_pending_owner(struct sysctr_store *st,
-				     const char *layer, char **name,
-				     struct sysctr_error **err)
+int sysctr_store_layer_pending_owner(struct sysctr_store *st, const char *layer,
+				     char **name, struct sysctr_error **err)
 {
 	cleanup_stmt sqlite3_stmt *s = NULL;
 	int ret;
@@ -201,9 +200,8 @@ int sysctr_store_layer_insert(struct sysctr_store *st, const char *name,
 {
 	cleanup_stmt sqlite3_stmt *s = NULL;
 
-	s = store_prepare(st->db,
-			  "INSERT INTO layers (name, created) VALUES (?1, ?2)",
-			  err);
+	s = store_prepare(
+	    st->db, "INSERT INTO layers (name, created) VALUES (?1, ?2)", err);
 	if (s == NULL)
 		return -1;
 	if (store_bind_text(s, 1, name) != SQLITE_OK ||
@@ -373,7 +371,8 @@ int sysctr_store_snap_get(struct sysctr_store *st, int64_t ct_id,
 	if (ret == 0)
 		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
 				  "no such snapshot: %s", name);
-	if (layers != NULL && stack_get(st, STACK_SNAP, row.id, layers, err) < 0)
+	if (layers != NULL &&
+	    stack_get(st, STACK_SNAP, row.id, layers, err) < 0)
 		return -1;
 	*out = row;
 	memset(&row, 0, sizeof(row));

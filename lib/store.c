@@ -636,9 +636,8 @@ void sysctr_store_close(struct sysctr_store *st)
 		int rc;
 
 		sqlite3_busy_timeout(st->db, 0);
-		rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-					       SQLITE_CHECKPOINT_TRUNCATE,
-					       NULL, NULL);
+		rc = sqlite3_wal_checkpoint_v2(
+		    st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("registry: checkpoint: %s",
 				 sqlite3_errmsg(st->db));

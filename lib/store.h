@@ -27,7 +27,7 @@ struct sysctr_ct_row {
 	int64_t created;  /* unix time */
 	char *state;	  /* last state seen, "STOPPED" etc. */
 	int64_t state_time;
-	char *storage; /* "overlay" (over its image) or "dir" (a copy) */
+	char *storage;	  /* "overlay" (over its image) or "dir" (a copy) */
 	int64_t based_on; /* snapshots.id of the snapshot it was last cut
 			     from or restored to; 0: none */
 	char *pending;	  /* a layer switch to finish (lib/snapshot.c) */
@@ -155,8 +155,8 @@ int sysctr_store_history_list(struct sysctr_store *st, const char *container,
 
 /* Layers and snapshots (store-snap.c). A stack is a NULL-terminated list
  * of layer names, top first; lists returned are never NULL (strv_free). */
-int sysctr_store_ct_layers(struct sysctr_store *st, int64_t ct_id,
-			   char ***out, struct sysctr_error **err);
+int sysctr_store_ct_layers(struct sysctr_store *st, int64_t ct_id, char ***out,
+			   struct sysctr_error **err);
 /* Replace the container's stack; every layer must be registered. */
 int sysctr_store_ct_set_layers(struct sysctr_store *st, int64_t ct_id,
 			       char *const *layers, struct sysctr_error **err);
@@ -168,9 +168,8 @@ int sysctr_store_ct_set_based_on(struct sysctr_store *st, int64_t ct_id,
 				 int64_t snap_id, struct sysctr_error **err);
 /* The container whose pending switch makes layer (1, *name set), or none
  * (0). */
-int sysctr_store_layer_pending_owner(struct sysctr_store *st,
-				     const char *layer, char **name,
-				     struct sysctr_error **err);
+int sysctr_store_layer_pending_owner(struct sysctr_store *st, const char *layer,
+				     char **name, struct sysctr_error **err);
 int sysctr_store_layer_insert(struct sysctr_store *st, const char *name,
 			      struct sysctr_error **err);
 int sysctr_store_layer_set_size(struct sysctr_store *st, const char *name,

@@ -217,9 +217,9 @@ struct sysctr_snapshot {
 void sysctr_snapshots_free(struct sysctr_snapshot *v, size_t n);
 
 struct sysctr_snapshot_result {
-	char *name;	  /* the snapshot's name (given or made up) */
-	double frozen_s;  /* how long a running container was frozen; -1
-			     when it was not running */
+	char *name;	 /* the snapshot's name (given or made up) */
+	double frozen_s; /* how long a running container was frozen; -1
+			    when it was not running */
 };
 
 void sysctr_snapshot_result_clear(struct sysctr_snapshot_result *r);
@@ -228,8 +228,8 @@ void sysctr_snapshot_result_clear(struct sysctr_snapshot_result *r);
  * as it is now. A stopped container's own layer becomes an immutable
  * layer (a rename: no copy) under a fresh empty one; a running one is
  * frozen while its own layer is copied. Takes the container lock. */
-int sysctr_snapshot_create(struct sysctr *s, const char *name,
-			   const char *snap, const char *comment,
+int sysctr_snapshot_create(struct sysctr *s, const char *name, const char *snap,
+			   const char *comment,
 			   struct sysctr_snapshot_result *res,
 			   struct sysctr_error **err);
 /* Oldest first. */
@@ -246,8 +246,8 @@ int sysctr_snapshot_restore(struct sysctr *s, const char *name,
 			    struct sysctr_error **err);
 /* Remove snapshot snap; the container and the other snapshots keep
  * every layer they use. */
-int sysctr_snapshot_delete(struct sysctr *s, const char *name,
-			   const char *snap, struct sysctr_error **err);
+int sysctr_snapshot_delete(struct sysctr *s, const char *name, const char *snap,
+			   struct sysctr_error **err);
 
 struct sysctr_auto_result {
 	char *name;		    /* the container */

@@ -2,8 +2,8 @@
 /* An LD_PRELOAD library for the crash tests: SYSCTR_TEST_KILL=CALL:N kills
  * the process with SIGKILL when it makes its Nth call of CALL (rename or
  * mkdir), before the call happens; CALL:TEXT at the first call whose path
- * (the first one, for rename) contains TEXT. Only the process that loads it first
- * is affected: the variable is removed at once, so the children sysctr
+ * (the first one, for rename) contains TEXT. Only the process that loads it
+ * first is affected: the variable is removed at once, so the children sysctr
  * runs (cp, templates) do not inherit it. Built by the test that uses it. */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -804,7 +804,8 @@ static void test_needs_restart(void **state)
 	assert_false(sysctr_ct_config_key_needs_restart("autostart.order"));
 	assert_false(sysctr_ct_config_key_needs_restart("autostart.after"));
 	assert_false(sysctr_ct_config_key_needs_restart("snapshots.schedule"));
-	assert_false(sysctr_ct_config_key_needs_restart("snapshots.keep_daily"));
+	assert_false(
+	    sysctr_ct_config_key_needs_restart("snapshots.keep_daily"));
 	assert_true(sysctr_ct_config_key_needs_restart("resources.memory"));
 	assert_true(sysctr_ct_config_key_needs_restart("mount.data.path"));
 	assert_true(sysctr_ct_config_key_needs_restart("template"));

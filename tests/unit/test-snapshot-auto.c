@@ -29,8 +29,8 @@ static int setup_utc(void **state)
 }
 
 /* kept as a string of 0 and 1, newest first */
-static void expect_kept(const int64_t *times, size_t n, int hourly,
-			int daily, int weekly, int monthly, const char *want)
+static void expect_kept(const int64_t *times, size_t n, int hourly, int daily,
+			int weekly, int monthly, const char *want)
 {
 	const int keep[4] = { hourly, daily, weekly, monthly };
 	bool kept[32];
