@@ -30,6 +30,8 @@
 
 #include "container.h"
 #include "error.h"
+#include "flatten.h"
+#include "idmap.h"
 #include "layers.h"
 #include "lock.h"
 #include "log.h"
@@ -40,6 +42,7 @@
 
 #define PENDING_FREEZE "freeze "
 #define PENDING_COPY "copy "
+#define PENDING_FLAT "flat "
 
 static char *ct_path(struct sysctr *s, const char *name, const char *rel)
 {
@@ -61,6 +64,22 @@ static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
 	    p + (freeze ? strlen(PENDING_FREEZE) : strlen(PENDING_COPY));
 	cleanup_free char *fs = NULL;
 
+	if (str_starts_with(p, PENDING_FLAT)) {
+		/* the merged layer was made whole before the commit */
+		cleanup_free char *flat =
+		    ct_path(s, row->name, "overlay/flat.next");
+		cleanup_free char *flat_fs = xasprintf("%s/fs", flat);
+
+		layer = p + strlen(PENDING_FLAT);
+		fs = sysctr_layer_fs(s, layer);
+		if (!path_exists(fs)) {
+			if (sysctr_layer_take(s, layer, flat_fs, NULL, err) < 0)
+				return -1;
+			rmdir(flat);
+		}
+		return sysctr_store_ct_set_pending(s->store, row->id, NULL,
+						   err);
+	}
 	if (!freeze && !str_starts_with(p, PENDING_COPY))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "unknown pending change '%s' in the "
@@ -95,7 +114,7 @@ int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
 			   struct sysctr_error **err)
 {
 	const char *leftovers[] = { "overlay/delta.next", "overlay/layer.next",
-				    "overlay/snap.copy" };
+				    "overlay/snap.copy", "overlay/flat.next" };
 
 	if (row->pending != NULL) {
 		log_info("%s: finishing an interrupted snapshot change (%s)",
@@ -293,6 +312,83 @@ static int cut_commit(struct sysctr *s, struct cut *c,
 	return ret;
 }
 
+/* For the lock holder, after a cut or a restore: a container whose stack
+ * grew past SYSCTR_LAYERS_MAX goes on over one layer that merges them
+ * (a copy of what they hold, made before the switch). Its snapshots keep
+ * their own stacks; layers nothing uses any more go. */
+static int flatten_if_deep(struct sysctr *s, const char *name,
+			   struct sysctr_error **err)
+{
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	cleanup_free char *conf = sysctr_ct_conf_path(s, name);
+	cleanup_free char *flat = ct_path(s, name, "overlay/flat.next");
+	cleanup_free char *flat_fs = NULL;
+	cleanup_free char *layer = sysctr_layer_new_name();
+	cleanup_free char *pending = NULL;
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	cleanup_image_row struct sysctr_image_row img = { 0 };
+	cleanup_free char *base = NULL;
+	cleanup_strv char **stack = NULL;
+	cleanup_strv char **dirs = NULL;
+	cleanup_strv char **unused = NULL;
+	char *one[2] = { layer, NULL };
+	int ret;
+
+	if (sysctr_store_ct_get(s->store, name, &row, err) < 0 ||
+	    sysctr_store_ct_layers(s->store, row.id, &stack, err) < 0)
+		return -1;
+	if (strv_length(stack) <= SYSCTR_LAYERS_MAX)
+		return 0;
+	if (sysctr_ct_config_load(conf, &ct, err) < 0 ||
+	    sysctr_store_image_get(s->store, row.image_id, &img, err) < 0)
+		return -1;
+	if (ct->security.privileged)
+		base = xasprintf("%s/rootfs", img.path);
+	else if (sysctr_idmap_lower(s, img.path, &base, err) < 0)
+		return -1;
+	log_info("%s: merging its %zu layers into one", name,
+		 strv_length(stack));
+	flat_fs = xasprintf("%s/fs", flat);
+	if (mkdir(flat, 0711) < 0 || mkdir(flat_fs, 0755) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  flat_fs);
+	dirs = xcalloc(1, sizeof(*dirs));
+	for (size_t i = 0; stack[i] != NULL; i++) {
+		cleanup_free char *fs = sysctr_layer_fs(s, stack[i]);
+
+		strv_push(&dirs, fs);
+	}
+	if (sysctr_layers_merge(dirs, base, flat_fs, ct->security.privileged,
+				err) < 0) {
+		rm_rf_or_warn(flat, "remove a half-made merged layer");
+		return -1;
+	}
+	pending = xasprintf("%s%s", PENDING_FLAT, layer);
+	ret = sysctr_store_begin(s->store, err);
+	if (ret == 0)
+		ret = sysctr_store_layer_insert(s->store, layer, err);
+	if (ret == 0)
+		ret = sysctr_store_ct_set_layers(s->store, row.id, one, err);
+	if (ret == 0)
+		ret =
+		    sysctr_store_ct_set_pending(s->store, row.id, pending, err);
+	if (ret == 0)
+		ret = sysctr_store_layers_unused_take(s->store, &unused, err);
+	if (ret == 0)
+		ret = sysctr_store_commit(s->store, err);
+	if (ret < 0) {
+		sysctr_store_rollback(s->store);
+		rm_rf_or_warn(flat, "remove a half-made merged layer");
+		return -1;
+	}
+	free(row.pending);
+	row.pending = xstrdup(pending);
+	if (finish_pending(s, &row, err) < 0)
+		return -1;
+	sysctr_snapshot_remove_layers(s, unused);
+	return 0;
+}
+
 /* Cut c of a stopped container: fresh upper and layer directory, the
  * commit, then the renames. */
 static int cut_stopped(struct sysctr *s, struct cut *c,
@@ -310,9 +406,17 @@ static int cut_stopped(struct sysctr *s, struct cut *c,
 		return -1;
 	}
 	/* committed: what remains is what repair would redo */
-	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0)
+	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0 ||
+	    finish_pending(s, &row, err) < 0)
 		return -1;
-	return finish_pending(s, &row, err);
+	/* the cut stands whatever happens to the merge */
+	{
+		struct sysctr_error *e = NULL;
+
+		if (flatten_if_deep(s, c->ct, &e) < 0)
+			sysctr_log_warn_error(e, "merge its layers");
+	}
+	return 0;
 }
 
 struct copy_job {

@@ -214,6 +214,42 @@ proc_uid() {
 	awk '/^Uid:/ {print $2}' "/proc/$1/status"
 }
 
+# tree_manifest NAME DIR: every entry below DIR of the running container, seen
+# from the host through its init's root: type, mode, owner, size, mtime,
+# content hash, link target, xattrs (file capabilities among them) and
+# which entries are hard links of one another.
+tree_manifest() {
+	_pid=$(sysctr info "$1" --format json | json_get "d['pid']")
+	case $_pid in '' | *[!0-9]* | 0 | 1) echo "no pid for $1"; return 1 ;; esac
+	python3 - "/proc/$_pid/root$2" <<'PY'
+import hashlib, os, stat, sys
+top = sys.argv[1]
+seen = {}
+out = []
+for dirpath, dirs, files in os.walk(top):
+    dirs.sort()
+    for name in sorted(dirs + files):
+        p = os.path.join(dirpath, name)
+        rel = os.path.relpath(p, top)
+        st = os.lstat(p)
+        kind = stat.S_IFMT(st.st_mode)
+        line = [rel, oct(st.st_mode), str(st.st_uid), str(st.st_gid)]
+        if not stat.S_ISDIR(st.st_mode):
+            line.append(str(int(st.st_mtime)))
+        if stat.S_ISREG(st.st_mode):
+            with open(p, "rb") as f:
+                line.append(hashlib.sha256(f.read()).hexdigest()[:16])
+            key = (st.st_dev, st.st_ino)
+            line.append("link-of=" + seen.setdefault(key, rel))
+        if stat.S_ISLNK(st.st_mode):
+            line.append("-> " + os.readlink(p))
+        for x in sorted(os.listxattr(p, follow_symlinks=False)):
+            line.append(x + "=" + os.getxattr(p, x, follow_symlinks=False).hex())
+        out.append(" ".join(line))
+print("\n".join(out))
+PY
+}
+
 json_get() {
 	# json_get EXPR: evaluate a Python expression on the parsed stdin as d
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
