@@ -16,7 +16,9 @@ depth() {
 }
 view() { tree_manifest "$c" /srv/t && tree_manifest "$c" /etc && sysctr exec "$c" -- ls -a /; }
 
-# op N: the change made before snapshot sN
+# op N: the change made before snapshot sN (a command line for the
+# container's shell, which expands it)
+# shellcheck disable=SC2016
 op() {
 	case $1 in
 	1) echo 'mkdir -p /srv/t/a/b && echo 1 > /srv/t/a/b/f && echo keep > /srv/t/k && ln /srv/t/k /srv/t/k2 && rm /etc/shells && rm -rf /home' ;;
