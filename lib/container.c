@@ -470,29 +470,39 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 	return ret;
 }
 
-/* liblxc's freeze on a cgroup v1 freezer checks whether the freeze took
- * once a second (do_freeze_thaw() in freezer.c): a container that is
- * still FREEZING at the first look stays frozen a whole second longer
- * than it needs. The same write, then a look every millisecond. On a
- * pure cgroup v2 host (no freezer.state) liblxc's own freeze waits for
- * the event and is used as it is. */
-static bool freeze_quick(struct lxc_container *c)
+/* For a short freeze of the caller's own (a snapshot's copy):
+ * liblxc's freeze on a cgroup v1 freezer checks whether the freeze took
+ * once a second (do_freeze_thaw() in freezer.c), so a container still
+ * FREEZING at the first look stays frozen a whole second longer than it
+ * needs. The same write, then a look every millisecond; the thaw the
+ * same way, as liblxc's unfreeze acts only when its monitor was told of
+ * the freeze (this one it is not: the state stays RUNNING). On a pure
+ * cgroup v2 host (no freezer.state) liblxc's own freeze waits for the
+ * event and is used as it is. */
+static bool freezer_set(struct lxc_container *c, const char *state)
 {
-	char state[32] = "";
+	char now[32] = "";
 	double deadline = now_monotonic() + 30;
 
-	if (!c->set_cgroup_item(c, "freezer.state", "FROZEN"))
-		return c->freeze(c);
+	if (!c->set_cgroup_item(c, "freezer.state", state))
+		return false;
 	while (now_monotonic() < deadline) {
 		struct timespec ts = { .tv_nsec = 1000 * 1000 };
 
-		if (c->get_cgroup_item(c, "freezer.state", state,
-				       sizeof(state)) > 0 &&
-		    str_starts_with(state, "FROZEN"))
+		if (c->get_cgroup_item(c, "freezer.state", now, sizeof(now)) >
+			0 &&
+		    str_starts_with(now, state))
 			return true;
 		nanosleep(&ts, NULL);
 	}
 	return false;
+}
+
+static bool has_v1_freezer(struct lxc_container *c)
+{
+	char now[32] = "";
+
+	return c->get_cgroup_item(c, "freezer.state", now, sizeof(now)) > 0;
 }
 
 int sysctr_ct_frozen_run(struct sysctr *s, const char *name,
@@ -502,7 +512,7 @@ int sysctr_ct_frozen_run(struct sysctr *s, const char *name,
 {
 	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, err);
 	const char *state;
-	bool thaw;
+	bool thaw, v1;
 	double t0;
 	int ret;
 
@@ -512,13 +522,17 @@ int sysctr_ct_frozen_run(struct sysctr *s, const char *name,
 	if (state == NULL || strcmp(state, "STOPPED") == 0)
 		return sysctr_err(err, SYSCTR_E_STATE, 0, "not running");
 	thaw = strcmp(state, "FROZEN") != 0;
+	v1 = has_v1_freezer(c);
 	t0 = now_monotonic();
-	if (thaw && !freeze_quick(c)) {
-		c->unfreeze(c);
+	if (thaw && !(v1 ? freezer_set(c, "FROZEN") : c->freeze(c))) {
+		if (v1)
+			freezer_set(c, "THAWED");
+		else
+			c->unfreeze(c);
 		return liblxc_failed(s, name, "freeze", err);
 	}
 	ret = fn(data, err);
-	if (thaw && !c->unfreeze(c)) {
+	if (thaw && !(v1 ? freezer_set(c, "THAWED") : c->unfreeze(c))) {
 		/* the snapshot (or whatever fn did) stands; say what is
 		 * left to do */
 		if (ret == 0)
@@ -559,7 +573,7 @@ static int freeze_common(struct sysctr *s, const char *name, bool freeze,
 		ret = sysctr_err(err, SYSCTR_E_STATE, 0, "already frozen");
 	else if (!freeze && strcmp(state, "FROZEN") != 0)
 		ret = sysctr_err(err, SYSCTR_E_STATE, 0, "not frozen");
-	else if (!(freeze ? freeze_quick(c) : c->unfreeze(c)))
+	else if (!(freeze ? c->freeze(c) : c->unfreeze(c)))
 		ret = liblxc_failed(s, name, action, err);
 	sysctr_ct_record(s, name, action, freeze ? "FROZEN" : "RUNNING",
 			 ret < 0 ? *err : NULL, NULL);

@@ -21,6 +21,7 @@
  * be, never a mix. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -655,9 +656,42 @@ int sysctr_snapshot_release_layers(struct sysctr *s, char ***names,
 	return sysctr_store_layers_unused_take(s->store, names, err);
 }
 
+/* Layer directories without a registry row: what a removal that was
+ * killed after its commit left. The directory is read before the
+ * registry: a layer appears in the store only after the commit that
+ * registers it, so one made meanwhile is either unseen or registered. */
+static void sweep_layers(struct sysctr *s)
+{
+	cleanup_free char *dir = xasprintf("%s/.layers", s->containers_dir);
+	cleanup_closedir DIR *d = opendir(dir);
+	cleanup_strv char **seen = NULL;
+	cleanup_strv char **known = NULL;
+	struct sysctr_error *e = NULL;
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			strv_push(&seen, de->d_name);
+	if (seen == NULL)
+		return;
+	if (sysctr_store_layer_names(s->store, &known, &e) < 0) {
+		sysctr_log_warn_error(e, "list the layers");
+		return;
+	}
+	for (size_t i = 0; seen[i] != NULL; i++) {
+		if (strv_contains(known, seen[i]))
+			continue;
+		log_info("removing layer %s: no container or snapshot has it",
+			 seen[i]);
+		if (sysctr_layer_remove(s, seen[i], &e) < 0)
+			sysctr_log_warn_error(e, "remove an unused layer");
+	}
+}
+
 void sysctr_snapshot_remove_layers(struct sysctr *s, char **names)
 {
 	remove_layers(s, names);
+	sweep_layers(s);
 }
 
 SYSCTR_PUBLIC int sysctr_snapshot_delete(struct sysctr *s, const char *name,
@@ -688,7 +722,7 @@ SYSCTR_PUBLIC int sysctr_snapshot_delete(struct sysctr *s, const char *name,
 		sysctr_store_rollback(s->store);
 		return -1;
 	}
-	remove_layers(s, unused);
+	sysctr_snapshot_remove_layers(s, unused);
 	return 0;
 }
 

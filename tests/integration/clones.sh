@@ -44,6 +44,7 @@ check_exit "the clone does not see the source's new file" 1 sysctr exec "${PFX}-
 # --- of a running container ---------------------------------------------
 check_has "clone of a running container says how long it was frozen" "frozen for" sysctr clone "$src" "${PFX}-c2"
 check_out "the source still runs" RUNNING json_of "d['state']" sysctr info "$src" --format json
+check "and is thawed: exec answers" timeout 20 "$SYSCTR" --root "$TROOT" exec "$src" -- true
 check "start the second clone" sysctr start "${PFX}-c2"
 check_out "it has the source's latest file" src-again read_file "${PFX}-c2" /root/new
 

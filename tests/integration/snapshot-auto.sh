@@ -46,6 +46,7 @@ check_out "history records them" 6 sh -c "'$SYSCTR' --root '$TROOT' history '$c'
 check "start it" sysctr start "$c"
 check_has "a running container's scheduled snapshot" "frozen for" sysctr snapshot auto --now 2026-12-02T11:00
 check_out "it still runs" RUNNING json_of "d['state']" sysctr info "$c" --format json
+check "and is thawed: exec answers" timeout 20 "$SYSCTR" --root "$TROOT" exec "$c" -- true
 check "stop it" sysctr stop -k "$c"
 
 # one broken container.conf: its error, the others still done, exit 1

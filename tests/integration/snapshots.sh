@@ -64,6 +64,8 @@ m2=$(manifest "$c")
 if [ "$m1" != "$m2" ]; then ok "the tree changed"; else not_ok "the tree did not change"; fi
 check_has "snapshot of a running container says how long it was frozen" "frozen for" sysctr snapshot create "$c" two
 check_out "still running after the cut" RUNNING json_of "d['state']" sysctr info "$c" --format json
+# a container left frozen blocks exec: its state alone would not tell
+check "and thawed: exec answers" timeout 20 "$SYSCTR" --root "$TROOT" exec "$c" -- true
 check_out "unchanged by the cut" "$m2" manifest "$c"
 
 check "third change" sysctr exec "$c" -- sh -c 'echo three > /srv/t/f; mkdir /srv/t/three'
@@ -147,6 +149,14 @@ for at in $kill_points; do
 	esac
 	check_out "registry integrity ($at)" ok registry_ok
 done
+
+# --- a layer without a row (a removal killed after its commit) is swept ------
+check "an orphan layer directory" mkdir -p "$layers/0123456789abcdef/fs"
+check "a snapshot delete" sysctr snapshot delete "$c" three
+check_out "sweeps it" 0 sh -c "ls -d '$layers/0123456789abcdef' 2>/dev/null | wc -l"
+check "the container still starts" sysctr start "$c"
+check_out "whole" "$m1" manifest "$c"
+check "stop" sysctr stop -k "$c"
 
 # --- history, destroy ------------------------------------------------------
 check_has "history records the snapshot actions" "snapshot create" sysctr history "$c"
