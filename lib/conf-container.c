@@ -240,13 +240,6 @@ static const struct sysctr_conf_check ct_checks[] = {
 
 /* ---- container.conf ----------------------------------------------------- */
 
-static char *get_str(cfg_t *cfg, const char *name)
-{
-	const char *s = cfg_getstr(cfg, name);
-
-	return xstrdup(s ? s : "");
-}
-
 static void fill_autostart(struct sysctr_ct_config *c, cfg_t *a)
 {
 	unsigned n = cfg_size(a, "after");
@@ -257,9 +250,9 @@ static void fill_autostart(struct sysctr_ct_config *c, cfg_t *a)
 	c->autostart.after = xcalloc(n + 1, sizeof(char *));
 	for (unsigned i = 0; i < n; i++)
 		c->autostart.after[i] = xstrdup(cfg_getnstr(a, "after", i));
-	c->autostart.ready = get_str(a, "ready");
+	c->autostart.ready = sysctr_conf_get_str(a, "ready");
 	c->autostart.timeout = (int)cfg_getint(a, "timeout");
-	c->autostart.group = get_str(a, "group");
+	c->autostart.group = sysctr_conf_get_str(a, "group");
 }
 
 static void fill_mounts_raw(struct sysctr_ct_config *c, cfg_t *cfg)
@@ -272,8 +265,8 @@ static void fill_mounts_raw(struct sysctr_ct_config *c, cfg_t *cfg)
 		cfg_t *m = cfg_getnsec(cfg, "mount", (unsigned)i);
 
 		c->mounts[i].name = xstrdup(cfg_title(m));
-		c->mounts[i].source = get_str(m, "source");
-		c->mounts[i].path = get_str(m, "path");
+		c->mounts[i].source = sysctr_conf_get_str(m, "source");
+		c->mounts[i].path = sysctr_conf_get_str(m, "path");
 		c->mounts[i].readonly = cfg_getbool(m, "readonly");
 	}
 	c->nraw = raw ? cfg_num(raw) : 0;
@@ -296,21 +289,21 @@ static struct sysctr_ct_config *ct_from_cfg(cfg_t *cfg)
 	cfg_t *sec = cfg_getsec(cfg, "security");
 	cfg_t *snap = cfg_getsec(cfg, "snapshots");
 
-	c->template = get_str(cfg, "template");
-	c->release = get_str(cfg, "release");
-	c->arch = get_str(cfg, "arch");
+	c->template = sysctr_conf_get_str(cfg, "template");
+	c->release = sysctr_conf_get_str(cfg, "release");
+	c->arch = sysctr_conf_get_str(cfg, "arch");
 	fill_autostart(c, cfg_getsec(cfg, "autostart"));
 	/* Checked by sysctr_conf_v_memory() while parsing. */
 	if (sysctr_conf_parse_size(cfg_getstr(r, "memory"),
 				   &c->resources.memory) < 0)
 		c->resources.memory = 0;
-	c->resources.cpus = get_str(r, "cpus");
+	c->resources.cpus = sysctr_conf_get_str(r, "cpus");
 	c->resources.pids = cfg_getint(r, "pids");
-	c->network.mode = get_str(net, "mode");
-	c->network.bridge = get_str(net, "bridge");
-	c->network.ipv4 = get_str(net, "ipv4");
-	c->network.hwaddr = get_str(net, "hwaddr");
-	c->snapshots.schedule = get_str(snap, "schedule");
+	c->network.mode = sysctr_conf_get_str(net, "mode");
+	c->network.bridge = sysctr_conf_get_str(net, "bridge");
+	c->network.ipv4 = sysctr_conf_get_str(net, "ipv4");
+	c->network.hwaddr = sysctr_conf_get_str(net, "hwaddr");
+	c->snapshots.schedule = sysctr_conf_get_str(snap, "schedule");
 	c->snapshots.keep_hourly = (int)cfg_getint(snap, "keep_hourly");
 	c->snapshots.keep_daily = (int)cfg_getint(snap, "keep_daily");
 	c->snapshots.keep_weekly = (int)cfg_getint(snap, "keep_weekly");

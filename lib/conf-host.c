@@ -126,13 +126,6 @@ static const struct sysctr_conf_check host_checks[] = {
 	{ "mirrors", v_mirrors },
 };
 
-static char *get_str(cfg_t *cfg, const char *name)
-{
-	const char *s = cfg_getstr(cfg, name);
-
-	return xstrdup(s ? s : "");
-}
-
 static struct sysctr_host_config *host_from_cfg(cfg_t *cfg)
 {
 	struct sysctr_host_config *c = xcalloc(1, sizeof(*c));
@@ -143,21 +136,21 @@ static struct sysctr_host_config *host_from_cfg(cfg_t *cfg)
 	cfg_t *i = cfg_getsec(cfg, "idmap");
 	cfg_t *m = cfg_getsec(cfg, "mirrors");
 
-	c->log_level = get_str(cfg, "log_level");
-	c->paths.containers = get_str(p, "containers");
-	c->paths.images = get_str(p, "images");
-	c->paths.logs = get_str(p, "logs");
-	c->paths.database = get_str(p, "database");
-	c->paths.templates = get_str(p, "templates");
-	c->defaults.template = get_str(d, "template");
-	c->defaults.release = get_str(d, "release");
-	c->defaults.arch = get_str(d, "arch");
+	c->log_level = sysctr_conf_get_str(cfg, "log_level");
+	c->paths.containers = sysctr_conf_get_str(p, "containers");
+	c->paths.images = sysctr_conf_get_str(p, "images");
+	c->paths.logs = sysctr_conf_get_str(p, "logs");
+	c->paths.database = sysctr_conf_get_str(p, "database");
+	c->paths.templates = sysctr_conf_get_str(p, "templates");
+	c->defaults.template = sysctr_conf_get_str(d, "template");
+	c->defaults.release = sysctr_conf_get_str(d, "release");
+	c->defaults.arch = sysctr_conf_get_str(d, "arch");
 	/* The ranges were checked while parsing. */
 	c->timeouts.stop = (int)cfg_getint(t, "stop");
 	c->timeouts.start = (int)cfg_getint(t, "start");
 	c->timeouts.lock = (int)cfg_getint(t, "lock");
-	c->network.mode = get_str(n, "mode");
-	c->network.bridge = get_str(n, "bridge");
+	c->network.mode = sysctr_conf_get_str(n, "mode");
+	c->network.bridge = sysctr_conf_get_str(n, "bridge");
 	c->idmap.base = cfg_getint(i, "base");
 	c->idmap.size = cfg_getint(i, "size");
 	c->n_mirrors = cfg_num(m);

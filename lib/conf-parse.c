@@ -105,6 +105,13 @@ unsigned sysctr_conf_section_line(const char *name, const char *title,
 	return fallback;
 }
 
+char *sysctr_conf_get_str(cfg_t *cfg, const char *name)
+{
+	const char *s = cfg_getstr(cfg, name);
+
+	return xstrdup(s ? s : "");
+}
+
 char *sysctr_conf_key_of(cfg_t *cfg, const char *name)
 {
 	if (cur == NULL || cfg == cur->root || cfg->name == NULL)

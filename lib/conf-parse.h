@@ -57,6 +57,8 @@ int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,
  * section name "title", each fallback when the scanner saw none; and
  * sysctr_conf_parsing_scan() is the whole scan (NULL outside a parse). */
 char *sysctr_conf_key_of(cfg_t *cfg, const char *name);
+/* A copy of the string option name of cfg; "" when it is unset. */
+char *sysctr_conf_get_str(cfg_t *cfg, const char *name);
 int sysctr_conf_invalid(cfg_t *cfg, cfg_opt_t *opt, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int sysctr_conf_invalid_at(unsigned line, const char *key, const char *fmt, ...)
