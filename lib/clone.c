@@ -11,6 +11,7 @@
 #include "container.h"
 #include "create.h"
 #include "error.h"
+#include "layer-stack.h"
 #include "lock.h"
 #include "names.h"
 #include "snapshot.h"
@@ -102,7 +103,7 @@ SYSCTR_PUBLIC int sysctr_ct_clone(struct sysctr *s, const char *src,
 	if (lock_both(s, src, dst, &lsrc, &ldst, err) < 0)
 		return -1;
 	if (sysctr_store_ct_get(s->store, src, &row, err) < 0 ||
-	    sysctr_snapshot_repair(s, &row, err) < 0)
+	    sysctr_stack_repair(s, &row, err) < 0)
 		return -1;
 	if (row.storage != NULL && strcmp(row.storage, "overlay") != 0)
 		return sysctr_err(err, SYSCTR_E_STATE, 0,

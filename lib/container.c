@@ -22,12 +22,12 @@
 #include "error.h"
 #include "idmap.h"
 #include "image.h"
+#include "layer-stack.h"
 #include "lock.h"
 #include "log.h"
 #include "lxcconf.h"
 #include "names.h"
 #include "reach.h"
-#include "snapshot.h"
 #include "util.h"
 
 int sysctr_ct_lock(struct sysctr *s, const char *name,
@@ -201,7 +201,7 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 		cleanup_free char *joined = NULL;
 
 		/* its snapshots' layers, then the image, under its own */
-		if (sysctr_snapshot_lowers(s, row, lower, &lowers, err) < 0)
+		if (sysctr_stack_lowers(s, row, lower, &lowers, err) < 0)
 			return NULL;
 		joined = strv_join(lowers, ":");
 		own = xasprintf("%s/%s/overlay/delta", s->containers_dir, name);
@@ -270,7 +270,7 @@ static char *start_prepare(struct sysctr *s, const char *name,
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	if (sysctr_store_ct_get(s->store, name, &row, err) < 0 ||
-	    sysctr_snapshot_repair(s, &row, err) < 0 ||
+	    sysctr_stack_repair(s, &row, err) < 0 ||
 	    sysctr_ct_config_load(conf, &ct, err) < 0 ||
 	    sysctr_ct_host_check(ct, NULL, s->cfg, err) < 0)
 		return NULL;
@@ -755,7 +755,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 		if (sysctr_store_begin(s->store, err) < 0)
 			return -1;
 		if (sysctr_store_ct_delete(s->store, name, err) < 0 ||
-		    sysctr_snapshot_release_layers(s, &unused, err) < 0 ||
+		    sysctr_stack_release(s, &unused, err) < 0 ||
 		    sysctr_ct_record_in_tx(s, name, "destroy",
 					   force ? "forced" : NULL, err) < 0) {
 			sysctr_store_rollback(s->store);
@@ -772,7 +772,7 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 	if (rm_rf(dir, err) < 0)
 		return sysctr_err_prefix(err, "its files remain (destroy it "
 					      "again to finish)");
-	sysctr_snapshot_remove_layers(s, unused);
+	sysctr_stack_remove(s, unused);
 	log_debug("%s: removed its files", name);
 	log = sysctr_ct_log_path(s, name);
 	unlink(log);

@@ -15,7 +15,7 @@
  * the layer's empty directory), which a later run removes; with it the
  * registry holds the new stack and `pending = "freeze LAYER"`, and the
  * two renames that follow (upper to layer, delta.next to upper) are
- * redone by sysctr_snapshot_repair(), which every user of the container's
+ * redone by sysctr_stack_repair(), which every user of the container's
  * files calls under its lock, should sysctr be killed between them. So a
  * kill at any moment leaves the container as it was or as it is meant to
  * be, never a mix. */
@@ -33,6 +33,7 @@
 #include "error.h"
 #include "flatten.h"
 #include "idmap.h"
+#include "layer-stack.h"
 #include "layers.h"
 #include "lock.h"
 #include "log.h"
@@ -40,146 +41,6 @@
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
-
-#define PENDING_FREEZE "freeze "
-#define PENDING_COPY "copy "
-#define PENDING_FLAT "flat "
-
-static char *ct_path(struct sysctr *s, const char *name, const char *rel)
-{
-	return xasprintf("%s/%s/%s", s->containers_dir, name, rel);
-}
-
-/* ---- finishing a switch ------------------------------------------------ */
-
-static int finish_pending(struct sysctr *s, const struct sysctr_ct_row *row,
-			  struct sysctr_error **err)
-{
-	cleanup_free char *upper = ct_path(s, row->name, "overlay/delta");
-	cleanup_free char *next = ct_path(s, row->name, "overlay/delta.next");
-	cleanup_free char *copy = ct_path(s, row->name, "overlay/snap.copy");
-	cleanup_free char *staged = ct_path(s, row->name, "overlay/layer.next");
-	const char *p = row->pending;
-	bool freeze = str_starts_with(p, PENDING_FREEZE);
-	const char *layer =
-	    p + (freeze ? strlen(PENDING_FREEZE) : strlen(PENDING_COPY));
-	cleanup_free char *fs = NULL;
-
-	if (str_starts_with(p, PENDING_FLAT)) {
-		/* the merged layer was made whole before the commit */
-		cleanup_free char *flat =
-		    ct_path(s, row->name, "overlay/flat.next");
-		cleanup_free char *flat_fs = xasprintf("%s/fs", flat);
-
-		layer = p + strlen(PENDING_FLAT);
-		fs = sysctr_layer_fs(s, layer);
-		if (!path_exists(fs)) {
-			if (sysctr_layer_take(s, layer, flat_fs, NULL, err) < 0)
-				return -1;
-			rmdir(flat);
-		}
-		return sysctr_store_ct_set_pending(s->store, row->id, NULL,
-						   err);
-	}
-	if (!freeze && !str_starts_with(p, PENDING_COPY))
-		return sysctr_err(err, SYSCTR_E_FAILED, 0,
-				  "unknown pending change '%s' in the "
-				  "registry",
-				  p);
-	fs = sysctr_layer_fs(s, layer);
-	if (!path_exists(fs)) {
-		const char *from = freeze ? upper : copy;
-
-		if (!path_exists(from))
-			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "cannot finish the snapshot: "
-					  "neither %s nor %s exists",
-					  fs, from);
-		if (sysctr_layer_take(s, layer, from, staged, err) < 0)
-			return -1;
-	}
-	if (freeze && path_exists(next)) {
-		if (path_exists(upper))
-			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "cannot finish the snapshot: both "
-					  "%s and %s exist",
-					  upper, next);
-		if (rename(next, upper) < 0)
-			return sysctr_err(err, SYSCTR_E_FAILED, errno,
-					  "move %s to %s", next, upper);
-	}
-	return sysctr_store_ct_set_pending(s->store, row->id, NULL, err);
-}
-
-int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
-			   struct sysctr_error **err)
-{
-	const char *leftovers[] = { "overlay/delta.next", "overlay/layer.next",
-				    "overlay/snap.copy", "overlay/flat.next" };
-
-	if (row->pending != NULL) {
-		log_info("%s: finishing an interrupted snapshot change (%s)",
-			 row->name, row->pending);
-		return finish_pending(s, row, err);
-	}
-	/* made before a commit that never came */
-	for (size_t i = 0; i < ARRAY_SIZE(leftovers); i++) {
-		cleanup_free char *p = ct_path(s, row->name, leftovers[i]);
-
-		if (path_exists(p))
-			rm_rf_or_warn(p, "remove a half-made snapshot");
-	}
-	return 0;
-}
-
-/* ---- the lowers of a start --------------------------------------------- */
-
-/* A layer a clone shares with its source is made by the source's pending
- * switch when sysctr was killed before it moved the files: finish that
- * one, under the source's lock (waited for as any lock). */
-static int finish_owner(struct sysctr *s, const char *layer,
-			struct sysctr_error **err)
-{
-	cleanup_free char *owner = NULL;
-	cleanup_ct_row struct sysctr_ct_row row = { 0 };
-	cleanup_lock int lock = -1;
-	int ret;
-
-	ret = sysctr_store_layer_pending_owner(s->store, layer, &owner, err);
-	if (ret <= 0)
-		return ret;
-	lock = sysctr_ct_lock(s, owner, err);
-	if (lock < 0 || sysctr_store_ct_get(s->store, owner, &row, err) < 0)
-		return -1;
-	return sysctr_snapshot_repair(s, &row, err);
-}
-
-int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
-			   const char *image_lower, char ***dirs,
-			   struct sysctr_error **err)
-{
-	cleanup_strv char **layers = NULL;
-	cleanup_strv char **v = NULL;
-
-	if (sysctr_store_ct_layers(s->store, row->id, &layers, err) < 0)
-		return -1;
-	v = xcalloc(1, sizeof(*v));
-	for (size_t i = 0; layers[i] != NULL; i++) {
-		cleanup_free char *fs = sysctr_layer_fs(s, layers[i]);
-
-		if (!is_dir(fs) && finish_owner(s, layers[i], err) < 0)
-			return -1;
-		if (!is_dir(fs))
-			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "layer %s of its snapshots is "
-					  "missing (%s)",
-					  layers[i], fs);
-		strv_push(&v, fs);
-	}
-	strv_push(&v, image_lower);
-	*dirs = steal_ptr(&v);
-	return 0;
-}
 
 /* ---- cutting ----------------------------------------------------------- */
 
@@ -213,8 +74,9 @@ static char *auto_name(struct sysctr *s, int64_t ct_id, const char *prefix)
 static int make_next(struct sysctr *s, const char *name,
 		     struct sysctr_error **err)
 {
-	cleanup_free char *upper = ct_path(s, name, "overlay/delta");
-	cleanup_free char *next = ct_path(s, name, "overlay/delta.next");
+	cleanup_free char *upper = sysctr_stack_path(s, name, "overlay/delta");
+	cleanup_free char *next =
+	    sysctr_stack_path(s, name, "overlay/delta.next");
 	struct stat st;
 
 	if (lstat(upper, &st) < 0)
@@ -240,7 +102,8 @@ static int make_next(struct sysctr *s, const char *name,
 static int make_layer_dir(struct sysctr *s, const char *name,
 			  struct sysctr_error **err)
 {
-	cleanup_free char *staged = ct_path(s, name, "overlay/layer.next");
+	cleanup_free char *staged =
+	    sysctr_stack_path(s, name, "overlay/layer.next");
 
 	if (mkdir(staged, 0711) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
@@ -322,7 +185,8 @@ static int flatten_if_deep(struct sysctr *s, const char *name,
 {
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 	cleanup_free char *conf = sysctr_ct_conf_path(s, name);
-	cleanup_free char *flat = ct_path(s, name, "overlay/flat.next");
+	cleanup_free char *flat =
+	    sysctr_stack_path(s, name, "overlay/flat.next");
 	cleanup_free char *flat_fs = NULL;
 	cleanup_free char *layer = sysctr_layer_new_name();
 	cleanup_free char *pending = NULL;
@@ -384,9 +248,9 @@ static int flatten_if_deep(struct sysctr *s, const char *name,
 	}
 	free(row.pending);
 	row.pending = xstrdup(pending);
-	if (finish_pending(s, &row, err) < 0)
+	if (sysctr_stack_finish(s, &row, err) < 0)
 		return -1;
-	sysctr_snapshot_remove_layers(s, unused);
+	sysctr_stack_remove(s, unused);
 	return 0;
 }
 
@@ -395,8 +259,10 @@ static int flatten_if_deep(struct sysctr *s, const char *name,
 static int cut_stopped(struct sysctr *s, struct cut *c,
 		       struct sysctr_error **err)
 {
-	cleanup_free char *next = ct_path(s, c->ct, "overlay/delta.next");
-	cleanup_free char *staged = ct_path(s, c->ct, "overlay/layer.next");
+	cleanup_free char *next =
+	    sysctr_stack_path(s, c->ct, "overlay/delta.next");
+	cleanup_free char *staged =
+	    sysctr_stack_path(s, c->ct, "overlay/layer.next");
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	if (make_next(s, c->ct, err) < 0)
@@ -408,7 +274,7 @@ static int cut_stopped(struct sysctr *s, struct cut *c,
 	}
 	/* committed: what remains is what repair would redo */
 	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0 ||
-	    finish_pending(s, &row, err) < 0)
+	    sysctr_stack_finish(s, &row, err) < 0)
 		return -1;
 	/* the cut stands whatever happens to the merge */
 	{
@@ -436,8 +302,9 @@ static int copy_job_run(void *data, struct sysctr_error **err)
 static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 		       struct sysctr_error **err)
 {
-	cleanup_free char *upper = ct_path(s, c->ct, "overlay/delta");
-	cleanup_free char *copy = ct_path(s, c->ct, "overlay/snap.copy");
+	cleanup_free char *upper = sysctr_stack_path(s, c->ct, "overlay/delta");
+	cleanup_free char *copy =
+	    sysctr_stack_path(s, c->ct, "overlay/snap.copy");
 	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 	struct copy_job job = { upper, copy };
 
@@ -453,7 +320,7 @@ static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 	}
 	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0)
 		return -1;
-	return finish_pending(s, &row, err);
+	return sysctr_stack_finish(s, &row, err);
 }
 
 int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
@@ -508,7 +375,7 @@ static int snap_begin(struct sysctr *s, const char *name,
 	if (lock < 0)
 		return -1;
 	if (sysctr_store_ct_get(s->store, name, row, err) < 0 ||
-	    sysctr_snapshot_repair(s, row, err) < 0) {
+	    sysctr_stack_repair(s, row, err) < 0) {
 		sysctr_unlock(lock);
 		return -1;
 	}
@@ -639,61 +506,6 @@ SYSCTR_PUBLIC int sysctr_snapshot_restore(struct sysctr *s, const char *name,
 	return 0;
 }
 
-/* Remove the files of layers the registry let go of. */
-static void remove_layers(struct sysctr *s, char **names)
-{
-	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
-		struct sysctr_error *e = NULL;
-
-		if (sysctr_layer_remove(s, names[i], &e) < 0)
-			sysctr_log_warn_error(e, "remove an unused layer");
-	}
-}
-
-int sysctr_snapshot_release_layers(struct sysctr *s, char ***names,
-				   struct sysctr_error **err)
-{
-	return sysctr_store_layers_unused_take(s->store, names, err);
-}
-
-/* Layer directories without a registry row: what a removal that was
- * killed after its commit left. The directory is read before the
- * registry: a layer appears in the store only after the commit that
- * registers it, so one made meanwhile is either unseen or registered. */
-static void sweep_layers(struct sysctr *s)
-{
-	cleanup_free char *dir = xasprintf("%s/.layers", s->containers_dir);
-	cleanup_closedir DIR *d = opendir(dir);
-	cleanup_strv char **seen = NULL;
-	cleanup_strv char **known = NULL;
-	struct sysctr_error *e = NULL;
-	struct dirent *de;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			strv_push(&seen, de->d_name);
-	if (seen == NULL)
-		return;
-	if (sysctr_store_layer_names(s->store, &known, &e) < 0) {
-		sysctr_log_warn_error(e, "list the layers");
-		return;
-	}
-	for (size_t i = 0; seen[i] != NULL; i++) {
-		if (strv_contains(known, seen[i]))
-			continue;
-		log_info("removing layer %s: no container or snapshot has it",
-			 seen[i]);
-		if (sysctr_layer_remove(s, seen[i], &e) < 0)
-			sysctr_log_warn_error(e, "remove an unused layer");
-	}
-}
-
-void sysctr_snapshot_remove_layers(struct sysctr *s, char **names)
-{
-	remove_layers(s, names);
-	sweep_layers(s);
-}
-
 SYSCTR_PUBLIC int sysctr_snapshot_delete(struct sysctr *s, const char *name,
 					 const char *snap,
 					 struct sysctr_error **err)
@@ -722,7 +534,7 @@ SYSCTR_PUBLIC int sysctr_snapshot_delete(struct sysctr *s, const char *name,
 		sysctr_store_rollback(s->store);
 		return -1;
 	}
-	sysctr_snapshot_remove_layers(s, unused);
+	sysctr_stack_remove(s, unused);
 	return 0;
 }
 

@@ -8,16 +8,6 @@
 
 /* A snapshot name: [a-zA-Z0-9][a-zA-Z0-9._-]{0,63}, no "..". */
 int sysctr_snap_name_check(const char *snap, struct sysctr_error **err);
-/* For the holder of the container's lock, before anything uses its files:
- * finish a layer switch that a killed sysctr left (row->pending), or
- * remove what a cut that never committed made. */
-int sysctr_snapshot_repair(struct sysctr *s, const struct sysctr_ct_row *row,
-			   struct sysctr_error **err);
-/* The overlayfs lower directories of the container, top first: its layer
- * stack, then image_lower. */
-int sysctr_snapshot_lowers(struct sysctr *s, const struct sysctr_ct_row *row,
-			   const char *image_lower, char ***dirs,
-			   struct sysctr_error **err);
 /* sysctr_snapshot_create() with the snapshot's kind ("manual", "auto")
  * and creation time (0: now). */
 int sysctr_snapshot_cut(struct sysctr *s, const char *name, const char *snap,
@@ -37,11 +27,5 @@ int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
 					   struct sysctr_error **err),
 			      void *data, double *frozen_s,
 			      struct sysctr_error **err);
-/* In the caller's transaction: the layers nothing uses any more leave the
- * registry; their names are returned for sysctr_snapshot_remove_layers()
- * once it commits. */
-int sysctr_snapshot_release_layers(struct sysctr *s, char ***names,
-				   struct sysctr_error **err);
-void sysctr_snapshot_remove_layers(struct sysctr *s, char **names);
 
 #endif
