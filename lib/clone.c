@@ -5,6 +5,7 @@
  * and each side's later changes stay its own. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
@@ -13,6 +14,7 @@
 #include "error.h"
 #include "layer-stack.h"
 #include "lock.h"
+#include "log.h"
 #include "names.h"
 #include "snapshot.h"
 #include "store.h"
@@ -23,6 +25,7 @@ struct clone_job {
 	const char *dst;
 	const char *tmp;
 	const char *detail;
+	bool moved; /* tmp was renamed into place in the transaction */
 };
 
 /* In the transaction that registers the layers: the new container's row,
@@ -36,7 +39,37 @@ static int clone_register(struct sysctr *s, char *const *stack, void *data,
 	if (sysctr_create_register_in_tx(s, j->src, j->dst, j->tmp, "clone",
 					 j->detail, &id, err) < 0)
 		return -1;
+	j->moved = true;
 	return sysctr_store_ct_set_layers(s->store, id, stack, err);
+}
+
+/* A clone that failed: nothing of it stays, as after a failed create.
+ * Its directory was renamed into place inside the transaction, so a
+ * failure after that (the commit, or a statement after the rename) left
+ * it without a row: it goes back to tmp, which the caller removes. A
+ * failure after the commit (finishing the source's switch) leaves a
+ * clone with its row, which is a container and stays. We hold dst's
+ * lock: nobody else made that directory. */
+static void clone_undo(struct sysctr *s, const struct clone_job *j)
+{
+	cleanup_free char *dir = NULL;
+	struct sysctr_error *e = NULL;
+	int ret;
+
+	if (!j->moved)
+		return;
+	ret = sysctr_ct_registered(s, j->dst, &e);
+	if (ret < 0) {
+		/* cannot tell: a directory without a row is what the next
+		 * create or destroy of the name removes */
+		sysctr_log_warn_error(e, "check the clone's row");
+		return;
+	}
+	if (ret > 0)
+		return;
+	dir = sysctr_ct_dir(s, j->dst);
+	if (rename(dir, j->tmp) < 0)
+		rm_rf_or_warn(dir, "remove a half-made clone");
 }
 
 /* From a snapshot: nothing of the source changes, one transaction. */
@@ -125,7 +158,9 @@ SYSCTR_PUBLIC int sysctr_ct_clone(struct sysctr *s, const char *src,
 	else
 		ret = sysctr_snapshot_cut_layer(s, &row, clone_register, &j,
 						frozen_s, err);
-	if (ret < 0)
+	if (ret < 0) {
+		clone_undo(s, &j);
 		rm_rf_or_warn(tmp, "remove a half-made clone");
+	}
 	return ret;
 }

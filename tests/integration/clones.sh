@@ -104,4 +104,66 @@ for at in rename:1 mkdir:delta.next mkdir:layer.next rename:2 rename:3 rename:4 
 	check "stop the source" sysctr stop -k "$src"
 done
 
+# --- a registry commit that fails after the clone's directory moved in -------
+# The clone's directory is renamed into place inside its transaction, just
+# before the COMMIT. A deferred foreign key that the clone's row breaks
+# makes that COMMIT fail (SQLite checks deferred keys only there): nothing
+# of the clone may stay (no directory, no row, no history, no layer), the
+# source is as it was and the registry is whole. Of a stopped source (its
+# upper would become a layer), of a snapshot, of a running source.
+db="$TROOT/var/lib/sysctr/sysctr.db"
+cdir="$TROOT/var/lib/sysctr/containers"
+sql() { # sql STATEMENTS: run them (a script); print the first column of the last one's rows
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+*script, last = [x for x in sys.argv[2].split(";") if x.strip()]
+c.executescript(";".join(script) + ";")
+rows = c.execute(last).fetchall()
+c.commit()
+print(" ".join(str(r[0]) for r in rows))' "$db" "$1"
+}
+check "a trap in the registry: a deferred key that a clone's row breaks" sql "
+	CREATE TABLE test_fail (ct INTEGER REFERENCES containers(id) DEFERRABLE INITIALLY DEFERRED);
+	CREATE TRIGGER test_fail_clone AFTER INSERT ON containers WHEN NEW.name LIKE '%-cf%'
+	BEGIN INSERT INTO test_fail VALUES (-1); END;
+	SELECT 1"
+check "a snapshot to clone" sysctr snapshot create "$src" s-cf
+upper_ino=$(stat -c %i "$upper")
+for how in stopped snapshot running; do
+	dst="${PFX}-cf-$how"
+	nlayers=$(layer_count)
+	rows_before=$(sql "SELECT count(*) FROM layers")
+	stack_before=$(sql "SELECT group_concat(layer_id) FROM (SELECT layer_id FROM container_layers c JOIN containers k ON k.id = c.container_id WHERE k.name = '$src' ORDER BY pos)")
+	case $how in
+	stopped) set -- ;;
+	snapshot) set -- --snapshot s-cf ;;
+	running) set -- ;;
+	esac
+	if [ "$how" = running ]; then check "start the source" sysctr start "$src"; fi
+	check_exit "clone ($how): its commit fails (1)" 1 sysctr clone "$src" "$dst" "$@"
+	check_out "no directory of it is left ($how)" 0 sh -c "ls -d '$cdir/$dst' '$cdir/.new-$dst'.* 2>/dev/null | wc -l"
+	check_out "no row ($how)" 0 sql "SELECT count(*) FROM containers WHERE name = '$dst'"
+	check_out "no history row of a clone that is not ($how)" 0 sql "SELECT count(*) FROM history WHERE container = '$dst' AND outcome = 'ok'"
+	check_exit "it is no container ($how)" 3 sysctr info "$dst"
+	check_out "list names no stray directory ($how)" "" sh -c "'$SYSCTR' --root '$TROOT' list 2>&1 >/dev/null"
+	check_out "no layer directory was added ($how)" "$nlayers" layer_count
+	check_out "no layer row was added ($how)" "$rows_before" sql "SELECT count(*) FROM layers"
+	check_out "the source's stack is as it was ($how)" "$stack_before" sql "SELECT group_concat(layer_id) FROM (SELECT layer_id FROM container_layers c JOIN containers k ON k.id = c.container_id WHERE k.name = '$src' ORDER BY pos)"
+	check_out "nothing is pending for the source ($how)" None sql "SELECT pending FROM containers WHERE name = '$src'"
+	check_out "the source has no half-made layer ($how)" 0 sh -c "ls -d '$cdir/$src/overlay/'*.next '$cdir/$src/overlay/snap.copy' 2>/dev/null | wc -l"
+	if [ "$how" != running ]; then
+		check_out "the source's upper is still its own ($how)" "$upper_ino" stat -c %i "$upper"
+		check "the source starts ($how)" sysctr start "$src"
+	fi
+	check_out "the source is whole ($how)" kept read_file "$src" /root/k
+	check "stop the source ($how)" sysctr stop -k "$src"
+	check_out "the registry is whole ($how)" ok sql "PRAGMA integrity_check"
+	check_out "and its keys hold ($how)" "" sql "PRAGMA foreign_key_check"
+done
+check "remove the trap" sql "DROP TRIGGER test_fail_clone; DROP TABLE test_fail; SELECT 1"
+check_out "then the clone is made" "$src: clone: ${PFX}-cf-stopped" sysctr clone "$src" "${PFX}-cf-stopped"
+check "and starts" sysctr start "${PFX}-cf-stopped"
+check_out "with the source's file" kept read_file "${PFX}-cf-stopped" /root/k
+check "stop it" sysctr stop -k "${PFX}-cf-stopped"
+
 done_testing
