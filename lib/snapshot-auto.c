@@ -14,6 +14,7 @@
  * as an hourly does not also count as a daily (as borg prune does). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,111 +106,131 @@ void sysctr_auto_results_free(struct sysctr_auto_result *r, size_t n)
 	free(r);
 }
 
+/* One auto snapshot of a container, as a run sees it. */
+struct auto_snap {
+	const char *name; /* owned by the snapshot rows or the result */
+	int64_t created;
+	int64_t id; /* INT64_MAX: the one this run took */
+};
+
 static int by_newest(const void *a, const void *b)
 {
-	const struct sysctr_snap_row *x = a, *y = b;
+	const struct auto_snap *x = a, *y = b;
 
 	if (x->created != y->created)
 		return x->created < y->created ? 1 : -1;
-	return x->id < y->id ? 1 : -1;
+	if (x->id != y->id)
+		return x->id < y->id ? 1 : -1;
+	return 0;
 }
 
-/* Prune the auto snapshots of one container by its keep_* settings. */
-static int prune(struct sysctr *s, const char *name, int64_t ct_id,
-		 const struct sysctr_ct_config *ct, char ***pruned,
-		 struct sysctr_error **err)
+/* Prune the auto snapshots v[0..n) of one container by its keep_*
+ * settings. */
+static int prune(struct sysctr *s, const char *name,
+		 const struct sysctr_ct_config *ct, struct auto_snap *v,
+		 size_t n, char ***pruned, struct sysctr_error **err)
 {
-	struct sysctr_snap_row *rows = NULL;
-	size_t n = 0, na = 0;
-	cleanup_free int64_t *times = NULL;
-	cleanup_free bool *kept = NULL;
+	cleanup_free int64_t *times = xcalloc(n + 1, sizeof(*times));
+	cleanup_free bool *kept = xcalloc(n + 1, sizeof(*kept));
 	const int keep[4] = { ct->snapshots.keep_hourly,
 			      ct->snapshots.keep_daily,
 			      ct->snapshots.keep_weekly,
 			      ct->snapshots.keep_monthly };
-	int ret = 0;
 
-	*pruned = xcalloc(1, sizeof(char *));
-	if (sysctr_store_snap_list(s->store, ct_id, &rows, &n, err) < 0)
-		return -1;
-	/* the auto ones first, newest first */
+	qsort(v, n, sizeof(*v), by_newest);
 	for (size_t i = 0; i < n; i++)
-		if (rows[i].kind != NULL && strcmp(rows[i].kind, "auto") == 0) {
-			struct sysctr_snap_row t = rows[na];
+		times[i] = v[i].created;
+	sysctr_retention(times, n, keep, kept);
+	for (size_t i = 0; i < n; i++) {
+		struct sysctr_error *e = NULL;
 
-			rows[na++] = rows[i];
-			rows[i] = t;
-		}
-	qsort(rows, na, sizeof(*rows), by_newest);
-	times = xcalloc(na + 1, sizeof(*times));
-	kept = xcalloc(na + 1, sizeof(*kept));
-	for (size_t i = 0; i < na; i++)
-		times[i] = rows[i].created;
-	sysctr_retention(times, na, keep, kept);
-	for (size_t i = 0; i < na && ret == 0; i++) {
 		if (kept[i])
 			continue;
-		ret = sysctr_snapshot_delete(s, name, rows[i].name, err);
-		if (ret == 0)
-			strv_push(pruned, rows[i].name);
+		if (sysctr_snapshot_delete(s, name, v[i].name, &e) == 0) {
+			strv_push(pruned, v[i].name);
+			continue;
+		}
+		/* the list was read before the cut, without the lock: a
+		 * snapshot deleted meanwhile is gone already */
+		if (e->kind == SYSCTR_E_NOT_FOUND) {
+			sysctr_error_free(e);
+			continue;
+		}
+		return sysctr_err_pass(err, &e);
 	}
-	sysctr_snap_rows_free(rows, n);
-	return ret;
-}
-
-/* The newest auto snapshot's time, 0 when there is none. */
-static int newest_auto(struct sysctr *s, int64_t ct_id, int64_t *newest,
-		       struct sysctr_error **err)
-{
-	struct sysctr_snap_row *rows = NULL;
-	size_t n = 0;
-
-	*newest = 0;
-	if (sysctr_store_snap_list(s->store, ct_id, &rows, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].kind != NULL && strcmp(rows[i].kind, "auto") == 0 &&
-		    rows[i].created > *newest)
-			*newest = rows[i].created;
-	sysctr_snap_rows_free(rows, n);
 	return 0;
 }
 
+/* A snapshot of name at now, named for the minute. */
+static int take(struct sysctr *s, const char *name, int64_t now,
+		struct sysctr_auto_result *r, struct sysctr_error **err)
+{
+	struct sysctr_snapshot_result res;
+	cleanup_free char *snap = NULL;
+	char stamp[32];
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M", &tm);
+	snap = xasprintf("auto-%s", stamp);
+	if (sysctr_snapshot_cut(s, name, snap, NULL, "auto", now, &res, err) <
+	    0)
+		return -1;
+	r->taken = steal_ptr(&res.name);
+	r->frozen_s = res.frozen_s;
+	sysctr_snapshot_result_clear(&res);
+	return 0;
+}
+
+/* The container's snapshot list is read once: what is due is decided on
+ * its auto snapshots, and the one taken joins them for the pruning (a
+ * cut changes no other snapshot). */
 static int auto_one(struct sysctr *s, const struct sysctr_ct_row *row,
 		    int64_t now, struct sysctr_auto_result *r,
 		    struct sysctr_error **err)
 {
 	cleanup_free char *conf = sysctr_ct_conf_path(s, row->name);
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	cleanup_free struct auto_snap *autos = NULL;
+	struct sysctr_snap_row *rows = NULL;
+	size_t n = 0, na = 0;
 	int64_t newest = 0;
+	int ret = 0;
 
 	if (sysctr_ct_config_load(conf, &ct, err) < 0)
 		return -1;
 	if (ct->snapshots.schedule[0] == '\0')
 		return 0;
 	r->scheduled = true;
-	if (newest_auto(s, row->id, &newest, err) < 0)
+	r->pruned = xcalloc(1, sizeof(char *));
+	if (sysctr_store_snap_list(s->store, row->id, &rows, &n, err) < 0)
 		return -1;
-	if (sysctr_auto_due(ct->snapshots.schedule, newest, now)) {
-		struct sysctr_snapshot_result res;
-		char stamp[32], *snap;
-		time_t t = (time_t)now;
-		struct tm tm;
-		int ret;
-
-		localtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M", &tm);
-		snap = xasprintf("auto-%s", stamp);
-		ret = sysctr_snapshot_cut(s, row->name, snap, NULL, "auto", now,
-					  &res, err);
-		free(snap);
-		if (ret < 0)
-			return -1;
-		r->taken = steal_ptr(&res.name);
-		r->frozen_s = res.frozen_s;
-		sysctr_snapshot_result_clear(&res);
+	/* room for the one this run takes */
+	autos = xcalloc(n + 1, sizeof(*autos));
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].kind == NULL || strcmp(rows[i].kind, "auto") != 0)
+			continue;
+		autos[na].name = rows[i].name;
+		autos[na].created = rows[i].created;
+		autos[na].id = rows[i].id;
+		if (rows[i].created > newest)
+			newest = rows[i].created;
+		na++;
 	}
-	return prune(s, row->name, row->id, ct, &r->pruned, err);
+	if (sysctr_auto_due(ct->snapshots.schedule, newest, now)) {
+		ret = take(s, row->name, now, r, err);
+		if (ret == 0) {
+			autos[na].name = r->taken;
+			autos[na].created = now;
+			autos[na].id = INT64_MAX;
+			na++;
+		}
+	}
+	if (ret == 0)
+		ret = prune(s, row->name, ct, autos, na, &r->pruned, err);
+	sysctr_snap_rows_free(rows, n);
+	return ret;
 }
 
 SYSCTR_PUBLIC int sysctr_snapshot_auto(struct sysctr *s, int64_t now,

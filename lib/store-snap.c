@@ -5,10 +5,12 @@
  * parameters only, like store-rows.c. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "log.h"
 #include "store-sql.h"
 #include "util.h"
 
@@ -393,6 +395,8 @@ int sysctr_store_snap_list(struct sysctr_store *st, int64_t ct_id,
 		return -1;
 	if (store_bind_int(s, 1, ct_id) != SQLITE_OK)
 		return store_fail(st->db, "bind", err);
+	/* at -vv: the tests count the reads of a command */
+	log_debug("registry: read the snapshots of container %" PRId64, ct_id);
 	return store_fetch_all(st->db, s, sizeof(**out), snap_read, snap_clear,
 			       (void **)out, n, err);
 }

@@ -26,11 +26,19 @@ check "schedule hourly, keep 2 hours and 1 day" sysctr config set "$c" \
 check "a snapshot made by hand" sysctr snapshot create "$c" byhand
 
 check_out "10:05: one is due" "$c: snapshot auto: took auto-20261201-1005" sysctr snapshot auto --now 2026-12-01T10:05
-check_out "10:40: nothing due in the same hour" "$c: snapshot auto: nothing due" sysctr snapshot auto --now 2026-12-01T10:40
+check_out "10:40: nothing due in the same hour" "$c: snapshot auto: nothing due" sysctr -v -v snapshot auto --now 2026-12-01T10:40
+# -vv logs each read of a snapshot list; check_out leaves the stderr in
+# $check_err, which the next check_out overwrites
+cp "$check_err" "$TROOT/run.err"
+check_out "the run read its snapshot list once" 1 grep -c "registry: read the snapshots" "$TROOT/run.err"
 check_out "11:05: due" "$c: snapshot auto: took auto-20261201-1105" sysctr snapshot auto --now 2026-12-01T11:05
 # hourly keeps the two newest hours; the day's newest is one of them, so
 # keep_daily has nothing more to keep on day 1 (each counted once)
-check_out "12:05: 10:05 goes" "$c: snapshot auto: took auto-20261201-1205, pruned auto-20261201-1005" sysctr snapshot auto --now 2026-12-01T12:05
+# the list is read once, before the cut: the snapshot taken counts as one
+# of the two hours kept
+check_out "12:05: 10:05 goes" "$c: snapshot auto: took auto-20261201-1205, pruned auto-20261201-1005" sysctr -v -v snapshot auto --now 2026-12-01T12:05
+cp "$check_err" "$TROOT/run.err"
+check_out "a run that takes and prunes read the list once" 1 grep -c "registry: read the snapshots" "$TROOT/run.err"
 check_out "13:05: 11:05 goes" "$c: snapshot auto: took auto-20261201-1305, pruned auto-20261201-1105" sysctr snapshot auto --now 2026-12-01T13:05
 check_out "what is left" "auto-20261201-1205 auto-20261201-1305" names "$c" auto
 check_out "the one made by hand stays" byhand names "$c" manual
