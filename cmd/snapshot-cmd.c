@@ -261,69 +261,75 @@ static int parse_now(const char *s, int64_t *out, struct sysctr_error **err)
 	return 0;
 }
 
+/* What one container's run did, for people and for the outcome. */
+static char *auto_detail(const struct sysctr_auto_result *r)
+{
+	cleanup_free char *pruned = strv_join(r->pruned, ", ");
+	const char *sep = *pruned ? ", pruned " : "";
+
+	if (r->taken != NULL && r->frozen_s >= 0)
+		return xasprintf("took %s (frozen for %.3f s)%s%s", r->taken,
+				 r->frozen_s, sep, pruned);
+	if (r->taken != NULL)
+		return xasprintf("took %s%s%s", r->taken, sep, pruned);
+	return xasprintf("nothing due%s%s", sep, pruned);
+}
+
+/* The outcome cli_outcome made last, with what the run took and pruned
+ * as data of their own (json). */
+static void auto_json_add(json_object *arr, const struct sysctr_auto_result *r)
+{
+	json_object *o =
+	    json_object_array_get_idx(arr, json_object_array_length(arr) - 1);
+	json_object *p = json_object_new_array();
+
+	for (size_t k = 0; r->pruned != NULL && r->pruned[k] != NULL; k++)
+		json_object_array_add(p, json_object_new_string(r->pruned[k]));
+	json_object_object_add(o, "taken", cli_json_str(r->taken));
+	json_object_object_add(o, "pruned", p);
+}
+
+/* Each scheduled container's outcome goes through cli_outcome, as every
+ * action's does: a line for people, an object {name, action, result,
+ * state, detail or error, taken, pruned} in json. */
 static int snap_auto(struct cli *cli, const char *now_text,
 		     struct sysctr_error **err)
 {
 	struct sysctr_auto_result *r = NULL;
 	struct sysctr_error *last = NULL;
-	json_object *arr = json_object_new_array();
+	json_object *arr;
 	int64_t now = 0;
 	size_t n = 0;
 
-	if (now_text != NULL && parse_now(now_text, &now, err) < 0) {
-		json_object_put(arr);
+	if (now_text != NULL && parse_now(now_text, &now, err) < 0)
 		return -1;
-	}
-	if (sysctr_snapshot_auto(cli->s, now, &r, &n, err) < 0) {
-		json_object_put(arr);
+	if (sysctr_snapshot_auto(cli->s, now, &r, &n, err) < 0)
 		return -1;
-	}
+	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *pruned = strv_join(r[i].pruned, ", ");
 		cleanup_free char *detail = NULL;
 
-		if (r[i].error != NULL) {
+		if (r[i].error != NULL)
 			sysctr_err_prefix(&r[i].error, "%s", r[i].name);
-			cli_outcome(cli, arr, r[i].name, "snapshot auto",
-				    r[i].error, NULL, NULL);
-			if (last != NULL) {
-				fprintf(stderr, "sysctr: %s\n", last->msg);
-				sysctr_error_free(last);
-			}
-			last = steal_ptr(&r[i].error);
-			continue;
-		}
-		if (r[i].taken != NULL && r[i].frozen_s >= 0)
-			detail = xasprintf("took %s (frozen for %.3f s)%s%s",
-					   r[i].taken, r[i].frozen_s,
-					   *pruned ? ", pruned " : "", pruned);
-		else if (r[i].taken != NULL)
-			detail = xasprintf("took %s%s%s", r[i].taken,
-					   *pruned ? ", pruned " : "", pruned);
 		else
-			detail = xasprintf("nothing due%s%s",
-					   *pruned ? ", pruned " : "", pruned);
-		if (cli->format == CLI_JSON) {
-			json_object *o = json_object_new_object();
-			json_object *p = json_object_new_array();
-
-			for (size_t k = 0; r[i].pruned[k] != NULL; k++)
-				json_object_array_add(
-				    p, json_object_new_string(r[i].pruned[k]));
-			json_object_object_add(
-			    o, "name", json_object_new_string(r[i].name));
-			json_object_object_add(o, "result",
-					       json_object_new_string("ok"));
-			json_object_object_add(o, "taken",
-					       cli_json_str(r[i].taken));
-			json_object_object_add(o, "pruned", p);
-			json_object_array_add(arr, o);
-		} else {
-			cli_outcome(cli, arr, r[i].name, "snapshot auto", NULL,
-				    NULL, detail);
+			detail = auto_detail(&r[i]);
+		cli_outcome(cli, arr, r[i].name, "snapshot auto", r[i].error,
+			    NULL, detail);
+		if (cli->format == CLI_JSON)
+			auto_json_add(arr, &r[i]);
+		if (r[i].error == NULL)
+			continue;
+		if (last != NULL) {
+			fprintf(stderr, "sysctr: %s\n", last->msg);
+			sysctr_error_free(last);
 		}
+		last = steal_ptr(&r[i].error);
 	}
 	sysctr_auto_results_free(r, n);
+	/* An array whatever the count, not cli_outcomes_print()'s object for
+	 * one: the containers are the schedule's, not names the caller
+	 * gave, and a reader must not get an object on the day only one is
+	 * scheduled. */
 	if (cli->format == CLI_JSON)
 		cli_json_print(arr);
 	else

@@ -64,6 +64,17 @@ printf 'snapshots {\n  schedule = "monthly"\n}\n' >"$TROOT/var/lib/sysctr/contai
 check_exit "the run fails (1) for it" 1 sysctr snapshot auto --now 2026-12-02T12:00
 check_has "naming it and the key" "$broken" sh -c "'$SYSCTR' --root '$TROOT' snapshot auto --now 2026-12-02T13:00; true"
 check_out "the others were done" auto-20261202-1300 sh -c "'$SYSCTR' --root '$TROOT' snapshot list '$c' --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1][\"name\"])'"
+# as json: one document, an outcome per scheduled container made as every
+# command's (cli_outcome), the failed one with its error, and exit 1
+out=$(sysctr snapshot auto --now 2026-12-02T14:00 --format json 2>"$TROOT/run.err")
+check_eq "as json the run fails too (1)" 1 "$?"
+check_out "each container's outcome, failures included" "$c:snapshot auto:ok $broken:snapshot auto:failed" json_of "' '.join(x['name'] + ':' + x['action'] + ':' + x['result'] for x in d)" printf '%s' "$out"
+check_out "the failed one has the keys of every command's failure" "action error name pruned result state taken" json_of "' '.join(sorted([x for x in d if x['result'] == 'failed'][0]))" printf '%s' "$out"
+check_out "its error names it" True json_of "[x for x in d if x['result'] == 'failed'][0]['error'].startswith('$broken: ')" printf '%s' "$out"
+check_out "the one done says what it took and pruned" "took auto-20261202-1400, pruned auto-20261202-1200 auto-20261202-1400 ['auto-20261202-1200']" json_of "[x for x in d if x['result'] == 'ok'][0]['detail'] + ' ' + str([x for x in d if x['result'] == 'ok'][0]['taken']) + ' ' + str([x for x in d if x['result'] == 'ok'][0]['pruned'])" printf '%s' "$out"
+check_has "and stderr has the error line" "sysctr: $broken: " cat "$TROOT/run.err"
+check "the broken one goes" sysctr destroy -f "$broken"
+check_out "one scheduled container is still an array" "list 1" json_of "type(d).__name__ + ' ' + str(len(d))" sysctr snapshot auto --now 2026-12-02T14:30 --format json
 check_exit "--now that is no time is a usage error (2)" 2 sysctr snapshot auto --now yesterday
 check_exit "--now is for auto only (2)" 2 sysctr snapshot list "$c" --now 1
 check_exit "schedule monthly is refused by config set (2)" 2 sysctr config set "$c" snapshots.schedule=monthly
