@@ -78,6 +78,15 @@ static const struct cli_command commands[] = {
 	  "a new container over another one's layers: no copy",
 	  "  -s, --snapshot SNAP    from SRC's snapshot SNAP, not its current "
 	  "state\n" },
+	{ "export", NULL, cmd_export, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME FILE [--no-snapshots] [--with-image]",
+	  "write a container and its snapshots to one archive (tar, zstd)",
+	  "  --no-snapshots         only its current state\n"
+	  "  --with-image           its image too: the archive stands "
+	  "alone\n" },
+	{ "import", NULL, cmd_import, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "FILE [NAME]",
+	  "make a container from an archive of export (checked first)", NULL },
 	{ "config", NULL, cmd_config, CMD_OPENS_STORE,
 	  "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
 	  "show, get, set or edit container.conf", NULL },

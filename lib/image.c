@@ -111,16 +111,14 @@ static void remove_stale_builds(struct sysctr *s, const char *prefix)
  * children of ours rather than a shell pipeline: both die with sysctr. */
 static char *tree_hash(const char *rootfs, struct sysctr_error **err)
 {
-	char *tar[] = { (char *)"/bin/tar",
-			(char *)"--sort=name",
-			(char *)"--numeric-owner",
-			(char *)"--xattrs",
-			(char *)"-C",
-			(char *)rootfs,
-			(char *)"-cf",
-			(char *)"-",
-			(char *)".",
-			NULL };
+	char *tar[] = { (char *)"/bin/tar", (char *)"--sort=name",
+			(char *)"--numeric-owner", (char *)"--xattrs",
+			/* --xattrs makes a pax archive, whose headers
+			 * carry atime and ctime: not content */
+			(char *)"--pax-option=exthdr.name=%d/PaxHeaders/%f,"
+				"delete=atime,delete=ctime",
+			(char *)"-C", (char *)rootfs, (char *)"-cf",
+			(char *)"-", (char *)".", NULL };
 	char *sum[] = { (char *)"/usr/bin/sha256sum", NULL };
 	char *out = NULL;
 
@@ -331,6 +329,73 @@ static int adopt_image(struct sysctr *s, const char *template,
 	*out = row;
 	memset(&row, 0, sizeof(row));
 	return 1;
+}
+
+int sysctr_image_take_dir(struct sysctr *s, const char *template,
+			  const char *release, const char *arch,
+			  const char *dir, struct sysctr_image_row *out,
+			  bool *from_cache, struct sysctr_error **err)
+{
+	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", dir);
+	cleanup_free char *hash = NULL, *final = NULL;
+	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
+	cleanup_image_row struct sysctr_image_row row = { 0 };
+	struct sysctr_image_row *all = NULL;
+	cleanup_lock int lock = -1;
+	size_t n = 0;
+
+	*from_cache = false;
+	memset(out, 0, sizeof(*out));
+	if (sysctr_image_meta_load(dir, &meta, err) < 0 || !is_dir(rootfs))
+		return sysctr_err_prefix(err, "the archive's image");
+	sysctr_progress(s, "hash the image", 0, 0);
+	hash = tree_hash(rootfs, err);
+	if (hash == NULL)
+		return -1;
+	lock = image_lock(s, key, err);
+	if (lock < 0 || sysctr_store_image_list(s->store, &all, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i].template, template) != 0 ||
+		    strcmp(all[i].release, release) != 0 ||
+		    strcmp(all[i].arch, arch) != 0 || all[i].hash == NULL ||
+		    strcmp(all[i].hash, hash) != 0 || !is_dir(all[i].path))
+			continue;
+		*out = all[i];
+		memset(&all[i], 0, sizeof(all[i]));
+		*from_cache = true;
+		break;
+	}
+	sysctr_image_rows_free(all, n);
+	if (*from_cache)
+		return 0;
+	row.created = now_realtime();
+	final = final_name(s, key, row.created);
+	if (rename(dir, final) < 0) {
+		if (errno != EXDEV)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "move the image to %s", final);
+		if (copy_tree(dir, final, err) < 0) {
+			rm_rf_or_warn(final, "remove a half-copied image");
+			return -1;
+		}
+	}
+	chmod(final, 0711);
+	row.template = xstrdup(template);
+	row.release = xstrdup(release);
+	row.arch = xstrdup(arch);
+	row.path = xstrdup(final);
+	row.size = tree_size(final);
+	row.hash = steal_ptr(&hash);
+	row.init = xstrdup_or_null(meta.init);
+	if (sysctr_store_image_insert(s->store, &row, err) < 0) {
+		rm_rf_or_warn(final, "remove image");
+		return -1;
+	}
+	*out = row;
+	memset(&row, 0, sizeof(row));
+	return 0;
 }
 
 /* The release to build: given, the template's default, or for local the

@@ -45,6 +45,15 @@ int sysctr_image_ensure(struct sysctr *s,
 			struct sysctr_image_row *out,
 			struct sysctr_error **err);
 
+/* An image that came in an archive: dir holds its meta and rootfs. The
+ * registered image of template/release/arch with the same content is
+ * used if there is one (*from_cache; dir stays for the caller to
+ * remove), else dir moves into the images directory and is registered. */
+int sysctr_image_take_dir(struct sysctr *s, const char *template,
+			  const char *release, const char *arch,
+			  const char *dir, struct sysctr_image_row *out,
+			  bool *from_cache, struct sysctr_error **err);
+
 /* Lock one image directory (for work on it such as the id shift); the
  * lock lives in the images directory. Returns the fd (sysctr_unlock). */
 int sysctr_image_lock(struct sysctr *s, const char *image_dir,

@@ -26,6 +26,32 @@ char *sysctr_stack_path(struct sysctr *s, const char *name, const char *rel)
 
 /* ---- finishing a switch ------------------------------------------------ */
 
+/* An import's layers (lib/import.c) move from the container's directory
+ * into the layer store, each as its registered name. */
+static int finish_import(struct sysctr *s, const struct sysctr_ct_row *row,
+			 struct sysctr_error **err)
+{
+	cleanup_free char *staging = sysctr_stack_path(s, row->name, "import");
+	cleanup_free char *dir = xasprintf("%s/layers", staging);
+	cleanup_closedir DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		cleanup_free char *fs = NULL, *from = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fs = sysctr_layer_fs(s, de->d_name);
+		from = xasprintf("%s/%s/fs", dir, de->d_name);
+		if (!path_exists(fs) &&
+		    sysctr_layer_take(s, de->d_name, from, NULL, err) < 0)
+			return -1;
+	}
+	if (rm_rf(staging, err) < 0)
+		return -1;
+	return sysctr_store_ct_set_pending(s->store, row->id, NULL, err);
+}
+
 int sysctr_stack_finish(struct sysctr *s, const struct sysctr_ct_row *row,
 			struct sysctr_error **err)
 {
@@ -43,6 +69,8 @@ int sysctr_stack_finish(struct sysctr *s, const struct sysctr_ct_row *row,
 	    p + (freeze ? strlen(PENDING_FREEZE) : strlen(PENDING_COPY));
 	cleanup_free char *fs = NULL;
 
+	if (strcmp(p, PENDING_IMPORT) == 0)
+		return finish_import(s, row, err);
 	if (str_starts_with(p, PENDING_FLAT)) {
 		/* the merged layer was made whole before the commit */
 		cleanup_free char *flat =
@@ -93,7 +121,8 @@ int sysctr_stack_repair(struct sysctr *s, const struct sysctr_ct_row *row,
 			struct sysctr_error **err)
 {
 	const char *leftovers[] = { "overlay/delta.next", "overlay/layer.next",
-				    "overlay/snap.copy", "overlay/flat.next" };
+				    "overlay/snap.copy", "overlay/flat.next",
+				    "import" };
 
 	if (row->pending != NULL) {
 		log_info("%s: finishing an interrupted snapshot change (%s)",

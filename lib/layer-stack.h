@@ -11,6 +11,7 @@
 #define PENDING_FREEZE "freeze " /* the upper becomes LAYER */
 #define PENDING_COPY "copy "	 /* overlay/snap.copy becomes LAYER */
 #define PENDING_FLAT "flat "	 /* overlay/flat.next becomes LAYER */
+#define PENDING_IMPORT "import"	 /* each import/layers/NAME becomes NAME */
 
 /* CONTAINERS/NAME/REL */
 char *sysctr_stack_path(struct sysctr *s, const char *name, const char *rel);

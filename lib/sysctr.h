@@ -276,6 +276,49 @@ int sysctr_ct_clone(struct sysctr *s, const char *src, const char *dst,
 		    const char *snap, double *frozen_s,
 		    struct sysctr_error **err);
 
+/* ---- export and import -------------------------------------------------- */
+
+struct sysctr_export_opts {
+	bool no_snapshots; /* only the current state */
+	bool with_image;   /* the image too: the archive stands alone */
+};
+
+struct sysctr_export_result {
+	int64_t bytes;	 /* of file content read (before compression) */
+	int layers;	 /* layers written */
+	int snapshots;	 /* snapshots written */
+	char *snapshot;	 /* a running container: the snapshot it was
+			    exported from (deleted since), else NULL */
+	double frozen_s; /* how long that cut froze it; -1: not running */
+};
+void sysctr_export_result_clear(struct sysctr_export_result *r);
+
+/* Write container name (its snapshots unless no_snapshots, its image with
+ * with_image) to file as a tar archive compressed with zstd; a file that
+ * exists is replaced once the new one is whole. Progress through
+ * sysctr_set_progress() ("export", MiB done, MiB in all). */
+int sysctr_ct_export(struct sysctr *s, const char *name, const char *file,
+		     const struct sysctr_export_opts *o,
+		     struct sysctr_export_result *res,
+		     struct sysctr_error **err);
+
+struct sysctr_import_result {
+	char *name;    /* the container made */
+	char *image;   /* "archive", "cache" or "built": where its image
+			  came from */
+	int snapshots; /* snapshots it has */
+	int64_t bytes; /* of file content written */
+};
+void sysctr_import_result_clear(struct sysctr_import_result *r);
+
+/* Make a container from an archive of sysctr_ct_export(), named name (NULL:
+ * the name in the archive), which must not exist. Every member is checked
+ * (paths, types, checksums) before anything is registered; a failure
+ * leaves nothing behind. */
+int sysctr_ct_import(struct sysctr *s, const char *file, const char *name,
+		     struct sysctr_import_result *res,
+		     struct sysctr_error **err);
+
 /* ---- container.conf ---------------------------------------------------- */
 
 /* The container.conf text. */

@@ -214,12 +214,13 @@ proc_uid() {
 	awk '/^Uid:/ {print $2}' "/proc/$1/status"
 }
 
-# tree_manifest NAME DIR: every entry below DIR of the running container, seen
-# from the host through its init's root: type, mode, owner, size, mtime,
-# content hash, link target, xattrs (file capabilities among them) and
-# which entries are hard links of one another.
+# tree_manifest NAME DIR [ROOT]: every entry below DIR of the running
+# container (of the test's root, or of ROOT), seen from the host through
+# its init's root: type, mode, owner, size, mtime, content hash, link
+# target, xattrs (file capabilities among them) and which entries are
+# hard links of one another.
 tree_manifest() {
-	_pid=$(sysctr info "$1" --format json | json_get "d['pid']")
+	_pid=$("$SYSCTR" --root "${3:-$TROOT}" info "$1" --format json | json_get "d['pid']")
 	case $_pid in '' | *[!0-9]* | 0 | 1) echo "no pid for $1"; return 1 ;; esac
 	python3 - "/proc/$_pid/root$2" <<'PY'
 import hashlib, os, stat, sys

@@ -1,0 +1,1116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* import: a container from an archive that export wrote (see export.c for
+ * its layout).
+ *
+ * The archive is not trusted. Its members are extracted by this file, not
+ * by libarchive's disk writer, into a staging directory inside the new
+ * container's temporary directory (which a killed import leaves for the
+ * next create of the name to remove):
+ * - a member's name must map into one of the areas (layers/KEY for a KEY
+ *   the index lists, upper, image/...): no absolute path, no "." or ".."
+ *   component, nothing else;
+ * - its directory is opened with openat2(RESOLVE_BENEATH |
+ *   RESOLVE_NO_SYMLINKS), so no symbolic link the archive made earlier is
+ *   ever followed, and the entry is made with O_EXCL semantics (a name
+ *   given twice is an error);
+ * - device nodes: overlayfs whiteouts (0:0) in layers and upper, the
+ *   harmless ones debootstrap makes (null, zero, ...) in an image; any
+ *   other is refused; a hard link must point at a regular file of its own
+ *   area;
+ * - every regular file's SHA-256 is computed as it is written and the set
+ *   must equal checksums.json, the last member; a truncated or corrupted
+ *   stream fails in libarchive or in that comparison.
+ * Only then is anything registered, in one transaction; the layers move
+ * into the layer store after its commit (containers.pending = "import",
+ * finished by lib/layer-stack.c if sysctr is killed in between). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "archive-format.h"
+#include "archive-lib.h"
+#include "conf.h"
+#include "container.h"
+#include "create.h"
+#include "error.h"
+#include "idmap.h"
+#include "image.h"
+#include "layer-stack.h"
+#include "layers.h"
+#include "lock.h"
+#include "log.h"
+#include "names.h"
+#include "snapshot.h"
+#include "store.h"
+#include "util.h"
+
+#define BUF_SIZE (1024 * 1024)
+
+struct dir_time {
+	char *rel;
+	struct timespec mtime;
+};
+
+struct im {
+	struct sysctr *s;
+	struct archive *a;
+	struct archive_entry *e; /* the current header (libarchive's) */
+	int stagefd;
+	json_object *sums; /* computed: member -> sha256 */
+	char **keys;	   /* layer keys of the index */
+	bool image;	   /* the index says the image is in */
+	struct dir_time *dirs;
+	size_t ndirs, capdirs;
+	char *buf;
+	int64_t bytes, in_size, reported;
+};
+
+static int corrupt(struct im *m, const char *what, struct sysctr_error **err)
+{
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "the archive is truncated or corrupt (%s: %s)", what,
+			  SYSCTR_AR->archive_error_string(m->a));
+}
+
+static int refuse(const char *member, const char *why,
+		  struct sysctr_error **err)
+{
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "refused: member '%s' %s; nothing was imported",
+			  member, why);
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+/* A relative name of plain components. */
+static bool plain_path(const char *p)
+{
+	if (p[0] == '\0' || p[0] == '/' || strlen(p) >= 4000)
+		return false;
+	for (const char *c = p; *c != '\0';) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	return true;
+}
+
+enum area { AREA_NONE, AREA_LAYER, AREA_UPPER, AREA_IMAGE_META, AREA_IMAGE };
+
+/* The staging path of member p, NULL if it has no place; *area and, for
+ * a layer, *key (which area it is in: a hard link stays in its own). */
+static char *map_member(struct im *m, const char *p, enum area *area,
+			const char **key)
+{
+	size_t n;
+
+	*area = AREA_NONE;
+	*key = NULL;
+	if (!plain_path(p))
+		return NULL;
+	if (str_starts_with(p, SYSCTR_AR_LAYERS)) {
+		const char *k = p + strlen(SYSCTR_AR_LAYERS);
+
+		n = strcspn(k, "/");
+		for (size_t i = 0; m->keys[i] != NULL; i++)
+			if (strlen(m->keys[i]) == n &&
+			    strncmp(k, m->keys[i], n) == 0) {
+				*area = AREA_LAYER;
+				*key = m->keys[i];
+				return xasprintf("layers/%.*s/fs%s", (int)n, k,
+						 k + n);
+			}
+		return NULL;
+	}
+	n = strlen(SYSCTR_AR_UPPER);
+	if (strncmp(p, SYSCTR_AR_UPPER, n) == 0 &&
+	    (p[n] == '\0' || p[n] == '/')) {
+		*area = AREA_UPPER;
+		return xstrdup(p);
+	}
+	if (!m->image)
+		return NULL;
+	if (strcmp(p, SYSCTR_AR_IMAGE_META) == 0) {
+		*area = AREA_IMAGE_META;
+		return xstrdup(p);
+	}
+	n = strlen(SYSCTR_AR_IMAGE_ROOTFS);
+	if (strncmp(p, SYSCTR_AR_IMAGE_ROOTFS, n) == 0 &&
+	    (p[n] == '\0' || p[n] == '/')) {
+		*area = AREA_IMAGE;
+		return xstrdup(p);
+	}
+	return NULL;
+}
+
+/* The directory of staging path rel, never through a symbolic link;
+ * *base: its last component. -1 with errno. */
+static int open_parent(struct im *m, char *rel, const char **base)
+{
+	char *slash = strrchr(rel, '/');
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	long fd;
+
+	if (slash == NULL) {
+		*base = rel;
+		return dup(m->stagefd);
+	}
+	*slash = '\0';
+	*base = slash + 1;
+	fd = syscall(SYS_openat2, m->stagefd, rel, &how, sizeof(how));
+	*slash = '/';
+	return (int)fd;
+}
+
+/* ---- one member ---------------------------------------------------------- */
+
+static char *strip_slash(const char *name)
+{
+	char *p = xstrdup(name);
+	size_t n = strlen(p);
+
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	return p;
+}
+
+static bool harmless_dev(unsigned ma, unsigned mi)
+{
+	return (ma == 1 &&
+		(mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9)) ||
+	       (ma == 5 && mi <= 2);
+}
+
+static int write_data(struct im *m, int fd, const char *member,
+		      struct sysctr_error **err)
+{
+	struct sysctr_sha256 h;
+	char hex[65];
+	int64_t want = SYSCTR_AR->archive_entry_size(m->e), got = 0;
+
+	sysctr_sha256_init(&h);
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int r =
+		    SYSCTR_AR->archive_read_data_block(m->a, &buf, &len, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			sysctr_sha256_drop(&h);
+			return corrupt(m, member, err);
+		}
+		/* pax sparse files come as blocks at offsets: a hole hashes
+		 * as the zeros it reads as */
+		while (got < off) {
+			size_t z = (size_t)(off - got) < BUF_SIZE
+				       ? (size_t)(off - got)
+				       : BUF_SIZE;
+
+			memset(m->buf, 0, z);
+			sysctr_sha256_update(&h, m->buf, z);
+			got += (int64_t)z;
+		}
+		sysctr_sha256_update(&h, buf, len);
+		if (pwrite(fd, buf, len, off) != (ssize_t)len) {
+			sysctr_sha256_drop(&h);
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "write %s", member);
+		}
+		got = off + (int64_t)len;
+		m->bytes += (int64_t)len;
+	}
+	while (got < want) {
+		size_t z = (size_t)(want - got) < BUF_SIZE
+			       ? (size_t)(want - got)
+			       : BUF_SIZE;
+
+		memset(m->buf, 0, z);
+		sysctr_sha256_update(&h, m->buf, z);
+		got += (int64_t)z;
+	}
+	if (ftruncate(fd, want) < 0) {
+		sysctr_sha256_drop(&h);
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
+				  member);
+	}
+	sysctr_sha256_hex(&h, hex);
+	json_object_object_add(m->sums, member, json_object_new_string(hex));
+	return 0;
+}
+
+static int set_xattrs(struct im *m, int fd, int pfd, const char *base,
+		      bool link, const char *member, struct sysctr_error **err)
+{
+	const char *name;
+	const void *val;
+	size_t len;
+	char path[64 + 4096];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, base);
+	SYSCTR_AR->archive_entry_xattr_reset(m->e);
+	while (SYSCTR_AR->archive_entry_xattr_next(m->e, &name, &val, &len) ==
+	       ARCHIVE_OK) {
+		int r = fd >= 0 ? fsetxattr(fd, name, val, len, 0)
+				: lsetxattr(path, name, val, len, 0);
+
+		/* user.* cannot go on a symbolic link */
+		if (r < 0 && link && (errno == EPERM || errno == ENOTSUP))
+			continue;
+		if (r < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "set xattr %s of %s", name, member);
+	}
+	return 0;
+}
+
+static int dir_remember(struct im *m, const char *rel)
+{
+	if (m->ndirs == m->capdirs) {
+		m->capdirs = m->capdirs ? 2 * m->capdirs : 256;
+		m->dirs = xrealloc(m->dirs, m->capdirs * sizeof(*m->dirs));
+	}
+	m->dirs[m->ndirs].rel = xstrdup(rel);
+	m->dirs[m->ndirs].mtime.tv_sec = SYSCTR_AR->archive_entry_mtime(m->e);
+	m->dirs[m->ndirs].mtime.tv_nsec =
+	    SYSCTR_AR->archive_entry_mtime_nsec(m->e);
+	m->ndirs++;
+	return 0;
+}
+
+static int link_member(struct im *m, const char *member, int pfd,
+		       const char *base, enum area area, const char *key,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *target =
+	    strip_slash(SYSCTR_AR->archive_entry_hardlink(m->e));
+	cleanup_free char *trel = NULL;
+	cleanup_close int tpfd = -1;
+	const char *tbase, *tkey;
+	enum area tarea;
+	struct stat st;
+
+	trel = map_member(m, target, &tarea, &tkey);
+	if (trel == NULL || tarea != area || tkey != key)
+		return refuse(member, "is a hard link out of its own tree",
+			      err);
+	tpfd = open_parent(m, trel, &tbase);
+	if (tpfd < 0 || fstatat(tpfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return refuse(
+		    member, "is a hard link to no regular file before it", err);
+	if (linkat(tpfd, tbase, pfd, base, 0) < 0)
+		return errno == EEXIST ? refuse(member, "appears twice", err)
+				       : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						    "link %s", member);
+	return 0;
+}
+
+static int extract(struct im *m, const char *name, struct sysctr_error **err)
+{
+	enum area area;
+	const char *key, *base;
+	/* a directory's name may end in '/' */
+	cleanup_free char *member = strip_slash(name);
+	cleanup_free char *rel = map_member(m, member, &area, &key);
+	cleanup_close int pfd = -1, fd = -1;
+	mode_t type = SYSCTR_AR->archive_entry_filetype(m->e);
+	mode_t perm = SYSCTR_AR->archive_entry_perm(m->e) & 07777;
+	uid_t uid = (uid_t)SYSCTR_AR->archive_entry_uid(m->e);
+	gid_t gid = (gid_t)SYSCTR_AR->archive_entry_gid(m->e);
+	bool link = false;
+
+	if (rel == NULL)
+		return refuse(member,
+			      "has no place in a sysctr export (an absolute "
+			      "path, a '..' or an unknown name)",
+			      err);
+	pfd = open_parent(m, rel, &base);
+	if (pfd < 0)
+		return errno == ELOOP || errno == EXDEV
+			   ? refuse(member, "goes through a symbolic link", err)
+			   : refuse(member, "has no directory before it", err);
+	if (SYSCTR_AR->archive_entry_hardlink(m->e) != NULL)
+		return link_member(m, member, pfd, base, area, key, err);
+
+	if (type == AE_IFDIR) {
+		struct stat st;
+
+		if (mkdirat(pfd, base, 0700) < 0 &&
+		    (errno != EEXIST ||
+		     fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     !S_ISDIR(st.st_mode)))
+			return errno == EEXIST
+				   ? refuse(member, "appears twice", err)
+				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						"create %s", member);
+		fd = openat(pfd, base,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "open %s", member);
+		dir_remember(m, rel);
+	} else if (type == AE_IFREG) {
+		fd = openat(
+		    pfd, base,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return errno == EEXIST
+				   ? refuse(member, "appears twice", err)
+				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						"create %s", member);
+		if (area == AREA_IMAGE_META &&
+		    SYSCTR_AR->archive_entry_size(m->e) > SYSCTR_AR_TEXT_MAX)
+			return refuse(member, "is too large", err);
+		if (write_data(m, fd, member, err) < 0)
+			return -1;
+	} else if (type == AE_IFLNK) {
+		const char *target = SYSCTR_AR->archive_entry_symlink(m->e);
+
+		if (target == NULL || symlinkat(target, pfd, base) < 0)
+			return errno == EEXIST
+				   ? refuse(member, "appears twice", err)
+				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						"create %s", member);
+		link = true;
+	} else if (type == AE_IFCHR || type == AE_IFIFO) {
+		unsigned ma = SYSCTR_AR->archive_entry_rdevmajor(m->e);
+		unsigned mi = SYSCTR_AR->archive_entry_rdevminor(m->e);
+		dev_t dev = 0;
+
+		if (type == AE_IFCHR) {
+			bool whiteout =
+			    ma == 0 && mi == 0 &&
+			    (area == AREA_LAYER || area == AREA_UPPER);
+
+			if (!whiteout &&
+			    !(area == AREA_IMAGE && harmless_dev(ma, mi)))
+				return refuse(member,
+					      "is a device node, which an "
+					      "export never holds there",
+					      err);
+			dev = makedev(ma, mi);
+		}
+		if (mknodat(pfd, base, type | 0600, dev) < 0)
+			return errno == EEXIST
+				   ? refuse(member, "appears twice", err)
+				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						"create %s", member);
+	} else {
+		return refuse(member,
+			      "is a block device or another kind of file an "
+			      "export never holds",
+			      err);
+	}
+
+	if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chown %s",
+				  member);
+	/* after the chown, which drops file capabilities and setuid */
+	if (set_xattrs(m, fd, pfd, base, link, member, err) < 0)
+		return -1;
+	if (!link) {
+		if ((fd >= 0 ? fchmod(fd, perm)
+			     : fchmodat(pfd, base, perm, 0)) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "chmod %s", member);
+	}
+	if (type != AE_IFDIR) {
+		struct timespec t[2];
+
+		t[0].tv_sec = t[1].tv_sec =
+		    SYSCTR_AR->archive_entry_mtime(m->e);
+		t[0].tv_nsec = t[1].tv_nsec =
+		    SYSCTR_AR->archive_entry_mtime_nsec(m->e);
+		utimensat(pfd, base, t, AT_SYMLINK_NOFOLLOW);
+	}
+	return 0;
+}
+
+/* ---- the stream -----------------------------------------------------------
+ */
+
+/* Next header; 0 at the end. */
+static int next(struct im *m, struct sysctr_error **err)
+{
+	int r = SYSCTR_AR->archive_read_next_header(m->a, &m->e);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		return corrupt(m, "header", err);
+	if (m->in_size > 0 &&
+	    SYSCTR_AR->archive_filter_bytes(m->a, -1) - m->reported >
+		16 * 1024 * 1024) {
+		m->reported = SYSCTR_AR->archive_filter_bytes(m->a, -1);
+		sysctr_progress(m->s, "import", (int)(m->reported >> 20),
+				(int)(m->in_size >> 20));
+	}
+	return 1;
+}
+
+/* A small member, expected by name, read whole (its hash into sums when
+ * sum). */
+static int read_text(struct im *m, const char *want, bool sum, char **text,
+		     struct sysctr_error **err)
+{
+	int64_t size;
+	cleanup_free char *buf = NULL;
+	int r = next(m, err);
+
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "the archive is truncated or corrupt (it "
+				  "ends before %s)",
+				  want);
+	if (strcmp(SYSCTR_AR->archive_entry_pathname(m->e), want) != 0 ||
+	    SYSCTR_AR->archive_entry_filetype(m->e) != AE_IFREG)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "not a sysctr export: '%s' where %s belongs",
+				  SYSCTR_AR->archive_entry_pathname(m->e),
+				  want);
+	size = SYSCTR_AR->archive_entry_size(m->e);
+	if (size < 0 || size > SYSCTR_AR_TEXT_MAX)
+		return refuse(want, "is too large", err);
+	buf = xmalloc((size_t)size + 1);
+	if (SYSCTR_AR->archive_read_data(m->a, buf, (size_t)size) != size)
+		return corrupt(m, want, err);
+	buf[size] = '\0';
+	if (strlen(buf) != (size_t)size)
+		return refuse(want, "holds a NUL byte", err);
+	if (sum) {
+		struct sysctr_sha256 h;
+		char hex[65];
+
+		sysctr_sha256_init(&h);
+		sysctr_sha256_update(&h, buf, (size_t)size);
+		sysctr_sha256_hex(&h, hex);
+		json_object_object_add(m->sums, want,
+				       json_object_new_string(hex));
+	}
+	*text = steal_ptr(&buf);
+	return 0;
+}
+
+/* ---- the index --------------------------------------------------------------
+ */
+
+struct index {
+	json_object *root;
+	const char *name, *template, *release, *arch;
+	const char *image_hash;
+	bool image;
+	char **layers, **stack;
+	json_object *snaps;
+	const char *based_on;
+};
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool key_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 0 && n <= 64 &&
+	       strspn(k, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+			 "OPQRSTUVWXYZ") == n;
+}
+
+/* A list of layer keys; in the index's layers when known is given. */
+static int jkeys(json_object *o, const char *key, char *const *known,
+		 char ***out)
+{
+	json_object *a;
+	char **v = xcalloc(1, sizeof(*v));
+
+	*out = v;
+	if (!json_object_object_get_ex(o, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *k = json_object_array_get_idx(a, i);
+		const char *s = json_object_get_string(k);
+
+		if (!json_object_is_type(k, json_type_string) || !key_ok(s) ||
+		    strv_contains(*out, s) ||
+		    (known != NULL && !strv_contains(known, s)))
+			return -1;
+		strv_push(out, s);
+	}
+	return 0;
+}
+
+static void index_clear(struct index *x)
+{
+	json_object_put(x->root);
+	strv_free(x->layers);
+	strv_free(x->stack);
+}
+
+static int index_parse(const char *text, struct index *x,
+		       struct sysctr_error **err)
+{
+	json_object *v, *img;
+	const char *fmt;
+
+	x->root = json_tokener_parse(text);
+	if (x->root == NULL || !json_object_is_type(x->root, json_type_object))
+		goto bad;
+	fmt = jstr(x->root, "format");
+	if (fmt == NULL || strcmp(fmt, SYSCTR_AR_FORMAT) != 0)
+		goto bad;
+	if (!json_object_object_get_ex(x->root, "version", &v) ||
+	    json_object_get_int(v) != SYSCTR_AR_VERSION)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "an export of version %s: this sysctr "
+				  "reads version %d",
+				  v ? json_object_get_string(v) : "?",
+				  SYSCTR_AR_VERSION);
+	x->name = jstr(x->root, "name");
+	x->template = jstr(x->root, "template");
+	x->release = jstr(x->root, "release");
+	x->arch = jstr(x->root, "arch");
+	x->based_on = jstr(x->root, "based_on");
+	if (x->name == NULL || x->template == NULL || x->release == NULL ||
+	    x->arch == NULL || !sysctr_token_valid(x->template) ||
+	    !sysctr_token_valid(x->release) || !sysctr_token_valid(x->arch))
+		goto bad;
+	if (json_object_object_get_ex(x->root, "image", &img)) {
+		x->image_hash = jstr(img, "hash");
+		x->image = json_object_object_get_ex(img, "included", &v) &&
+			   json_object_get_boolean(v);
+	}
+	if (jkeys(x->root, "layers", NULL, &x->layers) < 0 ||
+	    jkeys(x->root, "stack", x->layers, &x->stack) < 0)
+		goto bad;
+	if (!json_object_object_get_ex(x->root, "snapshots", &x->snaps) ||
+	    !json_object_is_type(x->snaps, json_type_array))
+		goto bad;
+	return 0;
+bad:
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "not a sysctr export, or its index.json is "
+			  "damaged");
+}
+
+/* ---- checks
+ * ------------------------------------------------------------------ */
+
+static int check_sums(struct im *m, const char *text, struct sysctr_error **err)
+{
+	json_object *root = json_tokener_parse(text), *want;
+	int ret = 0;
+
+	if (root == NULL || !json_object_object_get_ex(root, "sha256", &want) ||
+	    !json_object_is_type(want, json_type_object)) {
+		json_object_put(root);
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "the archive's checksums.json is damaged");
+	}
+	json_object_object_foreach(m->sums, member, got)
+	{
+		json_object *w;
+
+		if (!json_object_object_get_ex(want, member, &w) ||
+		    strcmp(json_object_get_string(w),
+			   json_object_get_string(got)) != 0) {
+			ret = sysctr_err(err, SYSCTR_E_FAILED, 0,
+					 "the archive is corrupt: %s does not "
+					 "match its checksum",
+					 member);
+			break;
+		}
+	}
+	if (ret == 0 && json_object_object_length(want) !=
+			    json_object_object_length(m->sums))
+		ret = sysctr_err(err, SYSCTR_E_FAILED, 0,
+				 "the archive is truncated or corrupt: "
+				 "files listed in checksums.json are missing");
+	json_object_put(root);
+	return ret;
+}
+
+/* Directory times last: making their entries changed them. */
+static void fix_dir_times(struct im *m)
+{
+	for (size_t i = m->ndirs; i-- > 0;) {
+		struct timespec t[2] = { m->dirs[i].mtime, m->dirs[i].mtime };
+
+		utimensat(m->stagefd, m->dirs[i].rel, t, AT_SYMLINK_NOFOLLOW);
+		free(m->dirs[i].rel);
+	}
+	free(m->dirs);
+	m->dirs = NULL;
+	m->ndirs = m->capdirs = 0;
+}
+
+/* Read everything after container.conf into the staging directory. */
+static int extract_all(struct im *m, struct sysctr_error **err)
+{
+	cleanup_free char *sums_text = NULL;
+	int r;
+
+	for (;;) {
+		const char *p;
+
+		r = next(m, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "the archive is truncated or "
+					  "corrupt (it ends before "
+					  "checksums.json)");
+		p = SYSCTR_AR->archive_entry_pathname(m->e);
+		if (p == NULL)
+			return corrupt(m, "a member without a name", err);
+		if (strcmp(p, SYSCTR_AR_SUMS) == 0)
+			break;
+		if (extract(m, p, err) < 0)
+			return -1;
+	}
+	/* checksums.json was the header just read: read it as text */
+	{
+		int64_t size = SYSCTR_AR->archive_entry_size(m->e);
+
+		if (size < 0 || size > SYSCTR_AR_TEXT_MAX)
+			return refuse(SYSCTR_AR_SUMS, "is too large", err);
+		sums_text = xmalloc((size_t)size + 1);
+		if (SYSCTR_AR->archive_read_data(m->a, sums_text,
+						 (size_t)size) != size)
+			return corrupt(m, SYSCTR_AR_SUMS, err);
+		sums_text[size] = '\0';
+	}
+	r = next(m, err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return refuse(SYSCTR_AR->archive_entry_pathname(m->e),
+			      "comes after checksums.json", err);
+	fix_dir_times(m);
+	return check_sums(m, sums_text, err);
+}
+
+/* ---- registering
+ * ---------------------------------------------------------------- */
+
+/* Each key's new layer name, in the order of idx->layers. */
+static char **new_names(char *const *keys)
+{
+	char **v = xcalloc(1, sizeof(*v));
+
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		cleanup_free char *n = sysctr_layer_new_name();
+
+		strv_push(&v, n);
+	}
+	return v;
+}
+
+static char **map_stack(char *const *stack, char *const *keys,
+			char *const *names)
+{
+	char **v = xcalloc(1, sizeof(*v));
+
+	for (size_t i = 0; stack[i] != NULL; i++)
+		for (size_t k = 0; keys[k] != NULL; k++)
+			if (strcmp(stack[i], keys[k]) == 0)
+				strv_push(&v, names[k]);
+	return v;
+}
+
+struct reg {
+	const struct index *idx;
+	char **names; /* new layer names, as idx->layers */
+	const char *name;
+	const char *tmp;
+	const struct sysctr_image_row *img;
+	int nsnaps;
+};
+
+static int register_in_tx(struct sysctr *s, struct reg *r, int64_t *id,
+			  struct sysctr_error **err)
+{
+	const struct index *idx = r->idx;
+	struct sysctr_ct_row like = { 0 };
+	cleanup_strv char **stack =
+	    map_stack(idx->stack, idx->layers, r->names);
+	cleanup_free char *detail = NULL;
+	int64_t based_on = 0;
+
+	for (size_t i = 0; r->names[i] != NULL; i++)
+		if (sysctr_store_layer_insert(s->store, r->names[i], err) < 0)
+			return -1;
+	like.template = (char *)idx->template;
+	like.release = (char *)idx->release;
+	like.arch = (char *)idx->arch;
+	like.image_id = r->img->id;
+	detail = xasprintf("from an export of %s", idx->name);
+	if (sysctr_create_register_in_tx(s, &like, r->name, r->tmp, "import",
+					 detail, id, err) < 0 ||
+	    sysctr_store_ct_set_layers(s->store, *id, stack, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(idx->snaps); i++) {
+		json_object *o = json_object_array_get_idx(idx->snaps, i), *v;
+		cleanup_strv char **keys = NULL;
+		cleanup_strv char **sstack = NULL;
+		struct sysctr_snap_row row = { 0 };
+		const char *sname = jstr(o, "name");
+
+		if (sname == NULL || sysctr_snap_name_check(sname, err) < 0 ||
+		    jkeys(o, "stack", idx->layers, &keys) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "the archive's index.json lists a "
+					  "damaged snapshot");
+		sstack = map_stack(keys, idx->layers, r->names);
+		row.name = (char *)sname;
+		row.comment = (char *)jstr(o, "comment");
+		row.kind =
+		    (char *)(jstr(o, "kind") ? jstr(o, "kind") : "manual");
+		if (json_object_object_get_ex(o, "created", &v))
+			row.created = json_object_get_int64(v);
+		if (sysctr_store_snap_insert(s->store, *id, &row, sstack, err) <
+		    0)
+			return -1;
+		if (idx->based_on != NULL && strcmp(idx->based_on, sname) == 0)
+			based_on = row.id;
+		r->nsnaps++;
+	}
+	if (based_on != 0 &&
+	    sysctr_store_ct_set_based_on(s->store, *id, based_on, err) < 0)
+		return -1;
+	return sysctr_store_ct_set_pending(s->store, *id, PENDING_IMPORT, err);
+}
+
+static int register_all(struct sysctr *s, struct reg *r,
+			struct sysctr_error **err)
+{
+	cleanup_free char *dir = sysctr_ct_dir(s, r->name);
+	struct sysctr_ct_row row = { 0 };
+	int64_t id = 0;
+
+	if (sysctr_store_begin(s->store, err) < 0)
+		return -1;
+	if (register_in_tx(s, r, &id, err) < 0 ||
+	    sysctr_store_commit(s->store, err) < 0) {
+		sysctr_store_rollback(s->store);
+		/* the directory goes back where the caller removes it */
+		if (path_exists(dir) && !path_exists(r->tmp))
+			rename(dir, r->tmp);
+		return -1;
+	}
+	row.id = id;
+	row.name = (char *)r->name;
+	row.pending = (char *)PENDING_IMPORT;
+	return sysctr_stack_finish(s, &row, err);
+}
+
+/* ---- the image
+ * ---------------------------------------------------------------------- */
+
+static int image_for(struct sysctr *s, const struct index *idx,
+		     const char *staged, struct sysctr_image_row *img,
+		     struct sysctr_import_result *res,
+		     struct sysctr_error **err)
+{
+	struct sysctr_image_request req = { 0 };
+	cleanup_image_row struct sysctr_image_row cached = { 0 };
+	cleanup_error struct sysctr_error *e = NULL;
+	bool from_cache = false;
+
+	if (idx->image) {
+		if (sysctr_image_take_dir(s, idx->template, idx->release,
+					  idx->arch, staged, img, &from_cache,
+					  err) < 0)
+			return -1;
+		res->image = xstrdup(from_cache ? "cache" : "archive");
+		return 0;
+	}
+	if (sysctr_store_image_find(s->store, idx->template, idx->release,
+				    idx->arch, &cached, &e) == 0 &&
+	    is_dir(cached.path))
+		from_cache = true;
+	req.template = idx->template;
+	req.release = idx->release;
+	req.arch = idx->arch;
+	if (sysctr_image_ensure(s, &req, img, err) < 0)
+		return sysctr_err_prefix(err,
+					 "the archive holds no image and none "
+					 "of %s %s %s could be had here "
+					 "(export with --with-image)",
+					 idx->template, idx->release,
+					 idx->arch);
+	if (idx->image_hash != NULL && img->hash != NULL &&
+	    strcmp(idx->image_hash, img->hash) != 0)
+		log_warn("the image of %s %s %s here is not the one the "
+			 "container was exported with (its files may differ)",
+			 idx->template, idx->release, idx->arch);
+	res->image = xstrdup(from_cache ? "cache" : "built");
+	return 0;
+}
+
+/* ---- import
+ * ------------------------------------------------------------------------ */
+
+SYSCTR_PUBLIC void sysctr_import_result_clear(struct sysctr_import_result *r)
+{
+	free(r->name);
+	free(r->image);
+	memset(r, 0, sizeof(*r));
+}
+
+/* For an unprivileged container: its files into the id range. */
+static int shift_staged(struct sysctr *s, const char *staging,
+			char *const *keys, struct sysctr_error **err)
+{
+	uint32_t base = (uint32_t)s->cfg->idmap.base;
+	uint32_t size = (uint32_t)s->cfg->idmap.size;
+	cleanup_free char *upper = xasprintf("%s/upper", staging);
+
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		cleanup_free char *fs =
+		    xasprintf("%s/layers/%s/fs", staging, keys[i]);
+
+		if (sysctr_idmap_shift_tree(fs, base, size, err) < 0)
+			return -1;
+	}
+	return sysctr_idmap_shift_tree(upper, base, size, err);
+}
+
+/* The staged tree in its places inside tmp: the upper over the fresh
+ * one, each layer under its new name in tmp/import/layers. */
+static int arrange(const char *tmp, const char *staging, char *const *keys,
+		   char *const *names, const char *old_name, const char *name,
+		   struct sysctr_error **err)
+{
+	cleanup_free char *upper = xasprintf("%s/overlay/delta", tmp);
+	cleanup_free char *staged_upper = xasprintf("%s/upper", staging);
+
+	if (rm_rf(upper, err) < 0)
+		return -1;
+	if (rename(staged_upper, upper) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "move %s",
+				  staged_upper);
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		cleanup_free char *from =
+		    xasprintf("%s/layers/%s", staging, keys[i]);
+		cleanup_free char *to =
+		    xasprintf("%s/layers/%s", staging, names[i]);
+
+		if (rename(from, to) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "move %s", from);
+	}
+	/* a new name: the container's hostname follows it */
+	if (strcmp(old_name, name) != 0) {
+		cleanup_close int ufd =
+		    open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_free char *line = xasprintf("%s\n", name);
+		struct stat st;
+
+		if (ufd < 0 || fstat(ufd, &st) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "open %s", upper);
+		if (mkdir_beneath(ufd, "etc", 0755, st.st_uid, st.st_gid, err) <
+			0 ||
+		    write_file_beneath(ufd, "etc/hostname", line, strlen(line),
+				       0644, st.st_uid, st.st_gid, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_archive(struct sysctr *s, struct im *m, int fd,
+			struct sysctr_error **err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		m->in_size = st.st_size;
+	m->s = s;
+	m->stagefd = -1;
+	m->sums = json_object_new_object();
+	m->buf = xmalloc(BUF_SIZE);
+	m->a = SYSCTR_AR->archive_read_new();
+	if (m->a == NULL)
+		abort();
+	SYSCTR_AR->archive_read_support_filter_zstd(m->a);
+	SYSCTR_AR->archive_read_support_format_tar(m->a);
+	if (SYSCTR_AR->archive_read_open_fd(m->a, fd, 256 * 1024) != ARCHIVE_OK)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "not a sysctr export (%s)",
+				  SYSCTR_AR->archive_error_string(m->a));
+	return 0;
+}
+
+static void im_clear(struct im *m)
+{
+	if (m->a != NULL)
+		SYSCTR_AR->archive_read_free(m->a);
+	json_object_put(m->sums);
+	if (m->stagefd >= 0)
+		close(m->stagefd);
+	for (size_t i = 0; i < m->ndirs; i++)
+		free(m->dirs[i].rel);
+	free(m->dirs);
+	free(m->buf);
+}
+
+static int make_staging(struct im *m, const char *staging, char *const *keys,
+			struct sysctr_error **err)
+{
+	cleanup_free char *layers = xasprintf("%s/layers", staging);
+
+	if (mkdir(staging, 0700) < 0 || mkdir(layers, 0700) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
+				  staging);
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		cleanup_free char *k = xasprintf("%s/%s", layers, keys[i]);
+
+		if (mkdir(k, 0700) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "create %s", k);
+	}
+	if (m->image) {
+		cleanup_free char *img = xasprintf("%s/image", staging);
+
+		if (mkdir(img, 0711) < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "create %s", img);
+	}
+	m->stagefd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->stagefd < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "open %s",
+				  staging);
+	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_ct_import(struct sysctr *s, const char *file,
+				   const char *name,
+				   struct sysctr_import_result *res,
+				   struct sysctr_error **err)
+{
+	struct im m = { 0 };
+	struct index idx = { 0 };
+	struct reg r = { 0 };
+	cleanup_image_row struct sysctr_image_row img = { 0 };
+	cleanup_free char *index_text = NULL, *conf_text = NULL;
+	cleanup_free char *tmp = NULL, *staging = NULL, *conf_name = NULL;
+	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+	cleanup_strv char **names = NULL;
+	cleanup_close int fd = -1;
+	cleanup_lock int lock = -1;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (sysctr_archive_lib_load(err) < 0)
+		return -1;
+	if (name != NULL && sysctr_name_check(name, err) < 0)
+		return -1;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sysctr_err(
+		    err, errno == ENOENT ? SYSCTR_E_NOT_FOUND : SYSCTR_E_FAILED,
+		    errno, "open %s", file);
+	if (read_archive(s, &m, fd, err) < 0 ||
+	    read_text(&m, SYSCTR_AR_INDEX, true, &index_text, err) < 0 ||
+	    index_parse(index_text, &idx, err) < 0)
+		goto out;
+	if (name == NULL) {
+		name = idx.name;
+		if (sysctr_name_check(name, err) < 0)
+			goto out;
+	}
+	m.keys = idx.layers;
+	m.image = idx.image;
+	lock = sysctr_ct_lock(s, name, err);
+	if (lock < 0 ||
+	    read_text(&m, SYSCTR_AR_CONF, true, &conf_text, err) < 0)
+		goto out;
+	/* refuses a name in use, and a hostile container.conf */
+	conf_name = sysctr_ct_conf_path(s, name);
+	if (sysctr_ct_config_parse(conf_text, conf_name, &ct, err) < 0) {
+		sysctr_err_prefix(err, "the archive's container.conf");
+		goto out;
+	}
+	if (sysctr_create_tree(s, name, conf_text, &tmp, err) < 0)
+		goto out;
+	staging = xasprintf("%s/import", tmp);
+	if (make_staging(&m, staging, idx.layers, err) < 0 ||
+	    extract_all(&m, err) < 0)
+		goto out;
+	{
+		struct stat st;
+		cleanup_free char *up = xasprintf("%s/upper", staging);
+
+		if (lstat(up, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			sysctr_err(err, SYSCTR_E_FAILED, 0,
+				   "the archive holds no upper directory");
+			goto out;
+		}
+	}
+	{
+		cleanup_free char *staged_image =
+		    xasprintf("%s/image", staging);
+
+		if (image_for(s, &idx, staged_image, &img, res, err) < 0)
+			goto out;
+	}
+	if (!ct->security.privileged) {
+		if (sysctr_idmap_prepare(s, img.path, err) < 0 ||
+		    shift_staged(s, staging, idx.layers, err) < 0)
+			goto out;
+	}
+	names = new_names(idx.layers);
+	if (arrange(tmp, staging, idx.layers, names, idx.name, name, err) < 0)
+		goto out;
+	r.idx = &idx;
+	r.names = names;
+	r.name = name;
+	r.tmp = tmp;
+	r.img = &img;
+	if (register_all(s, &r, err) < 0)
+		goto out;
+	res->name = xstrdup(name);
+	res->snapshots = r.nsnaps;
+	res->bytes = m.bytes;
+	ret = 0;
+out:
+	im_clear(&m);
+	index_clear(&idx);
+	if (ret < 0 && tmp != NULL && path_exists(tmp))
+		rm_rf_or_warn(tmp, "remove a half-made import");
+	return ret;
+}
