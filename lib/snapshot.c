@@ -254,6 +254,28 @@ static int flatten_if_deep(struct sysctr *s, const char *name,
 	return 0;
 }
 
+/* After the commit the change stands: what remains (the renames, then
+ * clearing `pending`) is what sysctr_stack_repair() redoes under the lock
+ * at the next command on the container. A failure here (a full disk that
+ * refuses the registry's last write) is a warning, not a failure of a
+ * change that was made: told it failed, a caller would make it again.
+ * Returns whether the switch is finished. */
+static bool finish_committed(struct sysctr *s, const char *name)
+{
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	struct sysctr_error *e = NULL;
+
+	if (sysctr_store_ct_get(s->store, name, &row, &e) == 0 &&
+	    sysctr_stack_finish(s, &row, &e) == 0)
+		return true;
+	sysctr_err_prefix(&e,
+			  "%s: done; the next command on it finishes the "
+			  "switch",
+			  name);
+	sysctr_log_warn_error(e, NULL);
+	return false;
+}
+
 /* Cut c of a stopped container: fresh upper and layer directory, the
  * commit, then the renames. */
 static int cut_stopped(struct sysctr *s, struct cut *c,
@@ -263,7 +285,6 @@ static int cut_stopped(struct sysctr *s, struct cut *c,
 	    sysctr_stack_path(s, c->ct, "overlay/delta.next");
 	cleanup_free char *staged =
 	    sysctr_stack_path(s, c->ct, "overlay/layer.next");
-	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 
 	if (make_next(s, c->ct, err) < 0)
 		return -1;
@@ -272,10 +293,10 @@ static int cut_stopped(struct sysctr *s, struct cut *c,
 		rm_rf_or_warn(next, "remove a half-made snapshot");
 		return -1;
 	}
-	/* committed: what remains is what repair would redo */
-	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0 ||
-	    sysctr_stack_finish(s, &row, err) < 0)
-		return -1;
+	/* a merge would record a pending change of its own over the one
+	 * left to finish: the next cut merges */
+	if (!finish_committed(s, c->ct))
+		return 0;
 	/* the cut stands whatever happens to the merge */
 	{
 		struct sysctr_error *e = NULL;
@@ -305,7 +326,6 @@ static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 	cleanup_free char *upper = sysctr_stack_path(s, c->ct, "overlay/delta");
 	cleanup_free char *copy =
 	    sysctr_stack_path(s, c->ct, "overlay/snap.copy");
-	cleanup_ct_row struct sysctr_ct_row row = { 0 };
 	struct copy_job job = { upper, copy };
 
 	c->copy = true;
@@ -318,9 +338,8 @@ static int cut_running(struct sysctr *s, struct cut *c, double *frozen_s,
 		rm_rf_or_warn(copy, "remove a half-made snapshot");
 		return -1;
 	}
-	if (sysctr_store_ct_get(s->store, c->ct, &row, err) < 0)
-		return -1;
-	return sysctr_stack_finish(s, &row, err);
+	finish_committed(s, c->ct);
+	return 0;
 }
 
 int sysctr_snapshot_cut_layer(struct sysctr *s, const struct sysctr_ct_row *row,
