@@ -270,6 +270,6 @@ awk -v runs="$RUNS" '
 				s, lo[k, "sysctr"], hi[k, "sysctr"], d, o, c, x, t, ok ? "" : "  MISSED"
 		}
 		printf "targets met: %d of %d\n", met, m
-		print "export/import: not measured (not implemented yet)"
+		print "export/import: see bench/archive.sh"
 	}' "$RESULTS"
 echo "(total run $(awk -v a="$T_ALL" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s)" >&2

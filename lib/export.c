@@ -40,6 +40,7 @@
 #include "conf.h"
 #include "container.h"
 #include "error.h"
+#include "image.h"
 #include "layer-stack.h"
 #include "layers.h"
 #include "lock.h"
@@ -159,7 +160,9 @@ static bool overlay_private(const char *xn)
 	return false;
 }
 
-static int add_xattrs(struct ex *x, int dirfd, const char *name,
+/* The xattrs of an entry: through fd when one is open (files and
+ * directories: no path lookup), else by its name under dirfd. */
+static int add_xattrs(struct ex *x, int fd, int dirfd, const char *name,
 		      struct sysctr_error **err)
 {
 	char path[64 + NAME_MAX];
@@ -167,8 +170,11 @@ static int add_xattrs(struct ex *x, int dirfd, const char *name,
 	unsigned char val[65536];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
-	n = llistxattr(path, names, sizeof(names));
+	if (fd < 0)
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd,
+			 name);
+	n = fd >= 0 ? flistxattr(fd, names, sizeof(names))
+		    : llistxattr(path, names, sizeof(names));
 	if (n < 0)
 		return (errno == ENOTSUP || errno == ENODATA)
 			   ? 0
@@ -177,16 +183,18 @@ static int add_xattrs(struct ex *x, int dirfd, const char *name,
 	for (ssize_t off = 0; off < n;
 	     off += (ssize_t)strlen(names + off) + 1) {
 		const char *xn = names + off;
-		ssize_t len = lgetxattr(path, xn, val, sizeof(val));
+		ssize_t len;
 
+		if (overlay_private(xn))
+			continue;
+		len = fd >= 0 ? fgetxattr(fd, xn, val, sizeof(val))
+			      : lgetxattr(path, xn, val, sizeof(val));
 		if (len < 0) {
 			if (errno == ENODATA)
 				continue;
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "read xattr %s of %s", xn, name);
 		}
-		if (overlay_private(xn))
-			continue;
 		if (strcmp(xn, "security.capability") == 0)
 			len = (ssize_t)caps_down(x, val, (size_t)len);
 		else if (str_starts_with(xn, "system.posix_acl_"))
@@ -334,23 +342,22 @@ static int put_entry(struct ex *x, int dirfd, const char *name,
 		SYSCTR_AR->archive_entry_set_rdevmajor(e, major(st->st_rdev));
 		SYSCTR_AR->archive_entry_set_rdevminor(e, minor(st->st_rdev));
 	}
-	if (first == NULL && add_xattrs(x, dirfd, name, err) < 0)
+	if (S_ISDIR(st->st_mode)) {
+		fd = openat(dirfd, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "open %s", apath);
+	}
+	if (first == NULL && add_xattrs(x, fd, dirfd, name, err) < 0)
 		return -1;
 	ret = SYSCTR_AR->archive_write_header(x->a, e);
 	if (ret < ARCHIVE_WARN)
 		return ar_fail(x, apath, err);
-	if (fd >= 0)
+	if (S_ISREG(st->st_mode) && fd >= 0)
 		return write_data(x, fd, apath, st->st_size, err);
-	if (S_ISDIR(st->st_mode) && !x->root_only) {
-		int sub =
-		    openat(dirfd, name,
-			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (sub < 0)
-			return sysctr_err(err, SYSCTR_E_FAILED, errno,
-					  "open %s", apath);
-		return put_dir(x, sub, apath, err);
-	}
+	if (S_ISDIR(st->st_mode) && !x->root_only)
+		return put_dir(x, steal_fd(&fd), apath, err);
 	return 0;
 }
 
@@ -741,7 +748,9 @@ static int write_archive(struct sysctr *s, const struct plan *p,
 	x.size = (uint32_t)s->cfg->idmap.size;
 	x.sums = json_object_new_object();
 	x.buf = xmalloc(BUF_SIZE);
-	x.total = plan_bytes(s, p, o->with_image);
+	/* a walk of its own: only for somebody who watches */
+	if (s->progress != NULL)
+		x.total = plan_bytes(s, p, o->with_image);
 	x.a = SYSCTR_AR->archive_write_new();
 	x.e = SYSCTR_AR->archive_entry_new();
 	if (x.a == NULL || x.e == NULL)
@@ -888,6 +897,10 @@ SYSCTR_PUBLIC int sysctr_ct_export(struct sysctr *s, const char *name,
 	}
 	if (plan_make(s, name, snap, !o->no_snapshots, &p, err) < 0)
 		goto out;
+	/* the index names the image by its content, so that an import
+	 * where it is cached already only checks it */
+	if (o->with_image && p.image.path != NULL && p.image.hash == NULL)
+		free(sysctr_image_hash(s, &p.image));
 	/* a running container's layers are immutable: it may go on (and be
 	 * stopped) meanwhile; a stopped one's upper is read under the lock */
 	if (running)

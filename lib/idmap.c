@@ -19,11 +19,18 @@
 
 #define CAPS_XATTR "security.capability"
 
-static char *shifted_path(struct sysctr *s, const char *image_dir)
+char *sysctr_idmap_dir_name(struct sysctr *s)
 {
-	return xasprintf("%s/rootfs.idmap-%lld-%lld", image_dir,
+	return xasprintf("rootfs.idmap-%lld-%lld",
 			 (long long)s->cfg->idmap.base,
 			 (long long)s->cfg->idmap.size);
+}
+
+static char *shifted_path(struct sysctr *s, const char *image_dir)
+{
+	cleanup_free char *name = sysctr_idmap_dir_name(s);
+
+	return xasprintf("%s/%s", image_dir, name);
 }
 
 int sysctr_idmap_lower(struct sysctr *s, const char *image_dir, char **lower,

@@ -18,6 +18,9 @@ int sysctr_idmap_prepare(struct sysctr *s, const char *image_dir,
  * range is an error. */
 int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err);
 
+/* The name of an image's shifted rootfs beside its rootfs
+ * ("rootfs.idmap-BASE-SIZE"). */
+char *sysctr_idmap_dir_name(struct sysctr *s);
 /* Path of the shifted rootfs of IMAGE_DIR; SYSCTR_E_FAILED if it was never
  * prepared. */
 int sysctr_idmap_lower(struct sysctr *s, const char *image_dir, char **lower,

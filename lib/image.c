@@ -331,6 +331,58 @@ static int adopt_image(struct sysctr *s, const char *template,
 	return 1;
 }
 
+/* The content hash of a registered image, computed (and recorded) for
+ * one adopted from the directory without it. NULL on failure. */
+static char *row_hash(struct sysctr *s, struct sysctr_image_row *r)
+{
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", r->path);
+	struct sysctr_error *e = NULL;
+
+	if (r->hash != NULL)
+		return xstrdup(r->hash);
+	sysctr_progress(s, "hash the image", 0, 0);
+	r->hash = tree_hash(rootfs, NULL);
+	if (r->hash != NULL &&
+	    sysctr_store_image_set_hash(s->store, r->id, r->hash, &e) < 0)
+		sysctr_log_warn_error(e, "record the image's hash");
+	return xstrdup_or_null(r->hash);
+}
+
+int sysctr_image_find_hash(struct sysctr *s, const char *template,
+			   const char *release, const char *arch,
+			   const char *hash, struct sysctr_image_row *out,
+			   struct sysctr_error **err)
+{
+	struct sysctr_image_row *all = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sysctr_store_image_list(s->store, &all, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && !found; i++) {
+		cleanup_free char *h = NULL;
+
+		if (strcmp(all[i].template, template) != 0 ||
+		    strcmp(all[i].release, release) != 0 ||
+		    strcmp(all[i].arch, arch) != 0 || !is_dir(all[i].path))
+			continue;
+		h = row_hash(s, &all[i]);
+		if (h == NULL || strcmp(h, hash) != 0)
+			continue;
+		*out = all[i];
+		memset(&all[i], 0, sizeof(all[i]));
+		found = 1;
+	}
+	sysctr_image_rows_free(all, n);
+	return found;
+}
+
+char *sysctr_image_hash(struct sysctr *s, struct sysctr_image_row *r)
+{
+	return row_hash(s, r);
+}
+
 int sysctr_image_take_dir(struct sysctr *s, const char *template,
 			  const char *release, const char *arch,
 			  const char *dir, struct sysctr_image_row *out,
@@ -341,9 +393,8 @@ int sysctr_image_take_dir(struct sysctr *s, const char *template,
 	cleanup_free char *hash = NULL, *final = NULL;
 	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
 	cleanup_image_row struct sysctr_image_row row = { 0 };
-	struct sysctr_image_row *all = NULL;
 	cleanup_lock int lock = -1;
-	size_t n = 0;
+	int ret;
 
 	*from_cache = false;
 	memset(out, 0, sizeof(*out));
@@ -354,20 +405,13 @@ int sysctr_image_take_dir(struct sysctr *s, const char *template,
 	if (hash == NULL)
 		return -1;
 	lock = image_lock(s, key, err);
-	if (lock < 0 || sysctr_store_image_list(s->store, &all, &n, err) < 0)
+	if (lock < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(all[i].template, template) != 0 ||
-		    strcmp(all[i].release, release) != 0 ||
-		    strcmp(all[i].arch, arch) != 0 || all[i].hash == NULL ||
-		    strcmp(all[i].hash, hash) != 0 || !is_dir(all[i].path))
-			continue;
-		*out = all[i];
-		memset(&all[i], 0, sizeof(all[i]));
-		*from_cache = true;
-		break;
-	}
-	sysctr_image_rows_free(all, n);
+	ret =
+	    sysctr_image_find_hash(s, template, release, arch, hash, out, err);
+	if (ret < 0)
+		return -1;
+	*from_cache = ret > 0;
 	if (*from_cache)
 		return 0;
 	row.created = now_realtime();

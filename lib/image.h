@@ -54,6 +54,17 @@ int sysctr_image_take_dir(struct sysctr *s, const char *template,
 			  const char *dir, struct sysctr_image_row *out,
 			  bool *from_cache, struct sysctr_error **err);
 
+/* The registered image of template/release/arch whose content hash is
+ * hash: 1 found (into out), 0 none. Images adopted without a hash get
+ * theirs computed and recorded on the way. */
+int sysctr_image_find_hash(struct sysctr *s, const char *template,
+			   const char *release, const char *arch,
+			   const char *hash, struct sysctr_image_row *out,
+			   struct sysctr_error **err);
+/* Its content hash (computed and recorded if it had none); NULL when it
+ * cannot be computed. */
+char *sysctr_image_hash(struct sysctr *s, struct sysctr_image_row *r);
+
 /* Lock one image directory (for work on it such as the id shift); the
  * lock lives in the images directory. Returns the fd (sysctr_unlock). */
 int sysctr_image_lock(struct sysctr *s, const char *image_dir,

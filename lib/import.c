@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,10 @@ struct im {
 	json_object *sums; /* computed: member -> sha256 */
 	char **keys;	   /* layer keys of the index */
 	bool image;	   /* the index says the image is in */
+	bool skip_image;   /* ... and this host has it: only checked */
+	bool shift;	   /* unprivileged: layers and upper into the range */
+	uint32_t base, size;
+	char *twin_dir; /* the image's shifted rootfs, made beside it */
 	struct dir_time *dirs;
 	size_t ndirs, capdirs;
 	char *buf;
@@ -201,7 +206,7 @@ static bool harmless_dev(unsigned ma, unsigned mi)
 	       (ma == 5 && mi <= 2);
 }
 
-static int write_data(struct im *m, int fd, const char *member,
+static int write_data(struct im *m, int fd, int fd2, const char *member,
 		      struct sysctr_error **err)
 {
 	struct sysctr_sha256 h;
@@ -234,7 +239,8 @@ static int write_data(struct im *m, int fd, const char *member,
 			got += (int64_t)z;
 		}
 		sysctr_sha256_update(&h, buf, len);
-		if (pwrite(fd, buf, len, off) != (ssize_t)len) {
+		if (pwrite(fd, buf, len, off) != (ssize_t)len ||
+		    (fd2 >= 0 && pwrite(fd2, buf, len, off) != (ssize_t)len)) {
 			sysctr_sha256_drop(&h);
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "write %s", member);
@@ -251,7 +257,7 @@ static int write_data(struct im *m, int fd, const char *member,
 		sysctr_sha256_update(&h, m->buf, z);
 		got += (int64_t)z;
 	}
-	if (ftruncate(fd, want) < 0) {
+	if (ftruncate(fd, want) < 0 || (fd2 >= 0 && ftruncate(fd2, want) < 0)) {
 		sysctr_sha256_drop(&h);
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
 				  member);
@@ -261,21 +267,78 @@ static int write_data(struct im *m, int fd, const char *member,
 	return 0;
 }
 
+/* An id of the container into the host's range, as lib/idmap.c maps
+ * them (one beyond the range is the range's nobody). */
+static uint32_t up_id(const struct im *m, uint32_t id)
+{
+	if (id >= m->size)
+		id = 65534 < m->size ? 65534 : m->size - 1;
+	return m->base + id;
+}
+
+/* security.capability of the container's root (v2, or v3 of root 0)
+ * becomes v3 of the mapped root; a POSIX ACL's ids move into the range.
+ * val is a copy of at most XATTR_MAX bytes. */
+#define XATTR_MAX 65536
+static size_t shift_xattr(const struct im *m, const char *name,
+			  unsigned char *val, size_t len)
+{
+	if (strcmp(name, "security.capability") == 0 &&
+	    (len == XATTR_CAPS_SZ_2 || len == XATTR_CAPS_SZ_3)) {
+		uint32_t magic;
+
+		memcpy(&magic, val, 4);
+		magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3;
+		memcpy(val, &magic, 4);
+		for (int i = 0; i < 4; i++)
+			val[XATTR_CAPS_SZ_2 + i] =
+			    (unsigned char)(m->base >> (8 * i));
+		return XATTR_CAPS_SZ_3;
+	}
+	if (str_starts_with(name, "system.posix_acl_") && len >= 4 &&
+	    (len - 4) % 8 == 0) {
+		for (size_t off = 4; off < len; off += 8) {
+			unsigned tag = val[off] | (unsigned)val[off + 1] << 8;
+			uint32_t id = 0;
+
+			if (tag != 0x02 && tag != 0x08) /* ACL_USER, _GROUP */
+				continue;
+			for (int i = 0; i < 4; i++)
+				id |= (uint32_t)val[off + 4 + i] << (8 * i);
+			id = up_id(m, id);
+			for (int i = 0; i < 4; i++)
+				val[off + 4 + i] =
+				    (unsigned char)(id >> (8 * i));
+		}
+	}
+	return len;
+}
+
 static int set_xattrs(struct im *m, int fd, int pfd, const char *base,
-		      bool link, const char *member, struct sysctr_error **err)
+		      bool link, bool shift, const char *member,
+		      struct sysctr_error **err)
 {
 	const char *name;
 	const void *val;
 	size_t len;
 	char path[64 + 4096];
+	unsigned char copy[XATTR_MAX];
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, base);
 	SYSCTR_AR->archive_entry_xattr_reset(m->e);
 	while (SYSCTR_AR->archive_entry_xattr_next(m->e, &name, &val, &len) ==
 	       ARCHIVE_OK) {
-		int r = fd >= 0 ? fsetxattr(fd, name, val, len, 0)
-				: lsetxattr(path, name, val, len, 0);
+		int r;
 
+		if (len > XATTR_MAX)
+			return refuse(member, "has an xattr too large", err);
+		if (shift) {
+			memcpy(copy, val, len);
+			len = shift_xattr(m, name, copy, len);
+			val = copy;
+		}
+		r = fd >= 0 ? fsetxattr(fd, name, val, len, 0)
+			    : lsetxattr(path, name, val, len, 0);
 		/* user.* cannot go on a symbolic link */
 		if (r < 0 && link && (errno == EPERM || errno == ENOTSUP))
 			continue;
@@ -283,6 +346,38 @@ static int set_xattrs(struct im *m, int fd, int pfd, const char *base,
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "set xattr %s of %s", name, member);
 	}
+	return 0;
+}
+
+/* A member of an image this host has: its data is hashed for the
+ * checksums, nothing is written. */
+static int skip_member(struct im *m, const char *member,
+		       struct sysctr_error **err)
+{
+	struct sysctr_sha256 h;
+	char hex[65];
+
+	if (SYSCTR_AR->archive_entry_filetype(m->e) != AE_IFREG ||
+	    SYSCTR_AR->archive_entry_hardlink(m->e) != NULL)
+		return 0;
+	sysctr_sha256_init(&h);
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int r =
+		    SYSCTR_AR->archive_read_data_block(m->a, &buf, &len, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			sysctr_sha256_drop(&h);
+			return corrupt(m, member, err);
+		}
+		sysctr_sha256_update(&h, buf, len);
+	}
+	sysctr_sha256_hex(&h, hex);
+	json_object_object_add(m->sums, member, json_object_new_string(hex));
 	return 0;
 }
 
@@ -300,8 +395,43 @@ static int dir_remember(struct im *m, const char *rel)
 	return 0;
 }
 
-static int link_member(struct im *m, const char *member, int pfd,
-		       const char *base, enum area area, const char *key,
+/* Where one entry goes: its staging path, and whether its owners move
+ * into the id range. An image's entry of an unprivileged container is
+ * placed twice: as it is and shifted (the image's rootfs.idmap-*, which
+ * lib/idmap.c would otherwise copy and shift afterwards). */
+struct place {
+	char *rel;
+	bool shift;
+	bool twin; /* the shifted copy of an image entry */
+	int pfd, fd;
+	const char *base;
+	bool link; /* a symbolic link */
+	bool done; /* a hard link: nothing more to set */
+};
+
+static void place_clear(struct place *p)
+{
+	if (p->pfd >= 0)
+		close(p->pfd);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->rel);
+}
+
+/* image/rootfs[/...] -> image/rootfs.idmap-BASE-SIZE[/...] */
+static char *twin_path(const struct im *m, const char *rel)
+{
+	size_t n = strlen(SYSCTR_AR_IMAGE_ROOTFS);
+
+	if (m->twin_dir == NULL ||
+	    strncmp(rel, SYSCTR_AR_IMAGE_ROOTFS, n) != 0 ||
+	    (rel[n] != '\0' && rel[n] != '/'))
+		return NULL;
+	return xasprintf("image/%s%s", m->twin_dir, rel + n);
+}
+
+static int link_member(struct im *m, const char *member, struct place *p,
+		       enum area area, const char *key,
 		       struct sysctr_error **err)
 {
 	cleanup_free char *target =
@@ -316,86 +446,84 @@ static int link_member(struct im *m, const char *member, int pfd,
 	if (trel == NULL || tarea != area || tkey != key)
 		return refuse(member, "is a hard link out of its own tree",
 			      err);
+	if (p->twin) {
+		char *t = twin_path(m, trel);
+
+		free(trel);
+		trel = t;
+	}
 	tpfd = open_parent(m, trel, &tbase);
 	if (tpfd < 0 || fstatat(tpfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return refuse(
 		    member, "is a hard link to no regular file before it", err);
-	if (linkat(tpfd, tbase, pfd, base, 0) < 0)
+	if (linkat(tpfd, tbase, p->pfd, p->base, 0) < 0)
 		return errno == EEXIST ? refuse(member, "appears twice", err)
 				       : sysctr_err(err, SYSCTR_E_FAILED, errno,
 						    "link %s", member);
+	p->done = true;
 	return 0;
 }
 
-static int extract(struct im *m, const char *name, struct sysctr_error **err)
+/* Make the entry (a regular file empty and open in p->fd). */
+static int place_open(struct im *m, const char *member, enum area area,
+		      const char *key, struct place *p,
+		      struct sysctr_error **err)
 {
-	enum area area;
-	const char *key, *base;
-	/* a directory's name may end in '/' */
-	cleanup_free char *member = strip_slash(name);
-	cleanup_free char *rel = map_member(m, member, &area, &key);
-	cleanup_close int pfd = -1, fd = -1;
 	mode_t type = SYSCTR_AR->archive_entry_filetype(m->e);
-	mode_t perm = SYSCTR_AR->archive_entry_perm(m->e) & 07777;
-	uid_t uid = (uid_t)SYSCTR_AR->archive_entry_uid(m->e);
-	gid_t gid = (gid_t)SYSCTR_AR->archive_entry_gid(m->e);
-	bool link = false;
 
-	if (rel == NULL)
-		return refuse(member,
-			      "has no place in a sysctr export (an absolute "
-			      "path, a '..' or an unknown name)",
-			      err);
-	pfd = open_parent(m, rel, &base);
-	if (pfd < 0)
+	p->pfd = open_parent(m, p->rel, &p->base);
+	if (p->pfd < 0)
 		return errno == ELOOP || errno == EXDEV
 			   ? refuse(member, "goes through a symbolic link", err)
 			   : refuse(member, "has no directory before it", err);
 	if (SYSCTR_AR->archive_entry_hardlink(m->e) != NULL)
-		return link_member(m, member, pfd, base, area, key, err);
+		return link_member(m, member, p, area, key, err);
 
 	if (type == AE_IFDIR) {
 		struct stat st;
 
-		if (mkdirat(pfd, base, 0700) < 0 &&
+		if (mkdirat(p->pfd, p->base, 0700) < 0 &&
 		    (errno != EEXIST ||
-		     fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     fstatat(p->pfd, p->base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		     !S_ISDIR(st.st_mode)))
 			return errno == EEXIST
 				   ? refuse(member, "appears twice", err)
 				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
 						"create %s", member);
-		fd = openat(pfd, base,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
+		p->fd = openat(p->pfd, p->base,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (p->fd < 0)
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "open %s", member);
-		dir_remember(m, rel);
-	} else if (type == AE_IFREG) {
-		fd = openat(
-		    pfd, base,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return errno == EEXIST
-				   ? refuse(member, "appears twice", err)
-				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
-						"create %s", member);
+		return dir_remember(m, p->rel);
+	}
+	if (type == AE_IFREG) {
 		if (area == AREA_IMAGE_META &&
 		    SYSCTR_AR->archive_entry_size(m->e) > SYSCTR_AR_TEXT_MAX)
 			return refuse(member, "is too large", err);
-		if (write_data(m, fd, member, err) < 0)
-			return -1;
-	} else if (type == AE_IFLNK) {
-		const char *target = SYSCTR_AR->archive_entry_symlink(m->e);
-
-		if (target == NULL || symlinkat(target, pfd, base) < 0)
+		p->fd = openat(
+		    p->pfd, p->base,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (p->fd < 0)
 			return errno == EEXIST
 				   ? refuse(member, "appears twice", err)
 				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
 						"create %s", member);
-		link = true;
-	} else if (type == AE_IFCHR || type == AE_IFIFO) {
+		return 0;
+	}
+	if (type == AE_IFLNK) {
+		const char *target = SYSCTR_AR->archive_entry_symlink(m->e);
+
+		if (target == NULL || symlinkat(target, p->pfd, p->base) < 0)
+			return errno == EEXIST
+				   ? refuse(member, "appears twice", err)
+				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						"create %s", member);
+		p->link = true;
+		return 0;
+	}
+	if (type == AE_IFCHR || type == AE_IFIFO) {
 		unsigned ma = SYSCTR_AR->archive_entry_rdevmajor(m->e);
 		unsigned mi = SYSCTR_AR->archive_entry_rdevminor(m->e);
 		dev_t dev = 0;
@@ -413,40 +541,102 @@ static int extract(struct im *m, const char *name, struct sysctr_error **err)
 					      err);
 			dev = makedev(ma, mi);
 		}
-		if (mknodat(pfd, base, type | 0600, dev) < 0)
+		if (mknodat(p->pfd, p->base, type | 0600, dev) < 0)
 			return errno == EEXIST
 				   ? refuse(member, "appears twice", err)
 				   : sysctr_err(err, SYSCTR_E_FAILED, errno,
 						"create %s", member);
-	} else {
-		return refuse(member,
-			      "is a block device or another kind of file an "
-			      "export never holds",
-			      err);
+		return 0;
 	}
+	return refuse(member,
+		      "is a block device or another kind of file an export "
+		      "never holds",
+		      err);
+}
 
-	if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+/* Owner, xattrs, mode and time, once its data is written (a write would
+ * drop file capabilities and setuid). */
+static int place_finish(struct im *m, const char *member, struct place *p,
+			struct sysctr_error **err)
+{
+	uid_t uid = (uid_t)SYSCTR_AR->archive_entry_uid(m->e);
+	gid_t gid = (gid_t)SYSCTR_AR->archive_entry_gid(m->e);
+	mode_t perm = SYSCTR_AR->archive_entry_perm(m->e) & 07777;
+
+	if (p->done)
+		return 0;
+	if (p->shift) {
+		uid = up_id(m, uid);
+		gid = up_id(m, gid);
+	}
+	if (fchownat(p->pfd, p->base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chown %s",
 				  member);
 	/* after the chown, which drops file capabilities and setuid */
-	if (set_xattrs(m, fd, pfd, base, link, member, err) < 0)
+	if (set_xattrs(m, p->fd, p->pfd, p->base, p->link, p->shift, member,
+		       err) < 0)
 		return -1;
-	if (!link) {
-		if ((fd >= 0 ? fchmod(fd, perm)
-			     : fchmodat(pfd, base, perm, 0)) < 0)
-			return sysctr_err(err, SYSCTR_E_FAILED, errno,
-					  "chmod %s", member);
-	}
-	if (type != AE_IFDIR) {
+	if (!p->link && (p->fd >= 0 ? fchmod(p->fd, perm)
+				    : fchmodat(p->pfd, p->base, perm, 0)) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "chmod %s",
+				  member);
+	if (SYSCTR_AR->archive_entry_filetype(m->e) != AE_IFDIR) {
 		struct timespec t[2];
 
 		t[0].tv_sec = t[1].tv_sec =
 		    SYSCTR_AR->archive_entry_mtime(m->e);
 		t[0].tv_nsec = t[1].tv_nsec =
 		    SYSCTR_AR->archive_entry_mtime_nsec(m->e);
-		utimensat(pfd, base, t, AT_SYMLINK_NOFOLLOW);
+		utimensat(p->pfd, p->base, t, AT_SYMLINK_NOFOLLOW);
 	}
 	return 0;
+}
+
+static int extract(struct im *m, const char *name, struct sysctr_error **err)
+{
+	enum area area;
+	const char *key;
+	/* a directory's name may end in '/' */
+	cleanup_free char *member = strip_slash(name);
+	struct place p[2] = { { .pfd = -1, .fd = -1 },
+			      { .pfd = -1, .fd = -1 } };
+	size_t n = 1;
+	int ret = -1;
+
+	p[0].rel = map_member(m, member, &area, &key);
+	if (p[0].rel == NULL) {
+		refuse(member,
+		       "has no place in a sysctr export (an absolute path, a "
+		       "'..' or an unknown name)",
+		       err);
+		goto out;
+	}
+	if (m->skip_image && (area == AREA_IMAGE || area == AREA_IMAGE_META)) {
+		ret = skip_member(m, member, err);
+		goto out;
+	}
+	p[0].shift = m->shift && (area == AREA_LAYER || area == AREA_UPPER);
+	if (area == AREA_IMAGE) {
+		p[1].rel = twin_path(m, p[0].rel);
+		p[1].shift = p[1].twin = true;
+		if (p[1].rel != NULL)
+			n = 2;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (place_open(m, member, area, key, &p[i], err) < 0)
+			goto out;
+	if (p[0].fd >= 0 &&
+	    SYSCTR_AR->archive_entry_filetype(m->e) == AE_IFREG &&
+	    write_data(m, p[0].fd, n == 2 ? p[1].fd : -1, member, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (place_finish(m, member, &p[i], err) < 0)
+			goto out;
+	ret = 0;
+out:
+	place_clear(&p[0]);
+	place_clear(&p[1]);
+	return ret;
 }
 
 /* ---- the stream -----------------------------------------------------------
@@ -850,6 +1040,10 @@ static int image_for(struct sysctr *s, const struct index *idx,
 	cleanup_error struct sysctr_error *e = NULL;
 	bool from_cache = false;
 
+	if (idx->image && img->id != 0) {
+		res->image = xstrdup("cache"); /* found before the extraction */
+		return 0;
+	}
 	if (idx->image) {
 		if (sysctr_image_take_dir(s, idx->template, idx->release,
 					  idx->arch, staged, img, &from_cache,
@@ -889,24 +1083,6 @@ SYSCTR_PUBLIC void sysctr_import_result_clear(struct sysctr_import_result *r)
 	free(r->name);
 	free(r->image);
 	memset(r, 0, sizeof(*r));
-}
-
-/* For an unprivileged container: its files into the id range. */
-static int shift_staged(struct sysctr *s, const char *staging,
-			char *const *keys, struct sysctr_error **err)
-{
-	uint32_t base = (uint32_t)s->cfg->idmap.base;
-	uint32_t size = (uint32_t)s->cfg->idmap.size;
-	cleanup_free char *upper = xasprintf("%s/upper", staging);
-
-	for (size_t i = 0; keys[i] != NULL; i++) {
-		cleanup_free char *fs =
-		    xasprintf("%s/layers/%s/fs", staging, keys[i]);
-
-		if (sysctr_idmap_shift_tree(fs, base, size, err) < 0)
-			return -1;
-	}
-	return sysctr_idmap_shift_tree(upper, base, size, err);
 }
 
 /* The staged tree in its places inside tmp: the upper over the fresh
@@ -986,6 +1162,7 @@ static void im_clear(struct im *m)
 		free(m->dirs[i].rel);
 	free(m->dirs);
 	free(m->buf);
+	free(m->twin_dir);
 }
 
 static int make_staging(struct im *m, const char *staging, char *const *keys,
@@ -1067,6 +1244,21 @@ SYSCTR_PUBLIC int sysctr_ct_import(struct sysctr *s, const char *file,
 	}
 	if (sysctr_create_tree(s, name, conf_text, &tmp, err) < 0)
 		goto out;
+	/* an image this host has already is only checked, not written */
+	if (idx.image && idx.image_hash != NULL) {
+		int found =
+		    sysctr_image_find_hash(s, idx.template, idx.release,
+					   idx.arch, idx.image_hash, &img, err);
+
+		if (found < 0)
+			goto out;
+		m.skip_image = found > 0;
+	}
+	m.shift = !ct->security.privileged;
+	if (m.shift && idx.image && !m.skip_image)
+		m.twin_dir = sysctr_idmap_dir_name(s);
+	m.base = (uint32_t)s->cfg->idmap.base;
+	m.size = (uint32_t)s->cfg->idmap.size;
 	staging = xasprintf("%s/import", tmp);
 	if (make_staging(&m, staging, idx.layers, err) < 0 ||
 	    extract_all(&m, err) < 0)
@@ -1088,11 +1280,9 @@ SYSCTR_PUBLIC int sysctr_ct_import(struct sysctr *s, const char *file,
 		if (image_for(s, &idx, staged_image, &img, res, err) < 0)
 			goto out;
 	}
-	if (!ct->security.privileged) {
-		if (sysctr_idmap_prepare(s, img.path, err) < 0 ||
-		    shift_staged(s, staging, idx.layers, err) < 0)
-			goto out;
-	}
+	if (!ct->security.privileged &&
+	    sysctr_idmap_prepare(s, img.path, err) < 0)
+		goto out;
 	names = new_names(idx.layers);
 	if (arrange(tmp, staging, idx.layers, names, idx.name, name, err) < 0)
 		goto out;

@@ -400,6 +400,21 @@ int sysctr_store_image_insert(struct sysctr_store *st,
 	return store_tx_close(st->db, own, ret, err);
 }
 
+int sysctr_store_image_set_hash(struct sysctr_store *st, int64_t id,
+				const char *hash, struct sysctr_error **err)
+{
+	cleanup_stmt sqlite3_stmt *s = NULL;
+
+	s = store_prepare(st->db, "UPDATE images SET hash = ?2 WHERE id = ?1",
+			  err);
+	if (s == NULL)
+		return -1;
+	if (store_bind_int(s, 1, id) != SQLITE_OK ||
+	    store_bind_text(s, 2, hash) != SQLITE_OK)
+		return store_fail(st->db, "bind", err);
+	return store_step_done(st->db, s, err);
+}
+
 int sysctr_store_image_list(struct sysctr_store *st,
 			    struct sysctr_image_row **out, size_t *n,
 			    struct sysctr_error **err)

@@ -132,6 +132,9 @@ int sysctr_store_image_get(struct sysctr_store *st, int64_t id,
 int sysctr_store_image_insert(struct sysctr_store *st,
 			      struct sysctr_image_row *row,
 			      struct sysctr_error **err);
+/* An image adopted from the directory gets its content hash later. */
+int sysctr_store_image_set_hash(struct sysctr_store *st, int64_t id,
+				const char *hash, struct sysctr_error **err);
 int sysctr_store_image_list(struct sysctr_store *st,
 			    struct sysctr_image_row **out, size_t *n,
 			    struct sysctr_error **err);
