@@ -31,7 +31,8 @@
 #   BENCH_MB      MB of changes in the container (default 200: files of
 #                 the host's /usr, compressible like a real system's)
 # Both sides find the files in the page cache (the runs alternate over the
-# same trees), so the comparison is of the work, not of the disk. Exit
+# same trees), and each timed step starts after a sync, so the comparison
+# is of the work, not of another step's writeback. Exit
 # status 0 whether the target is met or not; non-zero when the benchmark
 # itself could not run.
 set -euo pipefail
@@ -86,8 +87,11 @@ keep_image=
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# ms CMD...: run it, print how long it took in ms (its output is dropped)
+# ms CMD...: run it, print how long it took in ms (its output is dropped);
+# the previous step's files are written back first (sync), so that no
+# step pays for another's writeback
 ms() {
+	sync
 	local t0=$EPOCHREALTIME
 	"$@" >/dev/null 2>&1 || die "failed: $*"
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'

@@ -386,34 +386,21 @@ char *sysctr_image_hash(struct sysctr *s, struct sysctr_image_row *r)
 int sysctr_image_take_dir(struct sysctr *s, const char *template,
 			  const char *release, const char *arch,
 			  const char *dir, struct sysctr_image_row *out,
-			  bool *from_cache, struct sysctr_error **err)
+			  struct sysctr_error **err)
 {
 	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", dir);
-	cleanup_free char *hash = NULL, *final = NULL;
+	cleanup_free char *final = NULL;
 	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
 	cleanup_image_row struct sysctr_image_row row = { 0 };
 	cleanup_lock int lock = -1;
-	int ret;
 
-	*from_cache = false;
 	memset(out, 0, sizeof(*out));
 	if (sysctr_image_meta_load(dir, &meta, err) < 0 || !is_dir(rootfs))
 		return sysctr_err_prefix(err, "the archive's image");
-	sysctr_progress(s, "hash the image", 0, 0);
-	hash = tree_hash(rootfs, err);
-	if (hash == NULL)
-		return -1;
 	lock = image_lock(s, key, err);
 	if (lock < 0)
 		return -1;
-	ret =
-	    sysctr_image_find_hash(s, template, release, arch, hash, out, err);
-	if (ret < 0)
-		return -1;
-	*from_cache = ret > 0;
-	if (*from_cache)
-		return 0;
 	row.created = now_realtime();
 	final = final_name(s, key, row.created);
 	if (rename(dir, final) < 0) {
@@ -431,7 +418,6 @@ int sysctr_image_take_dir(struct sysctr *s, const char *template,
 	row.arch = xstrdup(arch);
 	row.path = xstrdup(final);
 	row.size = tree_size(final);
-	row.hash = steal_ptr(&hash);
 	row.init = xstrdup_or_null(meta.init);
 	if (sysctr_store_image_insert(s->store, &row, err) < 0) {
 		rm_rf_or_warn(final, "remove image");

@@ -45,14 +45,17 @@ int sysctr_image_ensure(struct sysctr *s,
 			struct sysctr_image_row *out,
 			struct sysctr_error **err);
 
-/* An image that came in an archive: dir holds its meta and rootfs. The
- * registered image of template/release/arch with the same content is
- * used if there is one (*from_cache; dir stays for the caller to
- * remove), else dir moves into the images directory and is registered. */
+/* An image that came in an archive (dir holds its meta and rootfs): moved
+ * into the images directory and registered. Its content hash is not
+ * taken from the archive, which is not trusted, nor computed now: it is
+ * computed when something asks for it (sysctr_image_find_hash()). The
+ * import looked for an image of the same content before (by the hash the
+ * archive claims); if the claim was false, the image is here twice,
+ * which costs space only. */
 int sysctr_image_take_dir(struct sysctr *s, const char *template,
 			  const char *release, const char *arch,
 			  const char *dir, struct sysctr_image_row *out,
-			  bool *from_cache, struct sysctr_error **err);
+			  struct sysctr_error **err);
 
 /* The registered image of template/release/arch whose content hash is
  * hash: 1 found (into out), 0 none. Images adopted without a hash get

@@ -284,10 +284,9 @@ static int image_for(struct sysctr *s, const struct index *idx,
 	}
 	if (idx->image) {
 		if (sysctr_image_take_dir(s, idx->template, idx->release,
-					  idx->arch, staged, img, &from_cache,
-					  err) < 0)
+					  idx->arch, staged, img, err) < 0)
 			return -1;
-		res->image = xstrdup(from_cache ? "cache" : "archive");
+		res->image = xstrdup("archive");
 		return 0;
 	}
 	if (sysctr_store_image_find(s->store, idx->template, idx->release,
