@@ -96,6 +96,11 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
 {
 	json_object *o;
 
+	if (cli->progress_shown) {
+		/* the progress line goes before the outcome's */
+		fputs("\r\033[K", stderr);
+		cli->progress_shown = false;
+	}
 	if (cli->format != CLI_JSON) {
 		if (e == NULL && !cli->quiet)
 			printf("%s: %s%s%s\n", name, action, detail ? ": " : "",
@@ -146,10 +151,17 @@ void cli_progress(void *data, const char *step, int done, int total)
 		start = now;
 	el = (double)(now.tv_sec - start.tv_sec) +
 	     (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-	if (total > 0)
-		fprintf(stderr, "\r\033[K[%d/%d] %s (%.0f s)", done, total,
-			step, el);
-	else
+	if (total > 0) {
+		/* a bar: [#######.............] */
+		char bar[31];
+		int fill = done >= total ? 30 : (int)(30LL * done / total);
+
+		memset(bar, '#', (size_t)fill);
+		memset(bar + fill, '.', (size_t)(30 - fill));
+		bar[30] = '\0';
+		fprintf(stderr, "\r\033[K%s [%s] %d/%d (%.0f s)", step, bar,
+			done, total, el);
+	} else
 		fprintf(stderr, "\r\033[K%s (%.0f s)", step, el);
 	fflush(stderr);
 }

@@ -44,7 +44,7 @@ static void progress(struct export_tree *x)
 	if (x->done - x->reported < 16 * 1024 * 1024)
 		return;
 	x->reported = x->done;
-	sysctr_progress(x->s, "export", (int)(x->done >> 20),
+	sysctr_progress(x->s, "export (MiB)", (int)(x->done >> 20),
 			(int)(x->total >> 20));
 }
 

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,8 +275,15 @@ static int out_finish(struct out *o, struct sysctr_error **err)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
 				  o->file);
 	if (o->tmpname == NULL) {
-		/* linkat() cannot replace: link to a fresh name, rename */
 		proc = xasprintf("/proc/self/fd/%d", o->fd);
+		/* a new name: the whole file appears at once */
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->file,
+			   AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "link %s", o->file);
+		/* linkat() cannot replace: link to a fresh name, rename */
 		tmp = xasprintf("%s.partial-%ld", o->file, (long)getpid());
 		unlink(tmp);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) <
@@ -433,6 +441,37 @@ out:
 
 /* ---- export ------------------------------------------------------------- */
 
+/* An export killed while it read a running container left the snapshot
+ * it read from: kind "export", its name ending in the pid of an export
+ * that is gone (kill(pid, 0) only asks whether it exists). */
+static void remove_stale(struct sysctr *s, const char *name)
+{
+	struct sysctr_snapshot *v = NULL;
+	struct sysctr_error *e = NULL;
+	size_t n = 0;
+
+	if (sysctr_snapshot_list(s, name, &v, &n, &e) < 0) {
+		sysctr_log_warn_error(e, "list the snapshots");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *dash = strrchr(v[i].name, '-');
+		char *end = NULL;
+		long pid = dash ? strtol(dash + 1, &end, 10) : 0;
+
+		if (v[i].kind == NULL || strcmp(v[i].kind, "export") != 0 ||
+		    pid <= 1 || end == NULL || *end != '\0' ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		log_info("%s: removing snapshot %s, left by an export that was "
+			 "killed",
+			 name, v[i].name);
+		if (sysctr_snapshot_delete(s, name, v[i].name, &e) < 0)
+			sysctr_log_warn_error(e, "remove a stale snapshot");
+	}
+	sysctr_snapshots_free(v, n);
+}
+
 static char *export_snap_name(void)
 {
 	char stamp[32];
@@ -470,6 +509,7 @@ SYSCTR_PUBLIC int sysctr_ct_export(struct sysctr *s, const char *name,
 	if (sysctr_archive_lib_load(err) < 0 ||
 	    sysctr_ct_must_exist(s, name, err) < 0)
 		return -1;
+	remove_stale(s, name);
 	running = sysctr_ct_is_active(s, name);
 	if (running) {
 		struct sysctr_snapshot_result sr = { 0 };

@@ -634,7 +634,8 @@ static int next(struct import_stream *m, struct sysctr_error **err)
 	    SYSCTR_AR->archive_filter_bytes(m->a, -1) - m->reported >
 		16 * 1024 * 1024) {
 		m->reported = SYSCTR_AR->archive_filter_bytes(m->a, -1);
-		sysctr_progress(m->s, "import", (int)(m->reported >> 20),
+		sysctr_progress(m->s, "import (MiB of the archive)",
+				(int)(m->reported >> 20),
 				(int)(m->in_size >> 20));
 	}
 	return 1;

@@ -105,6 +105,12 @@ check_eq "it is the running container's state" "$mrun" "$(manifest_of "${PFX}-ex
 check_out "with its own hostname" "${PFX}-ex2" sh -c "'$SYSCTR' --root '$TROOT' start '${PFX}-ex2' >/dev/null && '$SYSCTR' --root '$TROOT' exec '${PFX}-ex2' -- hostname"
 check "stop it" sysctr stop -k "${PFX}-ex2"
 check "the archive replaces an older one of the same name" sysctr export "$c" "$ar/run.tar.zst"
+check_out "and leaves no temporary name" "run.tar.zst" sh -c "ls -A '$ar' | grep run"
+check_exit "an export killed before its file appears" 137 env SYSCTR_TEST_KILL="linkat:killed.tar.zst" LD_PRELOAD="$killat" "$SYSCTR" --root "$TROOT" export "$c" "$ar/killed.tar.zst"
+check_out "leaves no file" "" sh -c "ls -A '$ar' | grep killed; true"
+check_has "but the snapshot it read from" "export-" snap_names "$c"
+check_out "which the next export removes" "$snaps_before" sh -c "'$SYSCTR' --root '$TROOT' export '$c' '$ar/killed.tar.zst' >/dev/null && '$SYSCTR' --root '$TROOT' snapshot list '$c' --format json | python3 -c 'import json,sys; print(\" \".join(x[\"name\"] for x in json.load(sys.stdin)))'"
+check_out "it was made whole" "killed.tar.zst" sh -c "ls -A '$ar' | grep killed"
 
 # --- --no-snapshots ---------------------------------------------------------------
 check "stop" sysctr stop -k "$c"

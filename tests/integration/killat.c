@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An LD_PRELOAD library for the crash tests: SYSCTR_TEST_KILL=CALL:N kills
- * the process with SIGKILL when it makes its Nth call of CALL (rename or
- * mkdir), before the call happens; CALL:TEXT at the first call whose path
- * (the first one, for rename) contains TEXT. Only the process that loads it
+ * the process with SIGKILL when it makes its Nth call of CALL (rename,
+ * mkdir or linkat), before the call happens; CALL:TEXT at the first call
+ * whose path (the first one, for rename; the new one, for linkat)
+ * contains TEXT. Only the process that loads it
  * first is affected: the variable is removed at once, so the children sysctr
  * runs (cp, templates) do not inherit it. Built by the test that uses it. */
 #define _GNU_SOURCE
@@ -17,7 +18,7 @@
 static char call[16];
 static char text[256];
 static long at;
-static long seen_rename, seen_mkdir;
+static long seen_rename, seen_mkdir, seen_linkat;
 
 __attribute__((constructor)) static void killat_init(void)
 {
@@ -64,4 +65,16 @@ int mkdir(const char *path, mode_t mode)
 	if (real == NULL)
 		real = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
 	return real(path, mode);
+}
+
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	   int flags)
+{
+	static int (*real)(int, const char *, int, const char *, int);
+
+	maybe_die("linkat", newpath, &seen_linkat);
+	if (real == NULL)
+		real = (int (*)(int, const char *, int, const char *,
+				int))dlsym(RTLD_NEXT, "linkat");
+	return real(olddirfd, oldpath, newdirfd, newpath, flags);
 }
