@@ -70,6 +70,7 @@ int cmd_snapshot(struct cli *, int, char **, struct sysctr_error **);
 int cmd_clone(struct cli *, int, char **, struct sysctr_error **);
 int cmd_export(struct cli *, int, char **, struct sysctr_error **);
 int cmd_import(struct cli *, int, char **, struct sysctr_error **);
+int cmd_autostart(struct cli *, int, char **, struct sysctr_error **);
 int cmd_history(struct cli *, int, char **, struct sysctr_error **);
 int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
 int cmd_images(struct cli *, int, char **, struct sysctr_error **);

@@ -87,6 +87,12 @@ static const struct cli_command commands[] = {
 	{ "import", NULL, cmd_import, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "FILE [NAME]",
 	  "make a container from an archive of export (checked first)", NULL },
+	{ "autostart", NULL, cmd_autostart, CMD_OPENS_STORE,
+	  "--plan [--group G]",
+	  "show the boot plan: levels, edges, timeouts, the worst case",
+	  "  --plan, --dry-run      print the plan, start nothing\n"
+	  "  -g, --group G          only the containers of autostart.group "
+	  "G\n" },
 	{ "config", NULL, cmd_config, CMD_OPENS_STORE,
 	  "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
 	  "show, get, set or edit container.conf", NULL },

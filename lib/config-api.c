@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "autostart.h"
 #include "conf.h"
 #include "container.h"
 #include "ctcheck.h"
@@ -63,7 +64,7 @@ SYSCTR_PUBLIC bool sysctr_config_key_needs_restart(const char *key)
 
 /* What this host can tell now (ctcheck.h) about the values new_text
  * changes from old_text. */
-static int host_check(struct sysctr *s, const char *old_text,
+static int host_check(struct sysctr *s, const char *name, const char *old_text,
 		      const char *new_text, const char *path,
 		      struct sysctr_error **err)
 {
@@ -76,7 +77,12 @@ static int host_check(struct sysctr *s, const char *old_text,
 	/* An old file that does not parse (edited by hand): all is new. */
 	if (sysctr_ct_config_parse(old_text, path, &old, &ignored) < 0)
 		old = NULL;
-	return sysctr_ct_host_check(ct, old, s->cfg, err);
+	if (sysctr_ct_host_check(ct, old, s->cfg, err) < 0)
+		return -1;
+	/* the boot plan stays whole: no cycle, no `after` naming nothing */
+	if (old == NULL || !sysctr_autostart_same(ct, old))
+		return sysctr_autostart_check(s, name, ct, err);
+	return 0;
 }
 
 SYSCTR_PUBLIC bool sysctr_config_key_unchecked(const char *key)
@@ -117,7 +123,7 @@ SYSCTR_PUBLIC int sysctr_ct_config_set(struct sysctr *s, const char *name,
 	if (read_file(path, &text, NULL, err) < 0)
 		return -1;
 	if (sysctr_ct_config_apply(text, path, assignments, n, &out, err) < 0 ||
-	    host_check(s, text, out, path, err) < 0)
+	    host_check(s, name, text, out, path, err) < 0)
 		return -1;
 	if (write_file_atomic(path, out, strlen(out), SYSCTR_CT_CONF_MODE,
 			      err) < 0)
@@ -195,7 +201,7 @@ sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 				  "%s changed while it was being edited "
 				  "(config set or another edit): not saved",
 				  path);
-	if (host_check(s, old, text, path, err) < 0)
+	if (host_check(s, name, old, text, path, err) < 0)
 		return -1;
 	if (restart_needed != NULL)
 		*restart_needed = sysctr_ct_is_active(s, name);

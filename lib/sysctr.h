@@ -319,6 +319,38 @@ int sysctr_ct_import(struct sysctr *s, const char *file, const char *name,
 		     struct sysctr_import_result *res,
 		     struct sysctr_error **err);
 
+/* ---- autostart --------------------------------------------------------- */
+
+struct sysctr_autostart_item {
+	char *name;
+	int level; /* 1 first; a level's containers start together */
+	int order;
+	int delay; /* seconds after it before the next level */
+	char **after;
+	char *ready; /* started | systemd | tcp:PORT | exec:COMMAND */
+	int timeout; /* seconds for it to get ready */
+	char *group; /* "" none */
+};
+
+struct sysctr_autostart_plan {
+	struct sysctr_autostart_item *items; /* by level */
+	size_t n;
+	int nlevels;
+	int boot_worst_s;     /* every ready check taking its whole timeout */
+	int shutdown_worst_s; /* every level's slowest stop, in turn */
+	int stop_s;	      /* one container's stop at worst (timeouts.stop,
+				 then the kill) */
+};
+void sysctr_autostart_plan_clear(struct sysctr_autostart_plan *p);
+
+/* The boot plan of the containers with autostart.enabled (of group, when
+ * not NULL): `after` first, then order (lower first). A cycle in `after`,
+ * or `after` naming a container that does not exist or does not start at
+ * boot, is an error (SYSCTR_E_USAGE) that names it. */
+int sysctr_autostart_plan(struct sysctr *s, const char *group,
+			  struct sysctr_autostart_plan *out,
+			  struct sysctr_error **err);
+
 /* ---- container.conf ---------------------------------------------------- */
 
 /* The container.conf text. */
