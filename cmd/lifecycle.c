@@ -102,20 +102,67 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 	return ret;
 }
 
+static int parse_timeout(const char *s, int *out);
+
+struct start_opts {
+	bool wait;
+	const char *kind; /* NULL: the container's autostart.ready */
+	int timeout;	  /* 0: its autostart.timeout */
+};
+
 static int do_start(struct cli *cli, const char *name, void *data,
 		    char **detail, struct sysctr_error **err)
 {
-	return sysctr_ct_start(cli->s, name, err);
+	const struct start_opts *o = data;
+	struct sysctr_ready_result r;
+
+	if (sysctr_ct_start(cli->s, name, err) < 0)
+		return -1;
+	if (!o->wait)
+		return 0;
+	if (sysctr_ct_wait_ready(cli->s, name, o->kind, o->timeout, &r, err) <
+	    0)
+		return sysctr_err_prefix(err, "started, but");
+	*detail = xasprintf("ready (%s) after %.1f s", r.kind, r.seconds);
+	return 0;
 }
 
 int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
-	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
-		return -1;
+	static const struct option longopts[] = {
+		{ "wait", optional_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct start_opts o = { 0 };
+	int opt;
+
+	while ((opt = cli_getopt(cli, argc, argv, "t:", longopts, err)) != -1) {
+		if (opt == 'w') {
+			o.wait = true;
+			o.kind = optarg;
+		} else if (opt == 't') {
+			if (parse_timeout(optarg, &o.timeout) < 0 ||
+			    o.timeout <= 0)
+				return sysctr_err(err, SYSCTR_E_USAGE, 0,
+						  "--timeout %s: a number of "
+						  "seconds above 0",
+						  optarg);
+		} else {
+			return -1;
+		}
+	}
+	if (o.timeout > 0 && !o.wait)
+		return cli_usage(cli, err, "--timeout goes with --wait");
+	if (o.kind != NULL && !sysctr_ready_check_valid(o.kind))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--wait=%s: use started, systemd, tcp:PORT "
+				  "or exec:COMMAND",
+				  o.kind);
 	if (optind >= argc)
 		return cli_usage(cli, err, "needs NAME");
 	return cli_for_each(cli, argc - optind, argv + optind, "start",
-			    do_start, NULL, true, err);
+			    do_start, &o, true, err);
 }
 
 struct stop_opts {

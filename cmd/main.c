@@ -39,8 +39,13 @@ static const struct cli_command commands[] = {
 	  "  PATTERN                a shell glob on names\n" },
 	{ "info", NULL, cmd_info, CMD_OPENS_STORE, "NAME",
 	  "show a container's details", NULL },
-	{ "start", NULL, cmd_start, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME...",
-	  "start containers", NULL },
+	{ "start", NULL, cmd_start, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "NAME... [--wait[=CHECK]] [--timeout S]", "start containers",
+	  "      --wait[=CHECK]     return once it is up: started, systemd,\n"
+	  "                         tcp:PORT or exec:COMMAND (default: its\n"
+	  "                         autostart.ready)\n"
+	  "  -t, --timeout S        wait this long at most (default: its\n"
+	  "                         autostart.timeout)\n" },
 	{ "stop", NULL, cmd_stop, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "NAME... [-t SECONDS] [-k]",
 	  "stop containers cleanly, killing after a timeout",

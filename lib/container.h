@@ -5,6 +5,7 @@
  *   container-registry  paths, existence (the registry row), leftovers
  *   container-live      what the kernel says (state, pid, memory, ips)
  *   container-attach    exec and shell
+ *   container-ready     ready checks: when a started container is up
  *   container           start, stop, restart, freeze, console, destroy
  *
  * liblxc is called from these files only, and they alone include

@@ -321,6 +321,23 @@ int sysctr_ct_import(struct sysctr *s, const char *file, const char *name,
 
 /* ---- autostart --------------------------------------------------------- */
 
+struct sysctr_ready_result {
+	char kind[80];	/* the check that ran */
+	double seconds; /* how long it took to pass */
+};
+
+/* Is kind a ready check (started, systemd, tcp:PORT, exec:COMMAND)? */
+bool sysctr_ready_check_valid(const char *kind);
+
+/* Wait until the running container name is up by the check kind
+ * (started, systemd, tcp:PORT, exec:COMMAND; NULL: its autostart.ready),
+ * at most timeout_s seconds (0: its autostart.timeout). SYSCTR_E_FAILED
+ * "not ready after N s" when the time ends; SYSCTR_E_STATE when it is
+ * not running or stops meanwhile. */
+int sysctr_ct_wait_ready(struct sysctr *s, const char *name, const char *kind,
+			 int timeout_s, struct sysctr_ready_result *res,
+			 struct sysctr_error **err);
+
 struct sysctr_autostart_item {
 	char *name;
 	int level; /* 1 first; a level's containers start together */

@@ -34,6 +34,21 @@ check "ping (file capability) works inside, on its own loopback" sysctr exec "$c
 out=$(sysctr stop "$c" --format json)
 check_out "clean stop" stopped json_of "d['detail'].split()[0]" printf '%s' "$out"
 echo "# $(printf '%s' "$out" | json_get "d['detail']")"
+
+# start --wait: returns once systemd is up, so the next exec finds its bus
+check_has "start --wait waits for systemd (autostart.ready's default)" "ready (systemd)" sysctr start "$c" --wait
+check "systemd answers at once (running or degraded)" sh -c "case \$('$SYSCTR' --root '$TROOT' exec '$c' -- systemctl is-system-running) in running | degraded) exit 0 ;; *) exit 1 ;; esac"
+check "write a file" sysctr exec "$c" -- sh -c 'echo exported > /root/mark'
+
+# export, destroy, import, boot: content equal
+check_has "export the running Debian container" "frozen for" sysctr export "$c" "$TROOT/deb-export.tar.zst"
+check "stop" sysctr stop -k "$c"
+check "destroy" sysctr destroy "$c"
+check_has "import it" "image from this host's cache" sysctr import "$TROOT/deb-export.tar.zst"
+check_has "it boots" "ready (systemd)" sysctr start "$c" --wait
+check_out "with the file" exported sysctr exec "$c" -- cat /root/mark
+check_out "and its hostname" "$c" sysctr exec "$c" -- hostname
+check "stop" sysctr stop -k "$c"
 check "destroy" sysctr destroy "$c"
 
 # local: a rootfs tarball made from the Debian image, imported end to end

@@ -1,0 +1,48 @@
+#!/bin/sh
+# start --wait on real busybox containers: each ready check (started,
+# exec:COMMAND, tcp:PORT, the container's own autostart.ready), a check
+# that never passes (a clear error after --timeout, the container left
+# running), a container that stops while waited for, bad arguments.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+c="${PFX}-rw"
+check "create" sysctr create busybox "$c"
+check_has "--wait=started" "ready (started)" sysctr start "$c" --wait=started
+check "stop" sysctr stop -k "$c"
+check_has "--wait=exec:COMMAND" "ready (exec:test -d /proc/1)" sysctr start "$c" "--wait=exec:test -d /proc/1"
+check "stop" sysctr stop -k "$c"
+
+# a listener started by its init: busybox httpd, respawned
+check "a service on port 8080 at boot" sh -c "'$SYSCTR' --root '$TROOT' start '$c' >/dev/null && '$SYSCTR' --root '$TROOT' exec '$c' -- sh -c 'echo \"::respawn:/bin/busybox httpd -f -p 8080 -h /tmp\" >> /etc/inittab' && '$SYSCTR' --root '$TROOT' stop -k '$c' >/dev/null"
+check_has "--wait=tcp:8080" "ready (tcp:8080)" sysctr start "$c" --wait=tcp:8080
+check "stop" sysctr stop -k "$c"
+check_exit "--wait=tcp:8081 (nothing listens) fails after --timeout (1)" 1 sysctr start "$c" --wait=tcp:8081 --timeout 1
+check_has "saying so" "not ready after 1 s (tcp:8081)" sh -c "'$SYSCTR' --root '$TROOT' stop -k '$c' >/dev/null; '$SYSCTR' --root '$TROOT' start '$c' --wait=tcp:8081 --timeout 1 2>&1; true"
+check_out "and leaves it running" RUNNING json_of "d['state']" sysctr info "$c" --format json
+check "stop" sysctr stop -k "$c"
+
+# the default: its autostart.ready and autostart.timeout
+check "autostart.ready = exec:true" sysctr config set "$c" autostart.ready=exec:true
+check_has "--wait takes it" "ready (exec:true)" sysctr start "$c" --wait
+check "stop" sysctr stop -k "$c"
+check "autostart.ready = exec:false, timeout 1" sysctr config set "$c" autostart.ready=exec:false autostart.timeout=1
+check_exit "a check that never passes: exit 1" 1 sysctr start "$c" --wait
+check "stop" sysctr stop -k "$c"
+
+# stopped while waited for: the wait ends at once, not at its timeout
+check "autostart.timeout = 60" sysctr config set "$c" autostart.timeout=60
+t0=$(date +%s)
+( sleep 2; "$SYSCTR" --root "$TROOT" stop -k "$c" >/dev/null 2>&1 ) &
+stopper=$!
+check_exit "a container stopped while waited for: state (4)" 4 sysctr start "$c" --wait
+wait "$stopper"
+took=$(($(date +%s) - t0))
+if [ "$took" -lt 30 ]; then ok "the wait ended when it stopped ($took s)"; else not_ok "the wait took $took s"; fi
+
+# bad arguments
+check_exit "--wait=bogus: usage (2)" 2 sysctr start "$c" --wait=bogus
+check_out "and it was not started" STOPPED json_of "d['state']" sysctr info "$c" --format json
+check_exit "--timeout without --wait: usage (2)" 2 sysctr start "$c" --timeout 5
+check_exit "--timeout 0: usage (2)" 2 sysctr start "$c" --wait --timeout 0
+
+done_testing
