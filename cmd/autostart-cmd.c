@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* autostart --plan. */
+/* autostart --plan, --boot and --shutdown. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -89,30 +90,76 @@ static void print_table(const struct sysctr_autostart_plan *p)
 	       p->shutdown_worst_s);
 }
 
+/* Each container's outcome as an action's (cli_outcome), failures
+ * included; the call's error is the summary. */
+static int print_report(struct cli *cli, const char *action,
+			const struct sysctr_autostart_report *r, int ret)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sysctr_autostart_outcome *o = &r->outcomes[i];
+		struct sysctr_error e = { .kind = SYSCTR_E_FAILED,
+					  .msg = o->detail };
+
+		if (!o->ok && cli->format != CLI_JSON)
+			fprintf(stderr, "sysctr: %s: %s\n", o->name, o->detail);
+		cli_outcome(cli, arr, o->name, action, o->ok ? NULL : &e, NULL,
+			    o->ok ? o->detail : NULL);
+	}
+	if (cli->format == CLI_JSON)
+		cli_json_print(arr);
+	else
+		json_object_put(arr);
+	return ret;
+}
+
 int cmd_autostart(struct cli *cli, int argc, char **argv,
 		  struct sysctr_error **err)
 {
 	static const struct option longopts[] = {
 		{ "plan", no_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'p' },
+		{ "boot", no_argument, NULL, 'b' },
+		{ "shutdown", no_argument, NULL, 's' },
 		{ "group", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sysctr_autostart_plan p = { 0 };
+	struct sysctr_autostart_report r = { 0 };
 	const char *group = NULL;
-	bool plan = false;
-	int opt;
+	int mode = 0, opt, ret;
 
 	while ((opt = cli_getopt(cli, argc, argv, "g:", longopts, err)) != -1) {
-		if (opt == 'p')
-			plan = true;
-		else if (opt == 'g')
+		if (opt == 'p' || opt == 'b' || opt == 's') {
+			if (mode != 0 && mode != opt)
+				return cli_usage(cli, err,
+						 "one of --plan, --boot and "
+						 "--shutdown");
+			mode = opt;
+		} else if (opt == 'g') {
 			group = optarg;
-		else
+		} else {
 			return -1;
+		}
 	}
-	if (!plan || optind != argc)
-		return cli_usage(cli, err, "needs --plan");
+	if (mode == 0 || optind != argc)
+		return cli_usage(cli, err,
+				 "needs --plan, --boot or --shutdown");
+	if (mode == 'b' || mode == 's') {
+		if (geteuid() != 0)
+			return sysctr_err(err, SYSCTR_E_FAILED, 0,
+					  "autostart --%s: needs root (run it "
+					  "with sudo)",
+					  mode == 'b' ? "boot" : "shutdown");
+		ret = mode == 'b'
+			  ? sysctr_autostart_boot(cli->s, group, &r, err)
+			  : sysctr_autostart_shutdown(cli->s, group, &r, err);
+		ret = print_report(cli, mode == 'b' ? "autostart" : "shutdown",
+				   &r, ret);
+		sysctr_autostart_report_clear(&r);
+		return ret;
+	}
 	if (sysctr_autostart_plan(cli->s, group, &p, err) < 0)
 		return -1;
 	if (cli->format == CLI_JSON)

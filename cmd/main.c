@@ -93,9 +93,15 @@ static const struct cli_command commands[] = {
 	  "FILE [NAME]",
 	  "make a container from an archive of export (checked first)", NULL },
 	{ "autostart", NULL, cmd_autostart, CMD_OPENS_STORE,
-	  "--plan [--group G]",
-	  "show the boot plan: levels, edges, timeouts, the worst case",
-	  "  --plan, --dry-run      print the plan, start nothing\n"
+	  "--plan|--boot|--shutdown [--group G]",
+	  "start the containers marked for autostart by their plan, or stop "
+	  "them",
+	  "  --plan, --dry-run      print the plan (levels, edges, timeouts,\n"
+	  "                         the worst case); start nothing\n"
+	  "  --boot                 start them level by level, each level's\n"
+	  "                         together, each until it is ready\n"
+	  "  --shutdown             stop the running containers in the\n"
+	  "                         reverse plan, each level's together\n"
 	  "  -g, --group G          only the containers of autostart.group "
 	  "G\n" },
 	{ "config", NULL, cmd_config, CMD_OPENS_STORE,

@@ -93,10 +93,13 @@ static int probe_sh(struct sysctr *s, const char *name, const char *script,
 	return ret == 0 && status == 0 ? 1 : 0;
 }
 
-/* One try of the check: 1 up, 0 not yet, -1 error. */
-static int probe(struct sysctr *s, const char *name, const char *kind,
-		 struct sysctr_error **err)
+int sysctr_ct_ready_probe(struct sysctr *s, const char *name, const char *kind,
+			  struct sysctr_error **err)
 {
+	if (!sysctr_ct_is_active(s, name))
+		return sysctr_err(err, SYSCTR_E_STATE, 0,
+				  "stopped while waiting to be ready (%s)",
+				  kind);
 	if (strcmp(kind, "started") == 0)
 		return 1;
 	if (strcmp(kind, "systemd") == 0)
@@ -173,12 +176,7 @@ SYSCTR_PUBLIC int sysctr_ct_wait_ready(struct sysctr *s, const char *name,
 	for (;;) {
 		struct timespec ts = { .tv_nsec = PROBE_INTERVAL_NS };
 
-		if (!sysctr_ct_is_active(s, name))
-			return sysctr_err(err, SYSCTR_E_STATE, 0,
-					  "stopped while waiting to be ready "
-					  "(%s)",
-					  kind);
-		ret = probe(s, name, kind, err);
+		ret = sysctr_ct_ready_probe(s, name, kind, err);
 		if (ret < 0)
 			return -1;
 		res->seconds = now_monotonic() - t0;

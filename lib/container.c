@@ -436,6 +436,43 @@ int sysctr_ct_stop_held(struct sysctr *s, const char *name,
 	return ret;
 }
 
+int sysctr_ct_halt_held(struct sysctr *s, const char *name,
+			struct sysctr_error **err)
+{
+	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, err);
+	const char *state;
+
+	if (c == NULL)
+		return -1;
+	state = c->state(c);
+	if (state == NULL || strcmp(state, "STOPPED") == 0)
+		return sysctr_err(err, SYSCTR_E_STATE, 0, "not running");
+	/* A frozen init cannot act on its halt signal. */
+	if (strcmp(state, "FROZEN") == 0)
+		c->unfreeze(c);
+	/* a timeout of 0: the halt signal only, no wait */
+	if (!c->shutdown(c, 0))
+		return liblxc_failed(s, name, "shutdown", err);
+	return 0;
+}
+
+int sysctr_ct_kill_held(struct sysctr *s, const char *name,
+			struct sysctr_error **err)
+{
+	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, err);
+
+	if (c == NULL)
+		return -1;
+	if (!c->is_running(c))
+		return 0;
+	if (!c->stop(c))
+		return liblxc_failed(s, name, "stop", err);
+	if (!c->wait(c, "STOPPED", 10))
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "stop: still %s after kill", c->state(c));
+	return 0;
+}
+
 SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 				    int timeout, struct sysctr_error **err)
 {

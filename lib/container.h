@@ -44,6 +44,19 @@ int sysctr_ct_frozen_run(struct sysctr *s, const char *name,
 int sysctr_ct_stop_held(struct sysctr *s, const char *name,
 			struct sysctr_error **err);
 
+/* For the holder of the container's lock: send its init the halt
+ * signal and return (a parallel shutdown waits for several at once). */
+int sysctr_ct_halt_held(struct sysctr *s, const char *name,
+			struct sysctr_error **err);
+/* For the holder of the container's lock: kill it, wait for STOPPED. */
+int sysctr_ct_kill_held(struct sysctr *s, const char *name,
+			struct sysctr_error **err);
+/* One try of a ready check (see container-ready.c) of the running
+ * container: 1 it passes, 0 not yet, -1 an error (SYSCTR_E_STATE when it
+ * is not running). */
+int sysctr_ct_ready_probe(struct sysctr *s, const char *name, const char *kind,
+			  struct sysctr_error **err);
+
 static inline void ct_config_free_p(struct sysctr_ct_config **c)
 {
 	sysctr_ct_config_free(*c);

@@ -368,6 +368,35 @@ int sysctr_autostart_plan(struct sysctr *s, const char *group,
 			  struct sysctr_autostart_plan *out,
 			  struct sysctr_error **err);
 
+struct sysctr_autostart_outcome {
+	char *name;
+	bool ok;
+	double seconds;
+	char *detail; /* "ready (systemd) after 3.1 s", "stopped cleanly after
+			 1.2 s", or why it failed */
+};
+
+struct sysctr_autostart_report {
+	struct sysctr_autostart_outcome *outcomes;
+	size_t n;
+};
+void sysctr_autostart_report_clear(struct sysctr_autostart_report *r);
+
+/* Start the plan's containers (of group, when not NULL) level by level,
+ * each level's together, each until its ready check passes or its
+ * timeout ends, then the level's delay. A failure is recorded and blocks
+ * only the containers that start after it; the call then fails with a
+ * summary naming them (SYSCTR_E_FAILED). Outcomes in rep either way. */
+int sysctr_autostart_boot(struct sysctr *s, const char *group,
+			  struct sysctr_autostart_report *rep,
+			  struct sysctr_error **err);
+/* Stop the running containers: those the plan does not start first, then
+ * the plan's levels in reverse, each level's together, each within
+ * timeouts.stop, then killed. */
+int sysctr_autostart_shutdown(struct sysctr *s, const char *group,
+			      struct sysctr_autostart_report *rep,
+			      struct sysctr_error **err);
+
 /* ---- container.conf ---------------------------------------------------- */
 
 /* The container.conf text. */

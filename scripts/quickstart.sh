@@ -8,6 +8,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh"
 make -C "$top/build" install
+# the containers marked for autostart come back at boot
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload
+	systemctl enable sysctr.service
+else
+	echo "systemd does not run here: enable sysctr.service once it does"
+fi
 sysctr create debian "$name"
 # --wait: returns once its systemd is up (running or degraded), so the
 # next command finds its bus
