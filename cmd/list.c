@@ -24,6 +24,12 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 	json_object_object_add(o, "ipv4", cli_json_str(i->ipv4));
 	json_object_object_add(o, "autostart",
 			       json_object_new_boolean(i->autostart));
+	json_object_object_add(o, "autostart_order",
+			       json_object_new_int(i->autostart_order));
+	json_object_object_add(o, "autostart_group",
+			       cli_json_str(i->autostart_group));
+	json_object_object_add(o, "autostart_ready",
+			       cli_json_str(i->autostart_ready));
 	json_object_object_add(o, "created", json_object_new_string(created));
 	json_object_object_add(o, "memory_bytes",
 			       json_object_new_int64(i->memory_bytes));
@@ -35,6 +41,26 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 			       json_object_new_boolean(i->privileged));
 	json_object_object_add(o, "storage", cli_json_str(i->storage));
 	if (detail) {
+		json_object *boot = NULL;
+
+		if (i->boot_time > 0) {
+			char t[32];
+
+			cli_time_iso(i->boot_time, t, sizeof(t));
+			boot = json_object_new_object();
+			json_object_object_add(boot, "time",
+					       json_object_new_string(t));
+			json_object_object_add(
+			    boot, "result",
+			    json_object_new_string(i->boot_ok ? "ok"
+							      : "failed"));
+			json_object_object_add(boot, "detail",
+					       cli_json_str(i->boot_detail));
+		}
+		json_object_object_add(o, "last_boot", boot);
+		json_object_object_add(
+		    o, "autostart_timeout",
+		    json_object_new_int(i->autostart_timeout));
 		json_object_object_add(o, "image", cli_json_str(i->image));
 		json_object_object_add(o, "memory_usage_bytes",
 				       json_object_new_int64(i->memory_usage));
@@ -115,6 +141,7 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 
 		for (size_t i = 0; i < n; i++) {
 			char pid[16] = "-";
+			char as[96] = "no";
 			const char *row[7];
 
 			if (infos[i].pid > 0)
@@ -125,7 +152,14 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 			row[2] = infos[i].template;
 			row[3] = infos[i].release;
 			row[4] = infos[i].ipv4;
-			row[5] = infos[i].autostart ? "yes" : "no";
+			/* "yes (10)", "yes (10, web)": the order, the group */
+			if (infos[i].autostart)
+				snprintf(as, sizeof(as), "yes (%d%s%.40s)",
+					 infos[i].autostart_order,
+					 infos[i].autostart_group[0] ? ", "
+								     : "",
+					 infos[i].autostart_group);
+			row[5] = as;
 			row[6] = pid;
 			cli_table_add(t, row);
 		}
@@ -179,7 +213,23 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	       i.storage && strcmp(i.storage, "dir") == 0 ? "a copy"
 							  : "overlay layer");
 	printf("privileged:  %s\n", i.privileged ? "yes" : "no");
-	printf("autostart:   %s\n", i.autostart ? "yes" : "no");
+	if (i.autostart)
+		printf("autostart:   yes: order %d%s%s, ready %s within %d s\n",
+		       i.autostart_order,
+		       i.autostart_group && i.autostart_group[0] ? ", group "
+								 : "",
+		       i.autostart_group ? i.autostart_group : "",
+		       i.autostart_ready, i.autostart_timeout);
+	else
+		printf("autostart:   no\n");
+	if (i.boot_time > 0) {
+		char bt[32];
+
+		cli_time_iso(i.boot_time, bt, sizeof(bt));
+		printf("last boot:   %s %s: %s\n", bt,
+		       i.boot_ok ? "ok" : "failed",
+		       i.boot_detail ? i.boot_detail : "-");
+	}
 	printf("ipv4:        %s\n", i.ipv4 ? i.ipv4 : "-");
 	printf("memory:      %s limit, %s used\n", i.memory_bytes ? mem : "no",
 	       i.memory_usage ? use : "none");

@@ -26,6 +26,9 @@ SYSCTR_PUBLIC void sysctr_ct_info_clear(struct sysctr_ct_info *info)
 	free(info->log_path);
 	free(info->storage);
 	free(info->image);
+	free(info->autostart_group);
+	free(info->autostart_ready);
+	free(info->boot_detail);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -63,6 +66,12 @@ static void from_conf(struct sysctr *s, struct sysctr_ct_info *info)
 		return;
 	}
 	info->autostart = ct->autostart.enabled;
+	info->autostart_order = ct->autostart.order;
+	info->autostart_group =
+	    xstrdup(ct->autostart.group ? ct->autostart.group : "");
+	info->autostart_ready =
+	    xstrdup(ct->autostart.ready ? ct->autostart.ready : "started");
+	info->autostart_timeout = ct->autostart.timeout;
 	info->memory_bytes = ct->resources.memory;
 	info->privileged = ct->security.privileged;
 	if (ct->network.ipv4 != NULL && strchr(ct->network.ipv4, '/') != NULL)
@@ -138,6 +147,30 @@ SYSCTR_PUBLIC char *sysctr_ct_state(struct sysctr *s, const char *name)
 	return live.state;
 }
 
+/* The newest autostart --boot outcome in the history. */
+static void last_boot(struct sysctr *s, struct sysctr_ct_info *info)
+{
+	struct sysctr_history_row *rows = NULL;
+	struct sysctr_error *e = NULL;
+	size_t n = 0;
+
+	if (sysctr_store_history_list(s->store, info->name, 0, &rows, &n, &e) <
+	    0) {
+		sysctr_log_warn_error(e, info->name);
+		return;
+	}
+	for (size_t i = n; i-- > 0;) {
+		if (strcmp(rows[i].action, "autostart") != 0)
+			continue;
+		info->boot_time = rows[i].time;
+		info->boot_ok = rows[i].outcome != NULL &&
+				strcmp(rows[i].outcome, "ok") == 0;
+		info->boot_detail = xstrdup_or_null(rows[i].detail);
+		break;
+	}
+	sysctr_history_rows_free(rows, n);
+}
+
 SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 				 struct sysctr_ct_info *out,
 				 struct sysctr_error **err)
@@ -164,5 +197,6 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 	}
 	from_conf(s, out);
 	from_kernel(s, out, true);
+	last_boot(s, out);
 	return 0;
 }

@@ -98,6 +98,15 @@ struct sysctr_ct_info {
 	pid_t pid;	 /* init pid on the host, 0 when not running */
 	int64_t created; /* unix time */
 	bool autostart;
+	int autostart_order;
+	char *autostart_group; /* "" none */
+	char *autostart_ready; /* its ready check */
+	int autostart_timeout;
+	/* info only: the last autostart --boot's outcome, from the history
+	 * (boot_time 0: none) */
+	int64_t boot_time;
+	bool boot_ok;
+	char *boot_detail;
 	char *ipv4;	      /* NULL when unknown */
 	int64_t memory_bytes; /* memory limit, 0 when unlimited */
 	int64_t memory_usage; /* current usage, 0 when not running */

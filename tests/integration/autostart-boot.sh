@@ -37,6 +37,11 @@ else
 fi
 check_has "each says how it got ready" "ready (exec:test -d /proc/1)" printf '%s' "$out"
 check_has "history keeps it" "ready (started)" sysctr history "$b"
+check_out "info shows the last boot" "ok ready (started)" json_of "d['last_boot']['result'] + ' ' + d['last_boot']['detail'][:15]" sysctr info "$b" --format json
+check_has "and its autostart" "yes: order 50, ready started" sysctr info "$b"
+check_has "list shows the order and group" "yes (10, side)" sysctr list
+check_out "and in JSON" "10 side started" json_of "[' '.join([str(x['autostart_order']), x['autostart_group'], x['autostart_ready']]) for x in d if x['name'] == '$c'][0]" sysctr list --format json
+check_out "a container that never booted has no last boot" None json_of "d['last_boot']" sysctr info "$off" --format json
 check_out "--boot again: what runs already counts as started" 0 sh -c "'$SYSCTR' --root '$TROOT' autostart --boot >/dev/null 2>&1; echo \$?"
 
 # --- shutdown: reverse order, the ones outside the plan first ---------------
@@ -77,6 +82,7 @@ for n in "$a" "$b" "$c" "$d"; do
 	check_out "unrelated $n runs" RUNNING state "$n"
 done
 check_has "history has x's failure" "not ready after 2 s" sysctr history "$x"
+check_out "info shows x's last boot failed" failed json_of "d['last_boot']['result']" sysctr info "$x" --format json
 
 # --- a kill after timeouts.stop --------------------------------------------------
 sed -i 's/stop = 30/stop = 1/' "$TROOT/etc/sysctr/sysctr.conf"
