@@ -59,6 +59,19 @@ static bool host_cgroup2(void)
 	return path_exists("/sys/fs/cgroup/cgroup.controllers");
 }
 
+/* Does sysctr run in a user namespace of its own (a system container
+ * with nesting)? The initial one maps all of 0-4294967294 onto itself. */
+static bool host_in_userns(void)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inside, outside, count;
+
+	if (f == NULL ||
+	    fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return false;
+	return !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
 /* The container's own files belong to the root it was created for; a
  * security.privileged changed since would boot a tree that its root does
  * not own. Say so instead. */
@@ -224,6 +237,7 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	in.cgroup2 = host_cgroup2();
 	in.apparmor = host_has_apparmor();
 	in.userxattr = kernel_at_least(5, 11);
+	in.in_userns = host_in_userns();
 	if (in.apparmor && check_apparmor(ct, err) < 0)
 		return NULL;
 	in.idmap_base = (long)s->cfg->idmap.base;

@@ -143,7 +143,7 @@ char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 		in->name);
 	put(f, "lxc.uts.name", in->name);
 	put(f, "lxc.rootfs.path", in->rootfs);
-	if (in->userxattr && !ct->security.privileged &&
+	if (in->userxattr && (!ct->security.privileged || in->in_userns) &&
 	    str_starts_with(in->rootfs, "overlay:"))
 		put(f, "lxc.rootfs.options", "userxattr");
 	if (in->lxc_common == NULL || strcmp(in->lxc_common, "common") == 0)

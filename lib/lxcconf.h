@@ -25,6 +25,8 @@ struct sysctr_lxcconf_input {
 	 * user namespace trusted.* cannot be set, and removing a directory
 	 * of a lower layer fails with EIO without them */
 	bool userxattr;
+	bool in_userns; /* sysctr runs in a user namespace (nested): even a
+			   privileged container's overlay is mounted in one */
 	/* the uid/gid map of an unprivileged container */
 	long idmap_base;
 	long idmap_size;
