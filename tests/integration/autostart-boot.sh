@@ -84,14 +84,43 @@ done
 check_has "history has x's failure" "not ready after 2 s" sysctr history "$x"
 check_out "info shows x's last boot failed" failed json_of "d['last_boot']['result']" sysctr info "$x" --format json
 
-# --- a kill after timeouts.stop --------------------------------------------------
-sed -i 's/stop = 30/stop = 1/' "$TROOT/etc/sysctr/sysctr.conf"
+# --- one that ignores its halt signal is killed after timeouts.stop ---------
+check "clean up the failing pair" sh -c "'$SYSCTR' --root '$TROOT' autostart --shutdown >/dev/null 2>&1; '$SYSCTR' --root '$TROOT' destroy '$x' >/dev/null && '$SYSCTR' --root '$TROOT' destroy '$y' >/dev/null"
+ig="${PFX}-ig"
+check "a container whose init ignores the halt signal" sh -c "'$SYSCTR' --root '$TROOT' create busybox '$ig' >/dev/null && '$SYSCTR' --root '$TROOT' config set '$ig' autostart.enabled=true autostart.ready=started raw.lxc.signal.halt=SIGCONT 2>/dev/null"
+check "boot" sysctr autostart --boot
+sed -i 's/stop = 30/stop = 4/' "$TROOT/etc/sysctr/sysctr.conf"
+t0=$(date +%s)
 out=$(sysctr autostart --shutdown 2>&1)
-check_has "a container slower than timeouts.stop is killed" "killed after" printf '%s' "$out"
-for n in "$a" "$b" "$c" "$d" "$x"; do
+took=$(($(date +%s) - t0))
+printf '%s\n' "$out" | sed 's/^/# /'
+check_has "it is killed after timeouts.stop" "$ig: shutdown: killed after 4" printf '%s' "$out"
+check_has "while the others stop cleanly" "$a: shutdown: stopped cleanly" printf '%s' "$out"
+for n in "$a" "$b" "$c" "$d" "$ig"; do
 	check_out "$n is stopped" STOPPED state "$n"
 done
-sed -i 's/stop = 1/stop = 30/' "$TROOT/etc/sysctr/sysctr.conf"
+# a level is halted together: one timeout, not one per container
+if [ "$took" -lt 12 ]; then ok "the shutdown took $took s"; else not_ok "the shutdown took $took s"; fi
+sed -i 's/stop = 4/stop = 30/' "$TROOT/etc/sysctr/sysctr.conf"
+check "destroy it" sysctr destroy "$ig"
+
+# --- a level boots in parallel: two slow ones take the time of one -----------------
+s1="${PFX}-s1" s2="${PFX}-s2"
+for n in "$s1" "$s2"; do
+	check "$n: ready 3 s after its init starts" sh -c "'$SYSCTR' --root '$TROOT' create busybox '$n' >/dev/null && '$SYSCTR' --root '$TROOT' start '$n' >/dev/null && '$SYSCTR' --root '$TROOT' exec '$n' -- sh -c 'echo \"::once:/bin/sh -c \\\"sleep 3; touch /run/up\\\"\" >> /etc/inittab' && '$SYSCTR' --root '$TROOT' stop -k '$n' >/dev/null"
+	check "$n: autostart" sysctr config set "$n" autostart.enabled=true "autostart.ready=exec:test -e /run/up" autostart.timeout=20
+done
+# (the ones others start after last: config set keeps the plan whole)
+for n in "$d" "$c" "$b" "$a"; do
+	check "$n out of this plan" sysctr config set "$n" autostart.enabled=false
+done
+t0=$(date +%s)
+out=$(sysctr autostart --boot 2>&1)
+took=$(($(date +%s) - t0))
+printf '%s\n' "$out" | sed 's/^/# /'
+check_has "both got ready" "$s2: autostart: ready" printf '%s' "$out"
+if [ "$took" -ge 3 ] && [ "$took" -lt 6 ]; then ok "two 3 s boots took $took s together"; else not_ok "two 3 s boots took $took s"; fi
+check "shut them down" sysctr autostart --shutdown
 
 # --- the unit ---------------------------------------------------------------------
 units="$TROOT/units"

@@ -21,6 +21,9 @@ check_has "saying so" "not ready after 1 s (tcp:8081)" sh -c "'$SYSCTR' --root '
 check_out "and leaves it running" RUNNING json_of "d['state']" sysctr info "$c" --format json
 check "stop" sysctr stop -k "$c"
 
+check_exit "--wait=systemd where no systemd runs fails after --timeout (1)" 1 sysctr start "$c" --wait=systemd --timeout 1
+check "stop" sysctr stop -k "$c"
+
 # the default: its autostart.ready and autostart.timeout
 check "autostart.ready = exec:true" sysctr config set "$c" autostart.ready=exec:true
 check_has "--wait takes it" "ready (exec:true)" sysctr start "$c" --wait
