@@ -2,8 +2,9 @@
 /* autostart --boot and --shutdown: the plan (lib/autostart.c) carried
  * out, one level at a time.
  *
- * Boot: each container of a level is started (a daemonized liblxc start
- * returns within tens of milliseconds), then all of them are polled for
+ * Boot: the containers of a level are started, a few at once in child
+ * processes (each a daemonized liblxc start, which returns within tens of
+ * milliseconds), then all of them are polled for
  * their ready check together, each until its own timeout: the slow part,
  * the boot inside, runs in parallel. A container that fails or never
  * gets ready is recorded and blocks only the containers whose `after`
@@ -20,8 +21,13 @@
  * Every outcome goes to the history. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "autostart.h"
 #include "container.h"
@@ -91,10 +97,128 @@ static void fail(struct sysctr *s, struct run *r, const char *action,
 	sysctr_error_free(e);
 }
 
+/* At most this many starts at once: each is mostly waiting on liblxc's
+ * monitor, and a few per core keep the cores busy. */
+#define MAX_PARALLEL 8
+
+struct child {
+	pid_t pid;
+	int fd; /* its error message, if any */
+	struct run *run;
+};
+
+/* In a child: start the container with a registry connection of its
+ * own; its error message goes to fd. Never returns. */
+static void start_child(struct sysctr *s, const char *name, int fd)
+{
+	struct sysctr_error *e = NULL;
+	int ret = sysctr_store_open(s->db_path, &s->store, &e);
+
+	if (ret == 0)
+		ret = sysctr_ct_start(s, name, &e);
+	if (ret < 0 && e != NULL)
+		(void)!write(fd, e->msg, strlen(e->msg));
+	_exit(ret < 0 ? 1 : 0);
+}
+
+/* The child's outcome: started, or failed with its message. */
+static void reap(struct sysctr *s, struct child *c)
+{
+	char msg[1024];
+	ssize_t len = 0, got;
+	int status = 0;
+	struct sysctr_error *e = NULL;
+
+	while (len < (ssize_t)sizeof(msg) - 1 &&
+	       ((got = read(c->fd, msg + len, sizeof(msg) - 1 - (size_t)len)) >
+		    0 ||
+		(got < 0 && errno == EINTR)))
+		len += got > 0 ? got : 0;
+	msg[len] = '\0';
+	close(c->fd);
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		c->run->st = R_STARTING;
+		return;
+	}
+	sysctr_err(&e, SYSCTR_E_FAILED, 0, "%s",
+		   len > 0 ? msg : "its start failed");
+	fail(s, c->run, "autostart", e);
+}
+
+/* Start the runs marked R_STARTING-to-be (todo) in child processes, a
+ * few at once: a start is a liblxc start and a registry write, and
+ * SQLite connections do not cross a fork, so the parent's is closed
+ * meanwhile and each child opens its own. */
+static int start_parallel(struct sysctr *s, struct run **todo, size_t n,
+			  struct sysctr_error **err)
+{
+	struct child *kids = xcalloc(n + 1, sizeof(*kids));
+	size_t next = 0, running = 0, done = 0;
+	int ret;
+
+	if (n == 0) {
+		free(kids);
+		return 0;
+	}
+	sysctr_store_close(s->store);
+	s->store = NULL;
+	while (done < n) {
+		while (next < n && running < MAX_PARALLEL) {
+			int p[2];
+			struct child *c = &kids[next];
+
+			c->run = todo[next++];
+			if (pipe2(p, O_CLOEXEC) < 0) {
+				struct sysctr_error *e = NULL;
+
+				sysctr_err(&e, SYSCTR_E_FAILED, errno, "pipe");
+				fail(s, c->run, "autostart", e);
+				done++;
+				continue;
+			}
+			c->pid = fork();
+			if (c->pid == 0) {
+				close(p[0]);
+				start_child(s, c->run->it->name, p[1]);
+			}
+			close(p[1]);
+			c->fd = p[0];
+			if (c->pid < 0) {
+				struct sysctr_error *e = NULL;
+
+				close(c->fd);
+				sysctr_err(&e, SYSCTR_E_FAILED, errno, "fork");
+				fail(s, c->run, "autostart", e);
+				done++;
+				continue;
+			}
+			running++;
+		}
+		/* the oldest running child: starts take about as long */
+		for (size_t i = 0; i < next; i++) {
+			if (kids[i].pid <= 0)
+				continue;
+			reap(s, &kids[i]);
+			kids[i].pid = 0;
+			running--;
+			done++;
+			break;
+		}
+	}
+	free(kids);
+	ret = sysctr_store_open(s->db_path, &s->store, err);
+	return ret;
+}
+
 /* Start the level's containers, then poll them all until each is up,
  * failed or out of time. */
-static void boot_level(struct sysctr *s, struct run *runs, size_t n, int level)
+static int boot_level(struct sysctr *s, struct run *runs, size_t n, int level,
+		      struct sysctr_error **err)
 {
+	struct run **todo = xcalloc(n + 1, sizeof(*todo));
+	size_t ntodo = 0;
 	bool any;
 	int delay = 0;
 
@@ -115,13 +239,16 @@ static void boot_level(struct sysctr *s, struct run *runs, size_t n, int level)
 			fail(s, r, "autostart", e);
 			continue;
 		}
-		if (!sysctr_ct_is_active(s, r->it->name) &&
-		    sysctr_ct_start(s, r->it->name, &e) < 0) {
-			fail(s, r, "autostart", e);
-			continue;
-		}
-		r->st = R_STARTING;
+		if (sysctr_ct_is_active(s, r->it->name))
+			r->st = R_STARTING; /* running already */
+		else
+			todo[ntodo++] = r;
 	}
+	if (start_parallel(s, todo, ntodo, err) < 0) {
+		free(todo);
+		return -1;
+	}
+	free(todo);
 	do {
 		any = false;
 		for (size_t i = 0; i < n; i++) {
@@ -167,6 +294,7 @@ static void boot_level(struct sysctr *s, struct run *runs, size_t n, int level)
 			 delay);
 		sleep((unsigned)delay);
 	}
+	return 0;
 }
 
 static int summary(struct sysctr_autostart_report *rep, const char *what,
@@ -210,7 +338,12 @@ SYSCTR_PUBLIC int sysctr_autostart_boot(struct sysctr *s, const char *group,
 		runs[i].out = &rep->outcomes[i];
 	}
 	for (int l = 1; l <= p.nlevels; l++)
-		boot_level(s, runs, p.n, l);
+		if (boot_level(s, runs, p.n, l, err) < 0) {
+			/* the registry could not be opened again */
+			free(runs);
+			sysctr_autostart_plan_clear(&p);
+			return -1;
+		}
 	free(runs);
 	sysctr_autostart_plan_clear(&p);
 	return summary(rep, "containers did not come up", err);
