@@ -122,6 +122,11 @@ check_has "both got ready" "$s2: autostart: ready" printf '%s' "$out"
 if [ "$took" -ge 3 ] && [ "$took" -lt 6 ]; then ok "two 3 s boots took $took s together"; else not_ok "two 3 s boots took $took s"; fi
 check "shut them down" sysctr autostart --shutdown
 
+# --- a shutdown longer than the unit allows is announced ----------------------------
+sed -i 's/stop = 30/stop = 1000/' "$TROOT/etc/sysctr/sysctr.conf"
+check_has "--shutdown warns when its worst case passes TimeoutStopSec" "more than the 900 s sysctr.service allows" sysctr autostart --shutdown
+sed -i 's/stop = 1000/stop = 30/' "$TROOT/etc/sysctr/sysctr.conf"
+
 # --- the unit ---------------------------------------------------------------------
 units="$TROOT/units"
 mkdir -p "$units"
