@@ -451,6 +451,10 @@ static int place_open(struct import_stream *m, const char *member,
 	mode_t type = SYSCTR_AR->archive_entry_filetype(m->e);
 
 	p->pfd = open_parent(m, p->rel, &p->base);
+	if (p->pfd < 0 && errno == ENOSYS)
+		return sysctr_err(
+		    err, SYSCTR_E_FAILED, ENOSYS,
+		    "import needs openat2() (Linux 5.6 or later)");
 	if (p->pfd < 0)
 		return errno == ELOOP || errno == EXDEV
 			   ? refuse(member, "goes through a symbolic link", err)
