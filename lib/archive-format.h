@@ -3,6 +3,7 @@
  * and lib/import.c, which reads it (see export.c for the whole). */
 #ifndef SYSCTR_ARCHIVE_FORMAT_H
 #define SYSCTR_ARCHIVE_FORMAT_H
+#include <stdbool.h>
 
 #define SYSCTR_AR_FORMAT "sysctr-export"
 #define SYSCTR_AR_VERSION 1
@@ -22,4 +23,13 @@
 /* Largest index.json, checksums.json, container.conf and image/meta an
  * import reads into memory. */
 #define SYSCTR_AR_TEXT_MAX (4 * 1024 * 1024)
+/* The device nodes an image may hold (debootstrap makes them, LXC mounts
+ * its own /dev over them): null, zero, full, random, urandom, tty,
+ * console, ptmx. Any other is neither exported nor imported. */
+static inline bool sysctr_ar_harmless_dev(unsigned major, unsigned minor)
+{
+	return (major == 1 && (minor == 3 || minor == 5 || minor == 7 ||
+			       minor == 8 || minor == 9)) ||
+	       (major == 5 && minor <= 2);
+}
 #endif

@@ -23,6 +23,7 @@
 #include "container.h"
 #include "error.h"
 #include "export-tree.h"
+#include "idmap.h"
 #include "image.h"
 #include "layer-stack.h"
 #include "layers.h"
@@ -64,41 +65,9 @@ static uint32_t down_id(struct export_tree *x, uint32_t id)
 	return SYSCTR_AR_NOBODY;
 }
 
-/* security.capability of an unprivileged container: v3 naming its mapped
- * root becomes the plain v2 it is inside. */
-static size_t caps_down(struct export_tree *x, unsigned char *v, size_t len)
+static uint32_t down_id_cb(uint32_t id, const void *data)
 {
-	uint32_t magic, rootid = 0;
-
-	if (!shifted(x) || len != XATTR_CAPS_SZ_3)
-		return len;
-	for (int i = 0; i < 4; i++)
-		rootid |= (uint32_t)v[XATTR_CAPS_SZ_2 + i] << (8 * i);
-	if (rootid != x->base)
-		return len;
-	memcpy(&magic, v, 4);
-	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_2;
-	memcpy(v, &magic, 4);
-	return XATTR_CAPS_SZ_2;
-}
-
-/* A POSIX ACL names users and groups by host id (see lib/idmap.c). */
-static void acl_down(struct export_tree *x, unsigned char *v, size_t len)
-{
-	if (!shifted(x) || len < 4 || (len - 4) % 8 != 0)
-		return;
-	for (size_t off = 4; off < len; off += 8) {
-		unsigned tag = v[off] | (unsigned)v[off + 1] << 8;
-		uint32_t id = 0;
-
-		if (tag != 0x02 && tag != 0x08) /* ACL_USER, ACL_GROUP */
-			continue;
-		for (int i = 0; i < 4; i++)
-			id |= (uint32_t)v[off + 4 + i] << (8 * i);
-		id = down_id(x, id);
-		for (int i = 0; i < 4; i++)
-			v[off + 4 + i] = (unsigned char)(id >> (8 * i));
-	}
+	return down_id((struct export_tree *)data, id);
 }
 
 /* overlayfs's bookkeeping of one mount (file handles of its lowers, its
@@ -155,10 +124,13 @@ static int add_xattrs(struct export_tree *x, int fd, int dirfd,
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "read xattr %s of %s", xn, name);
 		}
-		if (strcmp(xn, "security.capability") == 0)
-			len = (ssize_t)caps_down(x, val, (size_t)len);
-		else if (str_starts_with(xn, "system.posix_acl_"))
-			acl_down(x, val, (size_t)len);
+		/* an unprivileged container's mapped root becomes its own,
+		 * as its owners do */
+		if (shifted(x) && strcmp(xn, "security.capability") == 0)
+			len = (ssize_t)sysctr_idmap_caps_v2(val, (size_t)len,
+							    x->base);
+		else if (shifted(x) && str_starts_with(xn, "system.posix_acl_"))
+			sysctr_idmap_acl_ids(val, (size_t)len, down_id_cb, x);
 		SYSCTR_AR->archive_entry_xattr_add_entry(x->e, xn, val,
 							 (size_t)len);
 	}
@@ -228,18 +200,6 @@ static int write_data(struct export_tree *x, int fd, const char *apath,
 	return 0;
 }
 
-/* Device nodes an image may hold (debootstrap makes them); LXC mounts its
- * own /dev over them. */
-static bool harmless_dev(const struct stat *st)
-{
-	unsigned ma = major(st->st_rdev), mi = minor(st->st_rdev);
-
-	return S_ISCHR(st->st_mode) &&
-	       ((ma == 1 &&
-		 (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9)) ||
-		(ma == 5 && mi <= 2));
-}
-
 static int put_dir(struct export_tree *x, int fd, const char *apath,
 		   struct sysctr_error **err);
 
@@ -257,7 +217,11 @@ static int put_entry(struct export_tree *x, int dirfd, const char *name,
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
 		bool whiteout = S_ISCHR(st->st_mode) && st->st_rdev == 0;
 
-		if (x->image_area ? !harmless_dev(st) : !whiteout) {
+		if (x->image_area
+			? !(S_ISCHR(st->st_mode) &&
+			    sysctr_ar_harmless_dev(major(st->st_rdev),
+						   minor(st->st_rdev)))
+			: !whiteout) {
 			log_warn("%s: device node not exported", apath);
 			return 0;
 		}

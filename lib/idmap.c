@@ -77,9 +77,78 @@ static bool seen_before(const struct stat *st)
 
 static uint32_t shift_id(uint32_t id)
 {
-	if (id >= walk.size)
-		id = 65534 < walk.size ? 65534 : walk.size - 1;
-	return walk.base + id;
+	return sysctr_idmap_up(id, walk.base, walk.size);
+}
+
+static uint32_t shift_id_cb(uint32_t id, const void *data)
+{
+	(void)data;
+	return shift_id(id);
+}
+
+uint32_t sysctr_idmap_up(uint32_t id, uint32_t base, uint32_t size)
+{
+	if (id >= size)
+		id = 65534 < size ? 65534 : size - 1;
+	return base + id;
+}
+
+size_t sysctr_idmap_caps_v3(unsigned char *v, size_t len, uint32_t rootid)
+{
+	uint32_t magic;
+
+	if (len != XATTR_CAPS_SZ_2 && len != XATTR_CAPS_SZ_3)
+		return len;
+	memcpy(&magic, v, 4);
+	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3;
+	memcpy(v, &magic, 4);
+	/* little-endian on disk, like the rest of the structure */
+	for (int i = 0; i < 4; i++)
+		v[XATTR_CAPS_SZ_2 + i] = (unsigned char)(rootid >> (8 * i));
+	return XATTR_CAPS_SZ_3;
+}
+
+size_t sysctr_idmap_caps_v2(unsigned char *v, size_t len, uint32_t rootid)
+{
+	uint32_t magic, root = 0;
+
+	if (len != XATTR_CAPS_SZ_3)
+		return len;
+	for (int i = 0; i < 4; i++)
+		root |= (uint32_t)v[XATTR_CAPS_SZ_2 + i] << (8 * i);
+	if (root != rootid)
+		return len;
+	memcpy(&magic, v, 4);
+	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_2;
+	memcpy(v, &magic, 4);
+	return XATTR_CAPS_SZ_2;
+}
+
+/* POSIX ACLs name users and groups by host id. The xattr is a 4-byte
+ * version header, then 8-byte entries of tag, perm and id, little-endian
+ * (the kernel's posix_acl_xattr format). */
+#define ACL_XATTR_VERSION 2
+#define ACL_TAG_USER 0x02
+#define ACL_TAG_GROUP 0x08
+
+void sysctr_idmap_acl_ids(unsigned char *v, size_t len,
+			  uint32_t (*map)(uint32_t id, const void *data),
+			  const void *data)
+{
+	if (len < 4 || (len - 4) % 8 != 0 || v[0] != ACL_XATTR_VERSION)
+		return;
+	for (size_t off = 4; off < len; off += 8) {
+		unsigned tag = v[off] | (unsigned)v[off + 1] << 8;
+		uint32_t id = 0;
+
+		if (tag != ACL_TAG_USER && tag != ACL_TAG_GROUP)
+			continue;
+		for (int i = 0; i < 4; i++)
+			id |= (uint32_t)v[off + 4 + i] << (8 * i);
+		id = map(id, data);
+		for (int i = 0; i < 4; i++)
+			v[off + 4 + i] = (unsigned char)(id >> (8 * i));
+	}
 }
 
 /* A v2 capability xattr names no root: inside a user namespace it would
@@ -87,27 +156,15 @@ static uint32_t shift_id(uint32_t id)
 static int shift_caps(const char *path, const unsigned char *v2, ssize_t len)
 {
 	unsigned char v3[XATTR_CAPS_SZ_3];
-	uint32_t magic, rootid = walk.base;
 
 	if (len != XATTR_CAPS_SZ_2 && len != XATTR_CAPS_SZ_3)
 		return 0;
-	memcpy(v3, v2, XATTR_CAPS_SZ_2);
-	memcpy(&magic, v3, 4);
-	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3;
-	memcpy(v3, &magic, 4);
-	/* little-endian on disk, like the rest of the structure */
-	for (int i = 0; i < 4; i++)
-		v3[XATTR_CAPS_SZ_2 + i] = (unsigned char)(rootid >> (8 * i));
+	memcpy(v3, v2, (size_t)len);
+	sysctr_idmap_caps_v3(v3, (size_t)len, walk.base);
 	return lsetxattr(path, CAPS_XATTR, v3, sizeof(v3), 0);
 }
 
-/* POSIX ACLs name users and groups by host id: shift those entries too.
- * The xattr is a 4-byte version header, then 8-byte entries of tag, perm
- * and id, little-endian (the kernel's posix_acl_xattr format). */
-#define ACL_XATTR_VERSION 2
-#define ACL_TAG_USER 0x02
-#define ACL_TAG_GROUP 0x08
-
+/* POSIX ACLs name users and groups by host id: shift those entries too. */
 static int shift_acl(const char *path, const char *name)
 {
 	unsigned char buf[4 + 8 * 128];
@@ -115,20 +172,7 @@ static int shift_acl(const char *path, const char *name)
 
 	if (len < 0)
 		return (errno == ENODATA || errno == ENOTSUP) ? 0 : -1;
-	if (len < 4 || (len - 4) % 8 != 0 || buf[0] != ACL_XATTR_VERSION)
-		return 0;
-	for (ssize_t off = 4; off < len; off += 8) {
-		unsigned tag = buf[off] | (unsigned)buf[off + 1] << 8;
-		uint32_t id = 0;
-
-		if (tag != ACL_TAG_USER && tag != ACL_TAG_GROUP)
-			continue;
-		for (int i = 0; i < 4; i++)
-			id |= (uint32_t)buf[off + 4 + i] << (8 * i);
-		id = shift_id(id);
-		for (int i = 0; i < 4; i++)
-			buf[off + 4 + i] = (unsigned char)(id >> (8 * i));
-	}
+	sysctr_idmap_acl_ids(buf, (size_t)len, shift_id_cb, NULL);
 	return lsetxattr(path, name, buf, (size_t)len, 0);
 }
 

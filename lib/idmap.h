@@ -6,6 +6,9 @@
 #ifndef SYSCTR_IDMAP_H
 #define SYSCTR_IDMAP_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "context.h"
 
 /* Make sure IMAGE_DIR has a rootfs shifted into sysctr.conf's range
@@ -32,4 +35,16 @@ int sysctr_idmap_lower(struct sysctr *s, const char *image_dir, char **lower,
 int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
 			    struct sysctr_error **err);
 
+/* The pieces of the shift, for the trees that move between hosts
+ * (export and import): a container's id into the map at base (ids at or
+ * above size become the map's nobody); a security.capability value
+ * rewritten as v3 naming rootid (v has room for v3), or a v3 naming rootid
+ * as the plain v2 it is inside, returning the new length (len when it is
+ * not such a value); a POSIX ACL value's user and group ids through map. */
+uint32_t sysctr_idmap_up(uint32_t id, uint32_t base, uint32_t size);
+size_t sysctr_idmap_caps_v3(unsigned char *v, size_t len, uint32_t rootid);
+size_t sysctr_idmap_caps_v2(unsigned char *v, size_t len, uint32_t rootid);
+void sysctr_idmap_acl_ids(unsigned char *v, size_t len,
+			  uint32_t (*map)(uint32_t id, const void *data),
+			  const void *data);
 #endif

@@ -177,13 +177,8 @@ static char *strip_slash(const char *name)
 	return p;
 }
 
-static bool harmless_dev(unsigned ma, unsigned mi)
-{
-	return (ma == 1 &&
-		(mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9)) ||
-	       (ma == 5 && mi <= 2);
-}
-
+/* The member's data into fd (and fd2 when >= 0; nowhere when fd < 0),
+ * its SHA-256 into the sums either way. */
 static int write_data(struct import_stream *m, int fd, int fd2,
 		      const char *member, struct sysctr_error **err)
 {
@@ -217,8 +212,9 @@ static int write_data(struct import_stream *m, int fd, int fd2,
 			got += (int64_t)z;
 		}
 		sysctr_sha256_update(&h, buf, len);
-		if (pwrite(fd, buf, len, off) != (ssize_t)len ||
-		    (fd2 >= 0 && pwrite(fd2, buf, len, off) != (ssize_t)len)) {
+		if (fd >= 0 && (pwrite(fd, buf, len, off) != (ssize_t)len ||
+				(fd2 >= 0 &&
+				 pwrite(fd2, buf, len, off) != (ssize_t)len))) {
 			sysctr_sha256_drop(&h);
 			return sysctr_err(err, SYSCTR_E_FAILED, errno,
 					  "write %s", member);
@@ -235,7 +231,8 @@ static int write_data(struct import_stream *m, int fd, int fd2,
 		sysctr_sha256_update(&h, m->buf, z);
 		got += (int64_t)z;
 	}
-	if (ftruncate(fd, want) < 0 || (fd2 >= 0 && ftruncate(fd2, want) < 0)) {
+	if (fd >= 0 && (ftruncate(fd, want) < 0 ||
+			(fd2 >= 0 && ftruncate(fd2, want) < 0))) {
 		sysctr_sha256_drop(&h);
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "write %s",
 				  member);
@@ -245,13 +242,14 @@ static int write_data(struct import_stream *m, int fd, int fd2,
 	return 0;
 }
 
-/* An id of the container into the host's range, as lib/idmap.c maps
- * them (one beyond the range is the range's nobody). */
 static uint32_t up_id(const struct import_stream *m, uint32_t id)
 {
-	if (id >= m->size)
-		id = 65534 < m->size ? 65534 : m->size - 1;
-	return m->base + id;
+	return sysctr_idmap_up(id, m->base, m->size);
+}
+
+static uint32_t up_id_cb(uint32_t id, const void *data)
+{
+	return up_id(data, id);
 }
 
 /* security.capability of the container's root (v2, or v3 of root 0)
@@ -261,34 +259,10 @@ static uint32_t up_id(const struct import_stream *m, uint32_t id)
 static size_t shift_xattr(const struct import_stream *m, const char *name,
 			  unsigned char *val, size_t len)
 {
-	if (strcmp(name, "security.capability") == 0 &&
-	    (len == XATTR_CAPS_SZ_2 || len == XATTR_CAPS_SZ_3)) {
-		uint32_t magic;
-
-		memcpy(&magic, val, 4);
-		magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3;
-		memcpy(val, &magic, 4);
-		for (int i = 0; i < 4; i++)
-			val[XATTR_CAPS_SZ_2 + i] =
-			    (unsigned char)(m->base >> (8 * i));
-		return XATTR_CAPS_SZ_3;
-	}
-	if (str_starts_with(name, "system.posix_acl_") && len >= 4 &&
-	    (len - 4) % 8 == 0) {
-		for (size_t off = 4; off < len; off += 8) {
-			unsigned tag = val[off] | (unsigned)val[off + 1] << 8;
-			uint32_t id = 0;
-
-			if (tag != 0x02 && tag != 0x08) /* ACL_USER, _GROUP */
-				continue;
-			for (int i = 0; i < 4; i++)
-				id |= (uint32_t)val[off + 4 + i] << (8 * i);
-			id = up_id(m, id);
-			for (int i = 0; i < 4; i++)
-				val[off + 4 + i] =
-				    (unsigned char)(id >> (8 * i));
-		}
-	}
+	if (strcmp(name, "security.capability") == 0)
+		return sysctr_idmap_caps_v3(val, len, m->base);
+	if (str_starts_with(name, "system.posix_acl_"))
+		sysctr_idmap_acl_ids(val, len, up_id_cb, m);
 	return len;
 }
 
@@ -332,31 +306,10 @@ static int set_xattrs(struct import_stream *m, int fd, int pfd,
 static int skip_member(struct import_stream *m, const char *member,
 		       struct sysctr_error **err)
 {
-	struct sysctr_sha256 h;
-	char hex[65];
-
 	if (SYSCTR_AR->archive_entry_filetype(m->e) != AE_IFREG ||
 	    SYSCTR_AR->archive_entry_hardlink(m->e) != NULL)
 		return 0;
-	sysctr_sha256_init(&h);
-	for (;;) {
-		const void *buf;
-		size_t len;
-		la_int64_t off;
-		int r =
-		    SYSCTR_AR->archive_read_data_block(m->a, &buf, &len, &off);
-
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK) {
-			sysctr_sha256_drop(&h);
-			return corrupt(m, member, err);
-		}
-		sysctr_sha256_update(&h, buf, len);
-	}
-	sysctr_sha256_hex(&h, hex);
-	json_object_object_add(m->sums, member, json_object_new_string(hex));
-	return 0;
+	return write_data(m, -1, -1, member, err);
 }
 
 static int dir_remember(struct import_stream *m, const char *rel)
@@ -515,8 +468,8 @@ static int place_open(struct import_stream *m, const char *member,
 			    ma == 0 && mi == 0 &&
 			    (area == AREA_LAYER || area == AREA_UPPER);
 
-			if (!whiteout &&
-			    !(area == AREA_IMAGE && harmless_dev(ma, mi)))
+			if (!whiteout && !(area == AREA_IMAGE &&
+					   sysctr_ar_harmless_dev(ma, mi)))
 				return refuse(member,
 					      "is a device node, which an "
 					      "export never holds there",
