@@ -43,7 +43,9 @@ SYSCTR=${SYSCTR:-$(command -v sysctr || true)}
 RUNS=${BENCH_RUNS:-3}
 MB=${BENCH_MB:-200}
 
-die() { echo "bench/archive.sh: $*" >&2; exit 1; }
+BENCH_NAME=bench/archive.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$SELF")/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "run as root"
 [ -x "$SYSCTR" ] || die "no sysctr binary (set SYSCTR)"
 SYSCTR=$(readlink -f "$SYSCTR")
@@ -87,20 +89,11 @@ keep_image=
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# ms CMD...: run it, print how long it took in ms (its output is dropped);
-# the previous step's files are written back first (sync), so that no
-# step pays for another's writeback
-ms() {
+# ms_synced CMD...: ms after the previous step's files are written back
+# (sync), so that no step pays for another's writeback
+ms_synced() {
 	sync
-	local t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1 || die "failed: $*"
-	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
-}
-# spread FILE: "median min max" of the numbers in FILE
-spread() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+	ms "$@"
 }
 
 echo "== setup (the Debian image is built once if not cached)" >&2
@@ -138,20 +131,20 @@ new_root() {
 N="$ROOT/new"
 for ((i = 0; i < RUNS; i++)); do
 	echo "== run $((i + 1)) of $RUNS" >&2
-	ms S export bench-ar "$ROOT/out/s.tar.zst" --with-image >>"$fx"
-	ms tar --zstd --xattrs -cf "$ROOT/out/t.tar.zst" -C "$image" rootfs -C "$upper" . >>"$ft"
-	ms S import "$ROOT/out/s.tar.zst" "bench-im" >>"$fi"
+	ms_synced S export bench-ar "$ROOT/out/s.tar.zst" --with-image >>"$fx"
+	ms_synced tar --zstd --xattrs -cf "$ROOT/out/t.tar.zst" -C "$image" rootfs -C "$upper" . >>"$ft"
+	ms_synced S import "$ROOT/out/s.tar.zst" "bench-im" >>"$fi"
 	S destroy bench-im >/dev/null
 	new_root "$N"
-	ms "$SYSCTR" --root "$N" import "$ROOT/out/s.tar.zst" >>"$fn"
+	ms_synced "$SYSCTR" --root "$N" import "$ROOT/out/s.tar.zst" >>"$fn"
 	"$SYSCTR" --root "$N" destroy bench-ar >/dev/null
 	new_root "$N"
-	ms "$SYSCTR" --root "$N" import "$ROOT/out/p.tar.zst" >>"$fp"
+	ms_synced "$SYSCTR" --root "$N" import "$ROOT/out/p.tar.zst" >>"$fp"
 	"$SYSCTR" --root "$N" destroy bench-pr >/dev/null
 	rm -rf "$N"
 	rm -rf "$ROOT/out/x"
 	mkdir "$ROOT/out/x"
-	ms tar --zstd --xattrs --xattrs-include='*' -xf "$ROOT/out/t.tar.zst" -C "$ROOT/out/x" >>"$fti"
+	ms_synced tar --zstd --xattrs --xattrs-include='*' -xf "$ROOT/out/t.tar.zst" -C "$ROOT/out/x" >>"$fti"
 	rm -rf "$ROOT/out/x"
 done
 printf "%-15s %22s %22s %6s  %s\n" step "sysctr_ms (min-max)" "tar_ms (min-max)" ratio target

@@ -35,7 +35,9 @@ RUNS=${BENCH_RUNS:-5}
 SIZES=${BENCH_SIZES:-50 500}
 LXC_RUNS=3
 
-die() { echo "bench/snapshot.sh: $*" >&2; exit 1; }
+BENCH_NAME=bench/snapshot.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$SELF")/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "run as root"
 [ -x "$SYSCTR" ] || die "no sysctr binary (set SYSCTR)"
 SYSCTR=$(readlink -f "$SYSCTR")
@@ -80,18 +82,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# ms CMD...: run it, print how long it took in ms (its output is dropped)
-ms() {
-	local t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1 || die "failed: $*"
-	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
-}
-# spread FILE: "median min max" of the numbers in FILE
-spread() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
 RESULTS="$ROOT/results"
 : >"$RESULTS"
 # record STEP SIZE WHO FILE

@@ -5,11 +5,7 @@
 # each step of a clone.
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
-CC=${CC:-cc}
-killat="$TROOT/killat.so"
-"$CC" -shared -fPIC -O2 -o "$killat" \
-	"$SYSCTR_SRCDIR/tests/integration/killat.c" -ldl ||
-	skip_all "cannot build the kill library with $CC"
+build_killat
 
 src="${PFX}-src"
 layers="$TROOT/var/lib/sysctr/containers/.layers"

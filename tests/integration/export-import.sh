@@ -8,11 +8,7 @@
 # anything; a sysctr killed at every step of an import.
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
-CC=${CC:-cc}
-killat="$TROOT/killat.so"
-"$CC" -shared -fPIC -O2 -o "$killat" \
-	"$SYSCTR_SRCDIR/tests/integration/killat.c" -ldl ||
-	skip_all "cannot build the kill library with $CC"
+build_killat
 command -v setcap >/dev/null || skip_all "no setcap (libcap2-bin)"
 command -v zstd >/dev/null || skip_all "no zstd"
 

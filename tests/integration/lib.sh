@@ -251,6 +251,15 @@ print("\n".join(out))
 PY
 }
 
+# build_killat: the LD_PRELOAD library of the crash tests (killat.c) into
+# $killat, or the whole script is skipped
+build_killat() {
+	killat="$TROOT/killat.so"
+	"${CC:-cc}" -shared -fPIC -O2 -o "$killat" \
+		"$SYSCTR_SRCDIR/tests/integration/killat.c" -ldl ||
+		skip_all "cannot build the kill library with ${CC:-cc}"
+}
+
 json_get() {
 	# json_get EXPR: evaluate a Python expression on the parsed stdin as d
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"

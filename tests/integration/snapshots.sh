@@ -4,11 +4,7 @@
 # sysctr killed at every step of a restore and of a cut, and destroy.
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
-CC=${CC:-cc}
-killat="$TROOT/killat.so"
-"$CC" -shared -fPIC -O2 -o "$killat" \
-	"$SYSCTR_SRCDIR/tests/integration/killat.c" -ldl ||
-	skip_all "cannot build the kill library with $CC"
+build_killat
 command -v setcap >/dev/null || skip_all "no setcap (libcap2-bin)"
 
 c="${PFX}-sn"
