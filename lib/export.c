@@ -446,11 +446,14 @@ out:
  * that is gone (kill(pid, 0) only asks whether it exists). */
 static void remove_stale(struct sysctr *s, const char *name)
 {
-	struct sysctr_snapshot *v = NULL;
+	cleanup_ct_row struct sysctr_ct_row row = { 0 };
+	struct sysctr_snap_row *v = NULL;
 	struct sysctr_error *e = NULL;
 	size_t n = 0;
 
-	if (sysctr_snapshot_list(s, name, &v, &n, &e) < 0) {
+	/* the rows alone: snapshot list would measure every layer */
+	if (sysctr_store_ct_get(s->store, name, &row, &e) < 0 ||
+	    sysctr_store_snap_list(s->store, row.id, &v, &n, &e) < 0) {
 		sysctr_log_warn_error(e, "list the snapshots");
 		return;
 	}
@@ -469,7 +472,7 @@ static void remove_stale(struct sysctr *s, const char *name)
 		if (sysctr_snapshot_delete(s, name, v[i].name, &e) < 0)
 			sysctr_log_warn_error(e, "remove a stale snapshot");
 	}
-	sysctr_snapshots_free(v, n);
+	sysctr_snap_rows_free(v, n);
 }
 
 static char *export_snap_name(void)
