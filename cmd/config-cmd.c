@@ -16,12 +16,24 @@
 
 #include "cli.h"
 
-/* Tell which of the changed keys wait for the next start; kv NULL (edit):
- * the change as a whole. */
-static void restart_note(struct cli *cli, const char *name, bool needed, int n,
+/* Tell what took effect on the running container now, and which of the
+ * changed keys wait for the next start; kv NULL (edit): the change as a
+ * whole. */
+static void restart_note(struct cli *cli, const char *name,
+			 const struct sysctr_config_change *change, int n,
 			 char **kv)
 {
-	if (!needed || cli->quiet)
+	if (cli->quiet)
+		return;
+	if (change->live != NULL) {
+		cleanup_free char *keys = strv_join(change->live, ", ");
+
+		fprintf(stderr,
+			"sysctr: %s: %s applied to the running "
+			"container\n",
+			name, keys);
+	}
+	if (!change->restart_needed)
 		return;
 	fprintf(stderr, "sysctr: %s: ", name);
 	if (kv == NULL) {
@@ -111,7 +123,8 @@ static int config_edit(struct cli *cli, const char *name,
 {
 	const char *editor = getenv("VISUAL");
 	char *tmp = NULL, *base = NULL;
-	bool restart = false, keep = false;
+	struct sysctr_config_change change = { 0 };
+	bool keep = false;
 	int ret;
 
 	if (editor == NULL || *editor == '\0')
@@ -126,7 +139,7 @@ static int config_edit(struct cli *cli, const char *name,
 		if (ret < 0)
 			break;
 		ret = sysctr_ct_config_edit_commit(cli->s, name, tmp, base,
-						   &restart, &e);
+						   &change, &e);
 		if (ret == 0)
 			break;
 		/* A change made meanwhile, a busy lock: another round in the
@@ -151,7 +164,8 @@ static int config_edit(struct cli *cli, const char *name,
 	free(tmp);
 	free(base);
 	if (ret == 0)
-		restart_note(cli, name, restart, 0, NULL);
+		restart_note(cli, name, &change, 0, NULL);
+	sysctr_config_change_clear(&change);
 	return ret;
 }
 
@@ -201,7 +215,7 @@ static int config_set(struct cli *cli, const char *name, int n, char **kv,
 		      struct sysctr_error **err)
 {
 	json_object *arr = json_object_new_array();
-	bool restart = false;
+	struct sysctr_config_change change = { 0 };
 	int ret;
 
 	for (int i = 0; i < n; i++)
@@ -210,18 +224,30 @@ static int config_set(struct cli *cli, const char *name, int n, char **kv,
 			return cli_usage(cli, err, "set needs KEY=VALUE");
 		}
 	ret = sysctr_ct_config_set(cli->s, name, (const char *const *)kv,
-				   (size_t)n, &restart, err);
+				   (size_t)n, &change, err);
 	if (cli->format == CLI_JSON) {
+		cleanup_free char *live =
+		    change.live ? strv_join(change.live, ",") : NULL;
+		cleanup_free char *detail =
+		    live ? xasprintf("applied live: %s%s", live,
+				     change.restart_needed ? "; restart needed"
+							   : "")
+			 : NULL;
+
 		cli_outcome(cli, arr, name, "config set", ret < 0 ? *err : NULL,
-			    NULL, restart ? "restart needed" : NULL);
+			    NULL,
+			    detail		    ? detail
+			    : change.restart_needed ? "restart needed"
+						    : NULL);
 		cli_outcomes_print(cli, arr);
 	} else {
 		json_object_put(arr);
 	}
 	if (ret == 0) {
-		restart_note(cli, name, restart, n, kv);
+		restart_note(cli, name, &change, n, kv);
 		unchecked_note(cli, name, n, kv);
 	}
+	sysctr_config_change_clear(&change);
 	return ret;
 }
 

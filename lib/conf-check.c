@@ -31,6 +31,8 @@ static const struct {
 	{ "autostart.delay", 0, 3600 },
 	{ "autostart.timeout", 1, 3600 },
 	{ "resources.pids", 0, 4194304 },
+	{ "resources.cpu_weight", 0, 10000 },
+	{ "resources.io_weight", 0, 10000 },
 	{ "snapshots.keep_hourly", 0, 10000 },
 	{ "snapshots.keep_daily", 0, 10000 },
 	{ "snapshots.keep_weekly", 0, 10000 },
@@ -251,6 +253,76 @@ int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt)
 		    cfg, opt,
 		    "%.40s is too little: a container needs at least 16M "
 		    "to boot (\"\" for no limit)",
+		    s);
+	return 0;
+}
+
+int sysctr_conf_v_swap(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = text_of(cfg, opt, 0);
+	int64_t n;
+
+	if (s == NULL)
+		return -1;
+	if (sysctr_conf_parse_size(s, &n) < 0)
+		return sysctr_conf_invalid(
+		    cfg, opt,
+		    "invalid size '%.40s': use a number with K, M, G or T "
+		    "(0 for no swap, \"\" for the host's default)",
+		    s);
+	return 0;
+}
+
+/* 1% of one CPU: the kernel's least quota is 1 ms per period. */
+#define CPU_MAX_MIN 1000
+#define CPU_MAX_MAX (1024LL * 100000)
+
+int sysctr_conf_parse_cpu_max(const char *s, int64_t *out)
+{
+	/* CPUs in units of 1/100000, from digits with up to 5 decimals */
+	int64_t whole = 0, frac = 0, scale = 100000;
+	bool percent, digits = false;
+	const char *p = s;
+
+	*out = 0;
+	if (*s == '\0')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > CPU_MAX_MAX)
+			return -1;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits = true) {
+			if (scale == 1)
+				return -1;
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+	}
+	percent = *p == '%';
+	if (!digits || *(p + (percent ? 1 : 0)) != '\0')
+		return -1;
+	*out = whole * 100000 + frac;
+	if (percent)
+		*out /= 100;
+	if (*out < CPU_MAX_MIN || *out > CPU_MAX_MAX)
+		return -1;
+	return 0;
+}
+
+int sysctr_conf_v_cpu_max(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = text_of(cfg, opt, 0);
+	int64_t n;
+
+	if (s == NULL)
+		return -1;
+	if (sysctr_conf_parse_cpu_max(s, &n) < 0)
+		return sysctr_conf_invalid(
+		    cfg, opt,
+		    "invalid CPU quota '%.40s': use a share of one CPU "
+		    "(\"50%%\") or a number of CPUs (\"1.5\"), at least 1%%",
 		    s);
 	return 0;
 }

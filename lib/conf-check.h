@@ -17,6 +17,10 @@ bool sysctr_conf_has_control(const char *s);
 bool sysctr_conf_valid_word(const char *s, size_t max);
 /* "" -> 0; digits with an optional K, M, G or T (powers of 1024). */
 int sysctr_conf_parse_size(const char *s, int64_t *out);
+/* resources.cpu_max as microseconds of CPU time per 100 ms period:
+ * "50%" is 50000, "1.5" is 150000, "" is 0 (no quota). -1 when it is
+ * neither, below 1% or above 1024 CPUs. */
+int sysctr_conf_parse_cpu_max(const char *s, int64_t *out);
 
 int sysctr_conf_v_text(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_range(cfg_t *cfg, cfg_opt_t *opt);
@@ -28,6 +32,10 @@ int sysctr_conf_v_ready(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_schedule(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_memory(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_cpus(cfg_t *cfg, cfg_opt_t *opt);
+/* resources.memory_swap: "" or a size (0: no swap). */
+int sysctr_conf_v_swap(cfg_t *cfg, cfg_opt_t *opt);
+/* resources.cpu_max: "" or CPUs as a share ("50%") or a count ("1.5"). */
+int sysctr_conf_v_cpu_max(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ct_bridge(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt);

@@ -31,9 +31,13 @@ static cfg_opt_t autostart_opts[] = {
 };
 
 static cfg_opt_t resources_opts[] = {
-	CFG_STR("memory", "", CFGF_NONE), /* "" no limit; K, M, G, T */
-	CFG_STR("cpus", "", CFGF_NONE),	  /* cpuset, "" all */
-	CFG_INT("pids", 0, CFGF_NONE),	  /* 0 no limit */
+	CFG_STR("memory", "", CFGF_NONE),      /* "" no limit; K, M, G, T */
+	CFG_STR("memory_swap", "", CFGF_NONE), /* "" host default; a size */
+	CFG_STR("cpus", "", CFGF_NONE),	       /* cpuset, "" all */
+	CFG_INT("cpu_weight", 0, CFGF_NONE),   /* 0 host default (100) */
+	CFG_STR("cpu_max", "", CFGF_NONE),     /* "" none; "50%" or "1.5" */
+	CFG_INT("pids", 0, CFGF_NONE),	       /* 0 no limit */
+	CFG_INT("io_weight", 0, CFGF_NONE),    /* 0 host default (100) */
 	CFG_END(),
 };
 
@@ -221,8 +225,12 @@ static const struct sysctr_conf_check ct_checks[] = {
 	{ "autostart|timeout", sysctr_conf_v_range },
 	{ "autostart|group", sysctr_conf_v_group },
 	{ "resources|memory", sysctr_conf_v_memory },
+	{ "resources|memory_swap", sysctr_conf_v_swap },
 	{ "resources|cpus", sysctr_conf_v_cpus },
+	{ "resources|cpu_weight", sysctr_conf_v_range },
+	{ "resources|cpu_max", sysctr_conf_v_cpu_max },
 	{ "resources|pids", sysctr_conf_v_range },
+	{ "resources|io_weight", sysctr_conf_v_range },
 	{ "network|mode", sysctr_conf_v_ct_mode },
 	{ "network|bridge", sysctr_conf_v_ct_bridge },
 	{ "network|ipv4", sysctr_conf_v_ipv4 },
@@ -297,8 +305,17 @@ static struct sysctr_ct_config *ct_from_cfg(cfg_t *cfg)
 	if (sysctr_conf_parse_size(cfg_getstr(r, "memory"),
 				   &c->resources.memory) < 0)
 		c->resources.memory = 0;
+	if (sysctr_conf_parse_size(cfg_getstr(r, "memory_swap"),
+				   &c->resources.memory_swap) < 0 ||
+	    cfg_getstr(r, "memory_swap")[0] == '\0')
+		c->resources.memory_swap = -1;
 	c->resources.cpus = sysctr_conf_get_str(r, "cpus");
+	c->resources.cpu_weight = (int)cfg_getint(r, "cpu_weight");
+	if (sysctr_conf_parse_cpu_max(cfg_getstr(r, "cpu_max"),
+				      &c->resources.cpu_max) < 0)
+		c->resources.cpu_max = 0;
 	c->resources.pids = cfg_getint(r, "pids");
+	c->resources.io_weight = (int)cfg_getint(r, "io_weight");
 	c->network.mode = sysctr_conf_get_str(net, "mode");
 	c->network.bridge = sysctr_conf_get_str(net, "bridge");
 	c->network.ipv4 = sysctr_conf_get_str(net, "ipv4");
@@ -547,5 +564,37 @@ bool sysctr_ct_config_key_needs_restart(const char *key)
 	/* Autostart and snapshot settings are read by `autostart` and
 	 * `snapshot auto` only, never by a running container. */
 	return !str_starts_with(key, "autostart.") &&
-	       !str_starts_with(key, "snapshots.");
+	       !str_starts_with(key, "snapshots.") &&
+	       !str_starts_with(key, "resources.");
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool sysctr_ct_config_same_at_start(const struct sysctr_ct_config *a,
+				    const struct sysctr_ct_config *b)
+{
+	if (!same_str(a->template, b->template) ||
+	    !same_str(a->release, b->release) || !same_str(a->arch, b->arch) ||
+	    !same_str(a->network.mode, b->network.mode) ||
+	    !same_str(a->network.bridge, b->network.bridge) ||
+	    !same_str(a->network.ipv4, b->network.ipv4) ||
+	    !same_str(a->network.hwaddr, b->network.hwaddr) ||
+	    a->security.privileged != b->security.privileged ||
+	    a->security.nesting != b->security.nesting ||
+	    a->nmounts != b->nmounts || a->nraw != b->nraw)
+		return false;
+	for (size_t i = 0; i < a->nmounts; i++)
+		if (!same_str(a->mounts[i].name, b->mounts[i].name) ||
+		    !same_str(a->mounts[i].source, b->mounts[i].source) ||
+		    !same_str(a->mounts[i].path, b->mounts[i].path) ||
+		    a->mounts[i].readonly != b->mounts[i].readonly)
+			return false;
+	for (size_t i = 0; i < a->nraw; i++)
+		if (!same_str(a->raw_keys[i], b->raw_keys[i]) ||
+		    !same_str(a->raw_values[i], b->raw_values[i]))
+			return false;
+	return true;
 }

@@ -60,6 +60,17 @@ struct sysctr_mount {
 	bool readonly;
 };
 
+/* resources { }: a value that is not set leaves the host's default. */
+struct sysctr_resources {
+	int64_t memory;	     /* bytes, 0: no limit */
+	int64_t memory_swap; /* bytes of swap beyond memory; -1: not set */
+	char *cpus;	     /* cpuset such as "0-1", "" for none */
+	int cpu_weight;	     /* 1-10000 (cgroup2's scale), 0: not set */
+	int64_t cpu_max;     /* microseconds per 100 ms period, 0: none */
+	int64_t pids;	     /* 0: no limit */
+	int io_weight;	     /* 1-10000 (cgroup2's scale), 0: not set */
+};
+
 struct sysctr_ct_config {
 	char *template;
 	char *release;
@@ -73,11 +84,7 @@ struct sysctr_ct_config {
 		int timeout;  /* seconds, default 60 */
 		char *group;  /* default "" */
 	} autostart;
-	struct {
-		int64_t memory; /* bytes, 0: no limit */
-		char *cpus;	/* cpuset such as "0-1", "" for none */
-		int64_t pids;	/* 0: no limit */
-	} resources;
+	struct sysctr_resources resources;
 	struct {
 		char *mode; /* "none" | "bridge"; default "" = sysctr.conf's */
 		char *bridge; /* default "" = sysctr.conf's */
@@ -165,7 +172,12 @@ int sysctr_ct_config_key_kind(const char *key, enum sysctr_conf_kind *kind,
 			      struct sysctr_error **err);
 
 /* Does a change of this key need a restart of a running container?
- * (Almost all do; autostart.* does not.) */
+ * (Almost all do; autostart.* and snapshots.* are read by sysctr alone,
+ * resources.* are written to the running container's cgroup.) */
 bool sysctr_ct_config_key_needs_restart(const char *key);
+/* Do a and b give the same liblxc config but for resources (the start
+ * needs nothing new)? */
+bool sysctr_ct_config_same_at_start(const struct sysctr_ct_config *a,
+				    const struct sysctr_ct_config *b);
 
 #endif

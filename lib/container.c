@@ -52,13 +52,6 @@ static bool host_has_apparmor(void)
 	return v[0] == 'Y';
 }
 
-static bool host_cgroup2(void)
-{
-	/* Pure cgroup2 hosts have controllers at the top; hybrid hosts (v1
-	 * controllers and an empty unified tree) do not. */
-	return path_exists("/sys/fs/cgroup/cgroup.controllers");
-}
-
 /* Does sysctr run in a user namespace of its own (a system container
  * with nesting)? The initial one maps all of 0-4294967294 onto itself. */
 static bool host_in_userns(void)
@@ -187,6 +180,19 @@ static int check_includes(const char *common, bool privileged,
 	return 0;
 }
 
+/* A limit this host ignores (an I/O weight without BFQ) does not stop a
+ * start; it is said. Those it cannot hold were refused earlier
+ * (ctcheck.c). */
+static void warn_unenforced(const char *name, const struct sysctr_ct_config *ct,
+			    const struct sysctr_cg_host *cg)
+{
+	bool fatal;
+	const char *why = sysctr_cg_unsupported(&ct->resources, cg, &fatal);
+
+	if (why != NULL && !fatal)
+		sysctr_log(SYSCTR_LOG_WARN, "%s: %s", name, why);
+}
+
 /* The liblxc config of the container from container.conf, over its image
  * (whose directory is img_path and metadata meta). */
 static char *gen_over_image(struct sysctr *s, const char *name,
@@ -200,6 +206,7 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	cleanup_free char *lower = NULL, *rootfs = NULL;
 	cleanup_strv char **lowers = NULL;
 	struct sysctr_lxcconf_input in = { 0 };
+	cleanup_cg_host struct sysctr_cg_host cg = { 0 };
 	bool dir = row->storage != NULL && strcmp(row->storage, "dir") == 0;
 
 	if (ct->security.privileged)
@@ -234,7 +241,9 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	in.halt_signal = meta->halt_signal;
 	in.ct = ct;
 	in.host = s->cfg;
-	in.cgroup2 = host_cgroup2();
+	sysctr_cg_host_probe(&cg);
+	in.cg = &cg;
+	warn_unenforced(name, ct, &cg);
 	in.apparmor = host_has_apparmor();
 	in.userxattr = kernel_at_least(5, 11);
 	in.in_userns = host_in_userns();

@@ -4,6 +4,7 @@
  * its .h (this header includes the two others need):
  *   container-registry  paths, existence (the registry row), leftovers
  *   container-live      what the kernel says (state, pid, memory, ips)
+ *   container-cgroup    its cgroup: limits changed live, usage
  *   container-attach    exec and shell
  *   container-ready     ready checks: when a started container is up
  *   container           start, stop, restart, freeze, console, destroy
@@ -21,6 +22,7 @@
 #define SYSCTR_CONTAINER_H
 
 #include "conf.h"
+#include "container-cgroup.h"
 #include "container-live.h"
 #include "container-registry.h"
 #include "context.h"

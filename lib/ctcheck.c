@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cgroup-limits.h"
 #include "ctcheck.h"
 #include "error.h"
 #include "lxcconf.h"
@@ -79,6 +80,24 @@ static int check_cpus(const char *cpus, struct sysctr_error **err)
 	return 0;
 }
 
+/* A memory limit the kernel cannot hold is refused, not ignored. */
+static int check_swap(const struct sysctr_resources *r,
+		      struct sysctr_error **err)
+{
+	struct sysctr_cg_host h;
+	const char *why;
+	bool fatal;
+
+	if (r->memory_swap < 0)
+		return 0;
+	sysctr_cg_host_probe(&h);
+	why = sysctr_cg_unsupported(r, &h, &fatal);
+	sysctr_cg_host_clear(&h);
+	if (why != NULL && fatal)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0, "%s", why);
+	return 0;
+}
+
 static int check_bridge(const char *bridge, bool from_host,
 			struct sysctr_error **err)
 {
@@ -117,6 +136,10 @@ int sysctr_ct_host_check(const struct sysctr_ct_config *ct,
 		return -1;
 	if ((old == NULL || !same(ct->resources.cpus, old->resources.cpus)) &&
 	    check_cpus(ct->resources.cpus, err) < 0)
+		return -1;
+	if ((old == NULL || ct->resources.memory != old->resources.memory ||
+	     ct->resources.memory_swap != old->resources.memory_swap) &&
+	    check_swap(&ct->resources, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ct->nmounts; i++) {
 		const struct sysctr_mount *m = &ct->mounts[i];

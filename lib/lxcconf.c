@@ -71,28 +71,14 @@ static int gen_network(FILE *f, const struct sysctr_lxcconf_input *in,
 
 static void gen_resources(FILE *f, const struct sysctr_lxcconf_input *in)
 {
-	const struct sysctr_ct_config *ct = in->ct;
+	struct sysctr_cg_items items;
 
-	if (ct->resources.memory > 0) {
-		if (in->cgroup2)
-			fprintf(f, "lxc.cgroup2.memory.max = %" PRId64 "\n",
-				ct->resources.memory);
-		else
-			fprintf(f,
-				"lxc.cgroup.memory.limit_in_bytes = %" PRId64
-				"\n",
-				ct->resources.memory);
-	}
-	if (ct->resources.cpus != NULL && ct->resources.cpus[0] != '\0')
-		put(f,
-		    in->cgroup2 ? "lxc.cgroup2.cpuset.cpus"
-				: "lxc.cgroup.cpuset.cpus",
-		    ct->resources.cpus);
-	if (ct->resources.pids > 0)
-		fprintf(f, "%s = %" PRId64 "\n",
-			in->cgroup2 ? "lxc.cgroup2.pids.max"
-				    : "lxc.cgroup.pids.max",
-			ct->resources.pids);
+	sysctr_cg_items_of(&in->ct->resources, in->cg, false, &items);
+	for (size_t i = 0; i < items.n; i++)
+		fprintf(f, "%s.%s = %s\n",
+			in->cg->cgroup2 ? "lxc.cgroup2" : "lxc.cgroup",
+			items.item[i].key, items.item[i].value);
+	sysctr_cg_items_clear(&items);
 }
 
 static int gen_mounts(FILE *f, const struct sysctr_lxcconf_input *in,

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "cgroup-limits.h"
 #include "conf.h"
 
 struct sysctr_lxcconf_input {
@@ -18,8 +19,8 @@ struct sysctr_lxcconf_input {
 	const char *halt_signal;    /* from the image; NULL for liblxc's */
 	const struct sysctr_ct_config *ct;
 	const struct sysctr_host_config *host;
-	bool cgroup2;  /* the host's memory controller is on cgroup2 */
-	bool apparmor; /* the host kernel has AppArmor */
+	const struct sysctr_cg_host *cg; /* what the host's cgroups offer */
+	bool apparmor;			 /* the host kernel has AppArmor */
 	/* an unprivileged overlay rootfs keeps overlayfs' own attributes
 	 * (opaque directories, ...) as user.overlay.* (Linux 5.11+): in a
 	 * user namespace trusted.* cannot be set, and removing a directory

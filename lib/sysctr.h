@@ -414,14 +414,27 @@ int sysctr_ct_config_show(struct sysctr *s, const char *name, char **text,
 /* The value of "section.key" as text (lists as a,b,c). */
 int sysctr_ct_config_get(struct sysctr *s, const char *name, const char *key,
 			 char **value, struct sysctr_error **err);
+/* What a saved change did to a running container. */
+struct sysctr_config_change {
+	/* a changed key takes effect at its next start */
+	bool restart_needed;
+	/* the resources.* keys applied to it now (its cgroup written before
+	 * the file was saved), NULL-terminated; NULL when none */
+	char **live;
+};
+void sysctr_config_change_clear(struct sysctr_config_change *c);
+
 /* Apply "section.key=value" assignments: all or none, validated before an
- * atomic rename. *restart_needed (may be NULL) is set when the container
- * runs and a changed key takes effect at the next start. */
+ * atomic rename. On a running container, changed resources.* are written
+ * to its cgroup first; when the kernel refuses one, nothing is saved.
+ * change (may be NULL) tells what took effect. */
 int sysctr_ct_config_set(struct sysctr *s, const char *name,
 			 const char *const *assignments, size_t n,
-			 bool *restart_needed, struct sysctr_error **err);
+			 struct sysctr_config_change *change,
+			 struct sysctr_error **err);
 /* Does a change of "section.key" take effect only at the next start of a
- * running container? (All but autostart.*.) */
+ * running container? (All but autostart.*, snapshots.* and resources.*,
+ * which apply at once.) */
 bool sysctr_config_key_needs_restart(const char *key);
 /* Is "section.key" passed to liblxc as it is, so that only the next start
  * tells whether it works? (raw.*: config set checks every other key, and
@@ -441,7 +454,7 @@ int sysctr_ct_config_edit_begin(struct sysctr *s, const char *name,
  * nothing is saved (SYSCTR_E_FAILED). tmp_path is never removed. */
 int sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 				 const char *tmp_path, const char *base,
-				 bool *restart_needed,
+				 struct sysctr_config_change *change,
 				 struct sysctr_error **err);
 
 /* ---- history ----------------------------------------------------------- */

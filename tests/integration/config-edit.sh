@@ -144,9 +144,12 @@ lim=$(lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.limit_in_b
 	lxc-cgroup -P "$TROOT/var/lib/sysctr/containers" -n "$c" memory.max)
 check_eq "memory limit applied" $((512 * 1024 * 1024)) "$lim"
 check_out "the generated liblxc config is 0640" 640 stat -c %a "$TROOT/var/lib/sysctr/containers/$c/config"
-err=$(sysctr config set "$c" resources.memory=300M autostart.order=7 2>&1 >/dev/null)
+err=$(sysctr config set "$c" network.hwaddr=00:16:3e:00:00:07 autostart.order=7 2>&1 >/dev/null)
 check_eq "a running container is told which change waits for a restart" \
-	"sysctr: $c: resources.memory takes effect at the next start (sysctr restart $c)" "$err"
+	"sysctr: $c: network.hwaddr takes effect at the next start (sysctr restart $c)" "$err"
+err=$(sysctr config set "$c" resources.memory=300M 2>&1 >/dev/null)
+check_eq "and which it got at once" \
+	"sysctr: $c: resources.memory applied to the running container" "$err"
 check "destroy -f" sysctr destroy -f "$c"
 
 done_testing

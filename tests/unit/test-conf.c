@@ -247,6 +247,19 @@ static void test_invalid(void **state)
 		       "resources.memory: 16777215 is too little");
 	expect_invalid("resources {\n  cpus = \"1-0\"\n}\n", 2,
 		       "resources.cpus: invalid cpuset");
+	expect_invalid("resources {\n  cpu_max = \"half\"\n}\n", 2,
+		       "resources.cpu_max: invalid CPU quota 'half'");
+	expect_invalid("resources {\n  cpu_max = \"0.5%\"\n}\n", 2,
+		       "resources.cpu_max: invalid CPU quota '0.5%': use a "
+		       "share of one CPU (\"50%\") or a number of CPUs "
+		       "(\"1.5\"), at least 1%");
+	expect_invalid("resources {\n  cpu_weight = 10001\n}\n", 2,
+		       "resources.cpu_weight: 10001 is out of range (0 to "
+		       "10000)");
+	expect_invalid("resources {\n  io_weight = -1\n}\n", 2,
+		       "resources.io_weight: -1 is out of range");
+	expect_invalid("resources {\n  memory_swap = \"some\"\n}\n", 2,
+		       "resources.memory_swap: invalid size 'some'");
 	expect_invalid("network {\n  ipv4 = \"10.0.0.300/24\"\n}\n", 2,
 		       "network.ipv4: invalid address");
 	expect_invalid("network {\n  ipv4 = \"10.0.0.3/33\"\n}\n", 2,
@@ -799,6 +812,68 @@ static void test_shipped(void **state)
 	sysctr_host_config_free(h);
 }
 
+static void test_resources(void **state)
+{
+	struct sysctr_ct_config *c = NULL;
+	struct sysctr_error *e = NULL;
+
+	(void)state;
+	assert_int_equal(sysctr_ct_config_parse("resources {\n"
+						"  memory = \"256M\"\n"
+						"  memory_swap = \"0\"\n"
+						"  cpu_weight = 50\n"
+						"  cpu_max = \"25%\"\n"
+						"  io_weight = 500\n"
+						"}\n",
+						"t", &c, &e),
+			 0);
+	assert_int_equal(c->resources.memory, 256 << 20);
+	assert_int_equal(c->resources.memory_swap, 0);
+	assert_int_equal(c->resources.cpu_weight, 50);
+	assert_int_equal(c->resources.cpu_max, 25000);
+	assert_int_equal(c->resources.io_weight, 500);
+	sysctr_ct_config_free(c);
+	/* not set: the host's defaults */
+	assert_int_equal(sysctr_ct_config_parse("", "t", &c, &e), 0);
+	assert_int_equal(c->resources.memory_swap, -1);
+	assert_int_equal(c->resources.cpu_weight, 0);
+	assert_int_equal(c->resources.cpu_max, 0);
+	assert_int_equal(c->resources.io_weight, 0);
+	sysctr_ct_config_free(c);
+}
+
+static void test_same_at_start(void **state)
+{
+	struct sysctr_ct_config *a = NULL, *b = NULL;
+	struct sysctr_error *e = NULL;
+
+	(void)state;
+	assert_int_equal(sysctr_ct_config_parse("autostart {\n  order = 1\n}\n",
+						"a", &a, &e),
+			 0);
+	assert_int_equal(sysctr_ct_config_parse("resources {\n  pids = 9\n}\n"
+						"snapshots {\n  keep_daily = "
+						"1\n}\n",
+						"b", &b, &e),
+			 0);
+	assert_true(sysctr_ct_config_same_at_start(a, b));
+	sysctr_ct_config_free(b);
+	assert_int_equal(sysctr_ct_config_parse("raw {\n  lxc.cap.drop = "
+						"\"sys_time\"\n}\n",
+						"b", &b, &e),
+			 0);
+	assert_false(sysctr_ct_config_same_at_start(a, b));
+	sysctr_ct_config_free(b);
+	assert_int_equal(
+	    sysctr_ct_config_parse("mount \"d\" {\n  source = \"/\"\n  path "
+				   "= \"/srv\"\n}\n",
+				   "b", &b, &e),
+	    0);
+	assert_false(sysctr_ct_config_same_at_start(a, b));
+	sysctr_ct_config_free(b);
+	sysctr_ct_config_free(a);
+}
+
 static void test_needs_restart(void **state)
 {
 	assert_false(sysctr_ct_config_key_needs_restart("autostart.order"));
@@ -806,7 +881,10 @@ static void test_needs_restart(void **state)
 	assert_false(sysctr_ct_config_key_needs_restart("snapshots.schedule"));
 	assert_false(
 	    sysctr_ct_config_key_needs_restart("snapshots.keep_daily"));
-	assert_true(sysctr_ct_config_key_needs_restart("resources.memory"));
+	/* written to the running container's cgroup */
+	assert_false(sysctr_ct_config_key_needs_restart("resources.memory"));
+	assert_false(sysctr_ct_config_key_needs_restart("resources.cpu_max"));
+	assert_true(sysctr_ct_config_key_needs_restart("network.bridge"));
 	assert_true(sysctr_ct_config_key_needs_restart("mount.data.path"));
 	assert_true(sysctr_ct_config_key_needs_restart("template"));
 }
@@ -831,6 +909,8 @@ int main(void)
 		cmocka_unit_test(test_apply_errors),
 		cmocka_unit_test(test_apply_values),
 		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_resources),
+		cmocka_unit_test(test_same_at_start),
 		cmocka_unit_test(test_needs_restart),
 	};
 

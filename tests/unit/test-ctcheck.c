@@ -42,6 +42,7 @@ static void base(struct sysctr_ct_config *ct, struct sysctr_host_config *host)
 	ct->network.mode = (char *)"";
 	ct->network.bridge = (char *)"";
 	ct->resources.cpus = (char *)"0";
+	ct->resources.memory_swap = -1;
 	ct->mounts = &mount;
 	ct->nmounts = 1;
 	host->network.mode = (char *)"none";
@@ -75,6 +76,11 @@ static void test_host_check(void **state)
 	base(&ct, &host);
 	assert_int_equal(sysctr_ct_host_check(&ct, NULL, &host, &e), 0);
 	assert_null(e);
+
+	/* swap is allowed beyond a memory limit, not alone */
+	ct.resources.memory_swap = 0;
+	expect_error(&ct, NULL, &host, "needs resources.memory");
+	ct.resources.memory_swap = -1;
 
 	ct.network.mode = (char *)"bridge";
 	ct.network.bridge = (char *)"stnobr0";

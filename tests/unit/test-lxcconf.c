@@ -15,6 +15,11 @@
 #include "util.h"
 
 static char *none_after[] = { NULL };
+static struct sysctr_cg_host cg_v1 = { .swap = true,
+				       .cpus_all = (char *)"0-1" };
+static struct sysctr_cg_host cg_v2 = { .cgroup2 = true,
+				       .swap = true,
+				       .cpus_all = (char *)"0-1" };
 
 static void base(struct sysctr_ct_config *ct, struct sysctr_host_config *host,
 		 struct sysctr_lxcconf_input *in)
@@ -28,6 +33,7 @@ static void base(struct sysctr_ct_config *ct, struct sysctr_host_config *host,
 	ct->network.ipv4 = (char *)"auto";
 	ct->network.hwaddr = (char *)"";
 	ct->resources.cpus = (char *)"";
+	ct->resources.memory_swap = -1;
 	ct->security.privileged = true;
 	host->network.mode = (char *)"none";
 	host->network.bridge = (char *)"sysctr0";
@@ -41,6 +47,7 @@ static void base(struct sysctr_ct_config *ct, struct sysctr_host_config *host,
 	in->host = host;
 	in->idmap_base = 100000;
 	in->idmap_size = 65536;
+	in->cg = &cg_v1;
 }
 
 static void assert_line(const char *text, const char *line)
@@ -142,7 +149,7 @@ static void test_bridge_and_resources(void **state)
 	assert_line(t, "lxc.cap.drop = sys_time");
 	free(t);
 
-	in.cgroup2 = true;
+	in.cg = &cg_v2;
 	t = sysctr_lxcconf_generate(&in, &e);
 	assert_line(t, "lxc.cgroup2.memory.max = 536870912");
 	assert_line(t, "lxc.cgroup2.pids.max = 2048");
