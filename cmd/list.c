@@ -10,6 +10,38 @@
 
 #include "cli.h"
 
+/* -1 (unknown, not running) is null. */
+static json_object *opt_int(int64_t v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+/* What the kernel counts of a running container; null when stopped. */
+static json_object *live_json(const struct sysctr_ct_info *i)
+{
+	json_object *o;
+
+	if (i->pid <= 1)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "uptime_seconds", opt_int(i->uptime_s));
+	json_object_object_add(o, "memory_usage_bytes",
+			       opt_int(i->memory_usage));
+	json_object_object_add(o, "memory_limit_bytes",
+			       opt_int(i->memory_limit_live));
+	json_object_object_add(
+	    o, "cpu_seconds",
+	    i->cpu_ns < 0 ? NULL
+			  : json_object_new_double((double)i->cpu_ns / 1e9));
+	json_object_object_add(o, "pids", opt_int(i->pids));
+	json_object_object_add(o, "pids_limit", opt_int(i->pids_limit));
+	json_object_object_add(o, "io_read_bytes", opt_int(i->io_read));
+	json_object_object_add(o, "io_write_bytes", opt_int(i->io_write));
+	json_object_object_add(o, "privileged",
+			       json_object_new_boolean(i->privileged));
+	return o;
+}
+
 static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 {
 	json_object *o = json_object_new_object();
@@ -64,6 +96,8 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 		json_object_object_add(o, "image", cli_json_str(i->image));
 		json_object_object_add(o, "memory_usage_bytes",
 				       json_object_new_int64(i->memory_usage));
+		json_object_object_add(o, "live", live_json(i));
+		json_object_object_add(o, "disk_bytes", opt_int(i->disk_bytes));
 		json_object_object_add(o, "path", cli_json_str(i->path));
 		json_object_object_add(o, "log", cli_json_str(i->log_path));
 	}
@@ -184,10 +218,93 @@ static void human_bytes(int64_t b, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
+static void human_duration(int64_t s, char *buf, size_t len)
+{
+	if (s >= 86400)
+		snprintf(buf, len, "%" PRId64 "d %" PRId64 "h %" PRId64 "m",
+			 s / 86400, s % 86400 / 3600, s % 3600 / 60);
+	else if (s >= 3600)
+		snprintf(buf, len, "%" PRId64 "h %" PRId64 "m %" PRId64 "s",
+			 s / 3600, s % 3600 / 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "s", s);
+}
+
+/* The running container's figures, the kernel's (the configured limit
+ * beside the live one when they differ). */
+static void print_live(const struct sysctr_ct_info *i)
+{
+	char a[32], b[32];
+
+	if (i->uptime_s >= 0) {
+		human_duration(i->uptime_s, a, sizeof(a));
+		printf("uptime:      %s\n", a);
+	}
+	human_bytes(i->memory_usage, a, sizeof(a));
+	human_bytes(i->memory_limit_live > 0 ? i->memory_limit_live
+					     : i->memory_bytes,
+		    b, sizeof(b));
+	printf("memory:      %s used, %s%s\n", a,
+	       i->memory_limit_live > 0 ? "limit " : "no limit",
+	       i->memory_limit_live > 0 ? b : "");
+	if (i->memory_bytes !=
+	    (i->memory_limit_live > 0 ? i->memory_limit_live : 0)) {
+		human_bytes(i->memory_bytes, b, sizeof(b));
+		printf(
+		    "             (container.conf says %s: sysctr restart or "
+		    "config set applies it)\n",
+		    i->memory_bytes > 0 ? b : "no limit");
+	}
+	if (i->cpu_ns >= 0)
+		printf("cpu:         %.2f s used\n", (double)i->cpu_ns / 1e9);
+	if (i->pids >= 0) {
+		if (i->pids_limit > 0)
+			printf("pids:        %" PRId64 " of %" PRId64 "\n",
+			       i->pids, i->pids_limit);
+		else
+			printf("pids:        %" PRId64 " (no limit)\n",
+			       i->pids);
+	}
+	if (i->io_read >= 0) {
+		human_bytes(i->io_read, a, sizeof(a));
+		human_bytes(i->io_write, b, sizeof(b));
+		printf("block i/o:   %s read, %s written\n", a, b);
+	}
+}
+
+/* Its newest history rows, oldest first. */
+static void print_recent(struct cli *cli, const char *name)
+{
+	struct sysctr_history_entry *h = NULL;
+	struct sysctr_error *e = NULL;
+	size_t n = 0;
+
+	if (sysctr_history_list(cli->s, name, 5, &h, &n, &e) < 0) {
+		sysctr_error_free(e);
+		return;
+	}
+	if (n > 0)
+		printf("history:\n");
+	for (size_t k = 0; k < n; k++) {
+		char t[32];
+
+		cli_time_iso(h[k].time, t, sizeof(t));
+		if (h[k].detail != NULL && h[k].detail[0] != '\0')
+			printf("  %s  %-14s %-7s %s\n", t, h[k].action,
+			       h[k].outcome ? h[k].outcome : "-", h[k].detail);
+		else
+			printf("  %s  %-14s %s\n", t, h[k].action,
+			       h[k].outcome ? h[k].outcome : "-");
+	}
+	sysctr_history_free_array(h, n);
+}
+
 int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	struct sysctr_ct_info i;
-	char created[32], mem[32], use[32];
+	char created[32], mem[32], disk[32];
 
 	if (cli_getopt(cli, argc, argv, "", NULL, err) != -1)
 		return -1;
@@ -202,7 +319,6 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	}
 	cli_time_iso(i.created, created, sizeof(created));
 	human_bytes(i.memory_bytes, mem, sizeof(mem));
-	human_bytes(i.memory_usage, use, sizeof(use));
 	printf("name:        %s\n", i.name);
 	printf("state:       %s\n", i.state);
 	if (i.pid > 0)
@@ -212,7 +328,8 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	printf("image:       %s (%s)\n", i.image ? i.image : "-",
 	       i.storage && strcmp(i.storage, "dir") == 0 ? "a copy"
 							  : "overlay layer");
-	printf("privileged:  %s\n", i.privileged ? "yes" : "no");
+	printf("privileged:  %s%s\n", i.privileged ? "yes" : "no",
+	       i.pid > 1 ? "" : " (container.conf)");
 	if (i.autostart)
 		printf("autostart:   yes: order %d%s%s, ready %s within %d s\n",
 		       i.autostart_order,
@@ -231,10 +348,18 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		       i.boot_detail ? i.boot_detail : "-");
 	}
 	printf("ipv4:        %s\n", i.ipv4 ? i.ipv4 : "-");
-	printf("memory:      %s limit, %s used\n", i.memory_bytes ? mem : "no",
-	       i.memory_usage ? use : "none");
+	if (i.pid > 1)
+		print_live(&i);
+	else
+		printf("memory:      %s limit (container.conf)\n",
+		       i.memory_bytes ? mem : "no");
+	if (i.disk_bytes >= 0) {
+		human_bytes(i.disk_bytes, disk, sizeof(disk));
+		printf("disk:        %s in its own layer\n", disk);
+	}
 	printf("path:        %s\n", i.path);
 	printf("log:         %s\n", i.log_path);
+	print_recent(cli, i.name);
 	sysctr_ct_info_clear(&i);
 	return 0;
 }

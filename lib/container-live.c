@@ -4,14 +4,17 @@
  * address. list and info use these; the lifecycle (container.c) too. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "container-lxc.h"
 #include "container-live.h"
 #include "error.h"
 #include "macro.h"
+#include "util.h"
 
 /* No lxc_log_init(): with a log file liblxc 5.0 also copies every error to
  * stderr, quiet or not. Without it, liblxc logs only to each container's
@@ -98,6 +101,40 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, bool detail,
 		if (ips != NULL && ips[0] != NULL)
 			out->ipv4 = xstrdup(ips[0]);
 	}
+}
+
+void sysctr_ct_proc_facts(pid_t pid, int64_t *uptime_s, bool *host_ids)
+{
+	char path[64];
+	cleanup_free char *stat = NULL, *up = NULL, *map = NULL;
+	unsigned long inside = 1, outside = 1, count = 0;
+	unsigned long long start = 0;
+	const char *p;
+
+	*uptime_s = -1;
+	*host_ids = false;
+	if (pid <= 1)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (read_file(path, &map, NULL, NULL) == 0 &&
+	    sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		*host_ids =
+		    inside == 0 && outside == 0 && count == 4294967295UL;
+	/* field 22, starttime, in clock ticks after boot; after the comm
+	 * field, which may hold blanks and parentheses */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(path, &stat, NULL, NULL) < 0 ||
+	    read_file("/proc/uptime", &up, NULL, NULL) < 0)
+		return;
+	p = strrchr(stat, ')');
+	for (int field = 2; p != NULL && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu", &start) != 1)
+		return;
+	*uptime_s = (int64_t)(strtod(up, NULL) -
+			      (double)start / (double)sysconf(_SC_CLK_TCK));
+	if (*uptime_s < 0)
+		*uptime_s = 0;
 }
 
 SYSCTR_PUBLIC const char *sysctr_lxc_version(void)

@@ -32,4 +32,9 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, bool detail,
 			 struct sysctr_ct_live *out);
 void sysctr_ct_live_clear(struct sysctr_ct_live *live);
 
+/* From /proc of a container's init (pid > 1): seconds since it started
+ * (-1 unknown), and whether it runs in the host's user namespace (a
+ * privileged container: its uid map is the host's whole range). */
+void sysctr_ct_proc_facts(pid_t pid, int64_t *uptime_s, bool *host_ids);
+
 #endif

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "container.h"
 #include "error.h"
+#include "layers.h"
 #include "log.h"
 #include "names.h"
 #include "util.h"
@@ -93,6 +94,34 @@ static void from_kernel(struct sysctr *s, struct sysctr_ct_info *info,
 	if (info->ipv4 == NULL)
 		info->ipv4 = steal_ptr(&live.ipv4);
 	sysctr_ct_live_clear(&live);
+}
+
+/* info's figures of the running container, and its own layer's size. */
+static void live_figures(struct sysctr *s, struct sysctr_ct_info *info)
+{
+	struct sysctr_ct_usage u;
+	cleanup_free char *own = NULL;
+	bool host_ids = false;
+
+	sysctr_ct_usage_read(s, info->name, &u);
+	info->memory_limit_live = u.memory_limit;
+	info->cpu_ns = u.cpu_ns;
+	info->pids = u.pids;
+	info->pids_limit = u.pids_limit;
+	info->io_read = u.io_read;
+	info->io_write = u.io_write;
+	if (u.memory >= 0)
+		info->memory_usage = u.memory;
+	info->uptime_s = -1;
+	if (info->pid > 1) {
+		sysctr_ct_proc_facts(info->pid, &info->uptime_s, &host_ids);
+		/* as it runs: container.conf may have changed since */
+		info->privileged = host_ids;
+	}
+	own = info->storage != NULL && strcmp(info->storage, "dir") == 0
+		  ? xasprintf("%s/rootfs", info->path)
+		  : xasprintf("%s/overlay/delta", info->path);
+	info->disk_bytes = is_dir(own) ? sysctr_tree_size(own) : -1;
 }
 
 SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
@@ -197,6 +226,7 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 	}
 	from_conf(s, out);
 	from_kernel(s, out, true);
+	live_figures(s, out);
 	last_boot(s, out);
 	return 0;
 }

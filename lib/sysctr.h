@@ -112,9 +112,19 @@ struct sysctr_ct_info {
 	int64_t memory_usage; /* current usage, 0 when not running */
 	char *path;	      /* the container directory */
 	char *log_path;	      /* its liblxc log */
-	bool privileged;
-	char *storage; /* "overlay" or "dir" (create --copy) */
-	char *image;   /* its image's name (info only; NULL in list) */
+	bool privileged; /* as it runs (its uid map), else container.conf's */
+	char *storage;	 /* "overlay" or "dir" (create --copy) */
+	char *image;	 /* its image's name (info only; NULL in list) */
+	/* info only, live figures of a running container as the kernel
+	 * counts them; -1 when it is not running or they are unknown */
+	int64_t uptime_s;
+	int64_t memory_limit_live; /* its cgroup's, 0 for none */
+	int64_t cpu_ns;		   /* CPU time used */
+	int64_t pids, pids_limit;  /* tasks; the limit 0 for none */
+	int64_t io_read, io_write; /* block I/O bytes */
+	/* info only: bytes on disk of its own layer (what it changed from
+	 * its image and snapshots), -1 unknown */
+	int64_t disk_bytes;
 };
 
 void sysctr_ct_info_clear(struct sysctr_ct_info *info);

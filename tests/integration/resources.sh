@@ -144,6 +144,24 @@ check "an editor that sets pids = 77" sh -c "printf '#!/bin/sh\nsed -i \"s/pids 
 check_has "config edit applies it live" "resources.pids applied" env EDITOR="$TROOT/ed" "$SYSCTR" --root "$TROOT" config edit "$c"
 check_out "pids.max" 77 cg pids.max
 
+# ---- info: the kernel's figures, apart from container.conf's ----
+check_out "info: the live memory limit" 100663296 json_of "d['live']['memory_limit_bytes']" sysctr info "$c" --format json
+check_out "info: the configured one" 100663296 json_of "d['memory_bytes']" sysctr info "$c" --format json
+check_out "info: the pids limit" 77 json_of "d['live']['pids_limit']" sysctr info "$c" --format json
+check_out "info: tasks counted" True json_of "0 < d['live']['pids'] <= 77" sysctr info "$c" --format json
+check_out "info: CPU time counted (the busy loops)" True json_of "d['live']['cpu_seconds'] > 1" sysctr info "$c" --format json
+check_out "info: memory in use below the limit" True json_of "0 < d['live']['memory_usage_bytes'] < 100663296" sysctr info "$c" --format json
+check_out "info: uptime" True json_of "0 <= d['live']['uptime_seconds'] < 3600" sysctr info "$c" --format json
+check_out "info: unprivileged as it runs" False json_of "d['live']['privileged']" sysctr info "$c" --format json
+check_out "info: its own layer's size" True json_of "d['disk_bytes'] >= 0" sysctr info "$c" --format json
+check_has "info: the table shows it" "pids:        " sysctr info "$c"
+check_has "info: and the last history rows" "config edit" sysctr info "$c"
+check "a privileged neighbour" sysctr create busybox "${PFX}-priv" --set security.privileged=true
+check "start it" sysctr start "${PFX}-priv"
+check_out "info: privileged as it runs" True json_of "d['live']['privileged']" sysctr info "${PFX}-priv" --format json
+check "stop it" sysctr stop -k "${PFX}-priv"
+check_out "info of a stopped one has no live figures" None json_of "d['live']" sysctr info "${PFX}-priv" --format json
+
 # ---- bad values: one line, exit 2, nothing changed ----
 check_exit "cpu_max = half: usage (2)" 2 sysctr config set "$c" resources.cpu_max=half
 check_exit "cpu_weight = 0.5: usage (2)" 2 sysctr config set "$c" resources.cpu_weight=0.5
