@@ -72,6 +72,7 @@ int cmd_export(struct cli *, int, char **, struct sysctr_error **);
 int cmd_import(struct cli *, int, char **, struct sysctr_error **);
 int cmd_autostart(struct cli *, int, char **, struct sysctr_error **);
 int cmd_history(struct cli *, int, char **, struct sysctr_error **);
+int cmd_network(struct cli *, int, char **, struct sysctr_error **);
 int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
 int cmd_images(struct cli *, int, char **, struct sysctr_error **);
 int cmd_version(struct cli *, int, char **, struct sysctr_error **);

@@ -107,6 +107,19 @@ static const struct cli_command commands[] = {
 	{ "config", NULL, cmd_config, CMD_OPENS_STORE,
 	  "show|edit NAME | get NAME KEY | set NAME KEY=VALUE...",
 	  "show, get, set or edit container.conf", NULL },
+	{ "network", NULL, cmd_network, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	  "show|up|down [--if-wanted]",
+	  "sysctr's managed bridge: its leases and forwards; bring it up, "
+	  "or remove it",
+	  "  show                   the bridge, subnet, dnsmasq, leases and\n"
+	  "                         forwards\n"
+	  "  up                     make the bridge, its nftables table and\n"
+	  "                         dnsmasq (sysctr-net.service at boot)\n"
+	  "  down                   remove them (refused while a running\n"
+	  "                         container uses the bridge)\n"
+	  "  --if-wanted            up and down do nothing unless a\n"
+	  "                         container uses the managed bridge (by\n"
+	  "                         sysctr.conf's default or its own)\n" },
 	{ "history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
 	  "show what was done to containers",
 	  "  -n, --limit COUNT      only the newest COUNT entries\n" },

@@ -93,6 +93,16 @@ bool strv_contains(char *const *strv, const char *s)
 	return false;
 }
 
+bool strv_equal(char *const *a, char *const *b)
+{
+	size_t i = 0;
+
+	for (; a && b && a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
+}
+
 char *strv_join(char *const *strv, const char *sep)
 {
 	size_t len = 1, seplen = strlen(sep), at = 0;

@@ -24,6 +24,8 @@ size_t strv_length(char *const *strv);
 /* Append a copy of s; *strv may be NULL. */
 void strv_push(char ***strv, const char *s);
 bool strv_contains(char *const *strv, const char *s);
+/* The same strings in the same order (NULL is empty). */
+bool strv_equal(char *const *a, char *const *b);
 /* The strings joined with sep between them; "" for an empty list. */
 char *strv_join(char *const *strv, const char *sep);
 

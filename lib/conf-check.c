@@ -433,6 +433,85 @@ int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt)
 				   s);
 }
 
+/* sysctr.conf's network.ipv4: the managed bridge's address and prefix,
+ * 8 to 30 bits (room for a gateway and containers). */
+int sysctr_conf_v_subnet(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = text_of(cfg, opt, 0);
+	const char *slash;
+
+	if (s == NULL)
+		return -1;
+	slash = strchr(s, '/');
+	if (valid_ipv4(s) && slash != NULL && atoi(slash + 1) >= 8 &&
+	    atoi(slash + 1) <= 30)
+		return 0;
+	return sysctr_conf_invalid(cfg, opt,
+				   "invalid subnet '%.40s': use the bridge's "
+				   "ADDRESS/PREFIX such as 10.117.0.1/24 "
+				   "(prefix 8 to 30)",
+				   s);
+}
+
+int sysctr_conf_v_gateway(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = text_of(cfg, opt, 0);
+	struct in_addr a;
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0' || inet_pton(AF_INET, s, &a) == 1)
+		return 0;
+	return sysctr_conf_invalid(cfg, opt,
+				   "invalid address '%.40s': use an IPv4 "
+				   "address such as 10.0.3.1",
+				   s);
+}
+
+int sysctr_conf_parse_forward(const char *s, unsigned *host_port,
+			      unsigned *port, const char **proto)
+{
+	char *end = NULL;
+	unsigned long a, b;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	a = strtoul(s, &end, 10);
+	if (*end != ':' || end[1] < '1' || end[1] > '9')
+		return -1;
+	b = strtoul(end + 1, &end, 10);
+	if (a > 65535 || b > 65535)
+		return -1;
+	if (strcmp(end, "/tcp") == 0 || *end == '\0')
+		*proto = "tcp";
+	else if (strcmp(end, "/udp") == 0)
+		*proto = "udp";
+	else
+		return -1;
+	*host_port = (unsigned)a;
+	*port = (unsigned)b;
+	return 0;
+}
+
+int sysctr_conf_v_forward(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *s = text_of(cfg, opt, i);
+		unsigned hp, p;
+		const char *proto;
+
+		if (s == NULL)
+			return -1;
+		if (sysctr_conf_parse_forward(s, &hp, &p, &proto) < 0)
+			return sysctr_conf_invalid(
+			    cfg, opt,
+			    "invalid forward '%.40s': use HOSTPORT:PORT/tcp "
+			    "or /udp, ports 1 to 65535, such as 8080:80/tcp",
+			    s);
+	}
+	return 0;
+}
+
 int sysctr_conf_v_hwaddr(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char hex[] = "0123456789abcdefABCDEF";

@@ -40,6 +40,13 @@ int sysctr_conf_v_ct_mode(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ct_bridge(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_ipv4(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_hwaddr(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_subnet(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_gateway(cfg_t *cfg, cfg_opt_t *opt);
+int sysctr_conf_v_forward(cfg_t *cfg, cfg_opt_t *opt);
+/* "8080:80/tcp" (or /udp; no protocol is tcp) into its parts; -1 when it
+ * is not one. */
+int sysctr_conf_parse_forward(const char *s, unsigned *host_port,
+			      unsigned *port, const char **proto);
 int sysctr_conf_v_mount_source(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_mount_target(cfg_t *cfg, cfg_opt_t *opt);
 int sysctr_conf_v_log_level(cfg_t *cfg, cfg_opt_t *opt);

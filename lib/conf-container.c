@@ -46,6 +46,8 @@ static cfg_opt_t ct_network_opts[] = {
 	CFG_STR("bridge", "", CFGF_NONE), /* "" sysctr.conf's */
 	CFG_STR("ipv4", "auto", CFGF_NONE),
 	CFG_STR("hwaddr", "", CFGF_NONE), /* "" liblxc makes one */
+	CFG_STR("gateway", "", CFGF_NONE),
+	CFG_STR_LIST("forward", NULL, CFGF_NONE), /* "8080:80/tcp" */
 	CFG_END(),
 };
 
@@ -235,6 +237,8 @@ static const struct sysctr_conf_check ct_checks[] = {
 	{ "network|bridge", sysctr_conf_v_ct_bridge },
 	{ "network|ipv4", sysctr_conf_v_ipv4 },
 	{ "network|hwaddr", sysctr_conf_v_hwaddr },
+	{ "network|gateway", sysctr_conf_v_gateway },
+	{ "network|forward", sysctr_conf_v_forward },
 	{ "snapshots|schedule", sysctr_conf_v_schedule },
 	{ "snapshots|keep_hourly", sysctr_conf_v_range },
 	{ "snapshots|keep_daily", sysctr_conf_v_range },
@@ -289,6 +293,17 @@ static void fill_mounts_raw(struct sysctr_ct_config *c, cfg_t *cfg)
 	}
 }
 
+/* A list option as a NULL-terminated strv, never NULL. */
+static char **str_list(cfg_t *sec, const char *key)
+{
+	unsigned n = cfg_size(sec, key);
+	char **v = xcalloc(n + 1, sizeof(char *));
+
+	for (unsigned i = 0; i < n; i++)
+		v[i] = xstrdup(cfg_getnstr(sec, key, i));
+	return v;
+}
+
 static struct sysctr_ct_config *ct_from_cfg(cfg_t *cfg)
 {
 	struct sysctr_ct_config *c = xcalloc(1, sizeof(*c));
@@ -320,6 +335,8 @@ static struct sysctr_ct_config *ct_from_cfg(cfg_t *cfg)
 	c->network.bridge = sysctr_conf_get_str(net, "bridge");
 	c->network.ipv4 = sysctr_conf_get_str(net, "ipv4");
 	c->network.hwaddr = sysctr_conf_get_str(net, "hwaddr");
+	c->network.gateway = sysctr_conf_get_str(net, "gateway");
+	c->network.forward = str_list(net, "forward");
 	c->snapshots.schedule = sysctr_conf_get_str(snap, "schedule");
 	c->snapshots.keep_hourly = (int)cfg_getint(snap, "keep_hourly");
 	c->snapshots.keep_daily = (int)cfg_getint(snap, "keep_daily");
@@ -369,6 +386,8 @@ void sysctr_ct_config_free(struct sysctr_ct_config *c)
 	free(c->network.bridge);
 	free(c->network.ipv4);
 	free(c->network.hwaddr);
+	free(c->network.gateway);
+	strv_free(c->network.forward);
 	free(c->snapshots.schedule);
 	for (size_t i = 0; i < c->nmounts; i++) {
 		free(c->mounts[i].name);
@@ -565,7 +584,8 @@ bool sysctr_ct_config_key_needs_restart(const char *key)
 	 * `snapshot auto` only, never by a running container. */
 	return !str_starts_with(key, "autostart.") &&
 	       !str_starts_with(key, "snapshots.") &&
-	       !str_starts_with(key, "resources.");
+	       !str_starts_with(key, "resources.") &&
+	       strcmp(key, "network.forward") != 0;
 }
 
 static bool same_str(const char *a, const char *b)
@@ -582,6 +602,7 @@ bool sysctr_ct_config_same_at_start(const struct sysctr_ct_config *a,
 	    !same_str(a->network.bridge, b->network.bridge) ||
 	    !same_str(a->network.ipv4, b->network.ipv4) ||
 	    !same_str(a->network.hwaddr, b->network.hwaddr) ||
+	    !same_str(a->network.gateway, b->network.gateway) ||
 	    a->security.privileged != b->security.privileged ||
 	    a->security.nesting != b->security.nesting ||
 	    a->nmounts != b->nmounts || a->nraw != b->nraw)

@@ -42,6 +42,10 @@ static cfg_opt_t timeouts_opts[] = {
 static cfg_opt_t network_opts[] = {
 	CFG_STR("mode", "none", CFGF_NONE),
 	CFG_STR("bridge", "sysctr0", CFGF_NONE),
+	CFG_BOOL("managed", cfg_true, CFGF_NONE),
+	CFG_STR("ipv4", "10.117.0.1/24", CFGF_NONE),
+	CFG_STR("domain", "sysctr", CFGF_NONE),
+	CFG_BOOL("nat", cfg_true, CFGF_NONE),
 	CFG_END(),
 };
 
@@ -120,6 +124,8 @@ static const struct sysctr_conf_check host_checks[] = {
 	{ "timeouts|lock", sysctr_conf_v_range },
 	{ "network|mode", sysctr_conf_v_host_mode },
 	{ "network|bridge", sysctr_conf_v_host_bridge },
+	{ "network|ipv4", sysctr_conf_v_subnet },
+	{ "network|domain", sysctr_conf_v_token },
 	{ "idmap|base", sysctr_conf_v_range },
 	{ "idmap|size", sysctr_conf_v_range },
 	{ "idmap", v_idmap },
@@ -151,6 +157,10 @@ static struct sysctr_host_config *host_from_cfg(cfg_t *cfg)
 	c->timeouts.lock = (int)cfg_getint(t, "lock");
 	c->network.mode = sysctr_conf_get_str(n, "mode");
 	c->network.bridge = sysctr_conf_get_str(n, "bridge");
+	c->network.managed = cfg_getbool(n, "managed");
+	c->network.ipv4 = sysctr_conf_get_str(n, "ipv4");
+	c->network.domain = sysctr_conf_get_str(n, "domain");
+	c->network.nat = cfg_getbool(n, "nat");
 	c->idmap.base = cfg_getint(i, "base");
 	c->idmap.size = cfg_getint(i, "size");
 	c->n_mirrors = cfg_num(m);
@@ -198,6 +208,8 @@ void sysctr_host_config_free(struct sysctr_host_config *c)
 	free(c->defaults.arch);
 	free(c->network.mode);
 	free(c->network.bridge);
+	free(c->network.ipv4);
+	free(c->network.domain);
 	for (size_t k = 0; k < c->n_mirrors; k++) {
 		free(c->mirrors[k].template);
 		free(c->mirrors[k].url);

@@ -18,7 +18,9 @@
 #include "ctcheck.h"
 #include "error.h"
 #include "lock.h"
+#include "log.h"
 #include "names.h"
+#include "network.h"
 #include "util.h"
 
 static int conf_path(struct sysctr *s, const char *name, char **path,
@@ -169,8 +171,16 @@ static int save(struct sysctr *s, const char *name, const char *path,
 	if (apply_live(s, name, old, ct, change, err) < 0)
 		return -1;
 	if (write_file_atomic(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
-			      err) == 0)
+			      err) == 0) {
+		struct sysctr_error *e = NULL;
+
+		/* the managed bridge's forwards come from container.conf */
+		if ((old == NULL ||
+		     !strv_equal(old->network.forward, ct->network.forward)) &&
+		    sysctr_net_refresh(s, &e) < 0)
+			sysctr_log_warn_error(e, name);
 		return 0;
+	}
 	if (change->live != NULL)
 		apply_live(s, name, ct, old, &undo, NULL);
 	sysctr_config_change_clear(&undo);

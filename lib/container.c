@@ -27,6 +27,7 @@
 #include "log.h"
 #include "lxcconf.h"
 #include "names.h"
+#include "network.h"
 #include "reach.h"
 #include "util.h"
 
@@ -180,6 +181,23 @@ static int check_includes(const char *common, bool privileged,
 	return 0;
 }
 
+/* On sysctr's managed bridge: bring it up, and with ipv4 = auto give the
+ * container its lease (*hwaddr, the MAC dnsmasq knows it by). */
+static int managed_net(struct sysctr *s, const char *name,
+		       const struct sysctr_ct_config *ct, char **hwaddr,
+		       struct sysctr_error **err)
+{
+	const char *mode = sysctr_lxcconf_net_mode(ct, s->cfg);
+	const char *bridge = sysctr_lxcconf_net_bridge(ct, s->cfg);
+
+	if (mode == NULL || strcmp(mode, "bridge") != 0 ||
+	    !sysctr_net_is_managed(s, bridge))
+		return 0;
+	if (strcmp(ct->network.ipv4, "auto") != 0)
+		return sysctr_net_up(s, err);
+	return sysctr_net_attach(s, name, hwaddr, err);
+}
+
 /* A limit this host ignores (an I/O weight without BFQ) does not stop a
  * start; it is said. Those it cannot hold were refused earlier
  * (ctcheck.c). */
@@ -207,6 +225,7 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	cleanup_strv char **lowers = NULL;
 	struct sysctr_lxcconf_input in = { 0 };
 	cleanup_cg_host struct sysctr_cg_host cg = { 0 };
+	cleanup_free char *hwaddr = NULL;
 	bool dir = row->storage != NULL && strcmp(row->storage, "dir") == 0;
 
 	if (ct->security.privileged)
@@ -243,6 +262,9 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	in.host = s->cfg;
 	sysctr_cg_host_probe(&cg);
 	in.cg = &cg;
+	if (managed_net(s, name, ct, &hwaddr, err) < 0)
+		return NULL;
+	in.lease_hwaddr = hwaddr;
 	warn_unenforced(name, ct, &cg);
 	in.apparmor = host_has_apparmor();
 	in.userxattr = kernel_at_least(5, 11);
@@ -829,6 +851,14 @@ static int destroy_locked(struct sysctr *s, const char *name, bool force,
 				 "leftover files");
 	}
 	log_debug("%s: removed from the registry", name);
+	/* its lease went with the row: out of dnsmasq's hosts and the
+	 * forwards too */
+	if (registered) {
+		struct sysctr_error *e = NULL;
+
+		if (sysctr_net_refresh(s, &e) < 0)
+			sysctr_log_warn_error(e, name);
+	}
 	if (rm_rf(dir, err) < 0)
 		return sysctr_err_prefix(err, "its files remain (destroy it "
 					      "again to finish)");

@@ -129,7 +129,11 @@ int sysctr_ct_host_check(const struct sysctr_ct_config *ct,
 	const char *bridge = sysctr_lxcconf_net_bridge(ct, host);
 	struct stat st;
 
-	if (mode != NULL && strcmp(mode, "bridge") == 0 &&
+	/* sysctr's managed bridge is made when a start needs it */
+	bool managed =
+	    host->network.managed && same(bridge, host->network.bridge);
+
+	if (mode != NULL && strcmp(mode, "bridge") == 0 && !managed &&
 	    (old == NULL || !same(mode, sysctr_lxcconf_net_mode(old, host)) ||
 	     !same(bridge, sysctr_lxcconf_net_bridge(old, host))) &&
 	    check_bridge(bridge, same(ct->network.bridge, ""), err) < 0)

@@ -12,7 +12,9 @@
 #include "error.h"
 #include "layers.h"
 #include "log.h"
+#include "lxcconf.h"
 #include "names.h"
+#include "network.h"
 #include "util.h"
 
 SYSCTR_PUBLIC void sysctr_ct_info_clear(struct sysctr_ct_info *info)
@@ -77,6 +79,12 @@ static void from_conf(struct sysctr *s, struct sysctr_ct_info *info)
 	info->privileged = ct->security.privileged;
 	if (ct->network.ipv4 != NULL && strchr(ct->network.ipv4, '/') != NULL)
 		info->ipv4 = xstrdup(ct->network.ipv4);
+	else if (info->state != NULL && strcmp(info->state, "STOPPED") != 0 &&
+		 sysctr_net_is_managed(s,
+				       sysctr_lxcconf_net_bridge(ct, s->cfg)))
+		/* the registry's lease, which dnsmasq hands it: no look
+		 * inside the container */
+		info->ipv4 = sysctr_net_lease_of(s, info->name);
 	sysctr_ct_config_free(ct);
 }
 

@@ -62,10 +62,16 @@ static int gen_network(FILE *f, const struct sysctr_lxcconf_input *in,
 	put(f, "lxc.net.0.link", bridge);
 	put(f, "lxc.net.0.flags", "up");
 	put(f, "lxc.net.0.name", "eth0");
-	if (ct->network.hwaddr != NULL && ct->network.hwaddr[0] != '\0')
+	if (in->lease_hwaddr != NULL)
+		put(f, "lxc.net.0.hwaddr", in->lease_hwaddr);
+	else if (ct->network.hwaddr != NULL && ct->network.hwaddr[0] != '\0')
 		put(f, "lxc.net.0.hwaddr", ct->network.hwaddr);
-	if (ct->network.ipv4 != NULL && strchr(ct->network.ipv4, '/') != NULL)
+	if (ct->network.ipv4 != NULL && strchr(ct->network.ipv4, '/') != NULL) {
 		put(f, "lxc.net.0.ipv4.address", ct->network.ipv4);
+		if (ct->network.gateway != NULL &&
+		    ct->network.gateway[0] != '\0')
+			put(f, "lxc.net.0.ipv4.gateway", ct->network.gateway);
+	}
 	return 0;
 }
 

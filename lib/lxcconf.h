@@ -20,7 +20,10 @@ struct sysctr_lxcconf_input {
 	const struct sysctr_ct_config *ct;
 	const struct sysctr_host_config *host;
 	const struct sysctr_cg_host *cg; /* what the host's cgroups offer */
-	bool apparmor;			 /* the host kernel has AppArmor */
+	/* on the managed bridge: the MAC of the container's lease, which
+	 * dnsmasq answers with its address; NULL elsewhere */
+	const char *lease_hwaddr;
+	bool apparmor; /* the host kernel has AppArmor */
 	/* an unprivileged overlay rootfs keeps overlayfs' own attributes
 	 * (opaque directories, ...) as user.overlay.* (Linux 5.11+): in a
 	 * user namespace trusted.* cannot be set, and removing a directory

@@ -345,11 +345,26 @@ static int migrate_v2(sqlite3 *db, struct sysctr_error **err)
 	return store_exec(db, schema_v2, err);
 }
 
+/* Addresses on sysctr's managed bridge (lib/store-net.c). */
+static const char schema_v3[] = "CREATE TABLE leases ("
+				" container_id INTEGER PRIMARY KEY"
+				"  REFERENCES containers(id) ON DELETE CASCADE,"
+				" bridge TEXT NOT NULL,"
+				" ipv4 TEXT NOT NULL,"
+				" hwaddr TEXT NOT NULL,"
+				" UNIQUE (bridge, ipv4));";
+
+static int migrate_v3(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db, schema_v3, err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
 	migrate_v1,
 	migrate_v2,
+	migrate_v3,
 };
 
 int sysctr_store_schema_version(void)

@@ -199,4 +199,25 @@ int sysctr_store_snap_list(struct sysctr_store *st, int64_t ct_id,
 int sysctr_store_snap_delete(struct sysctr_store *st, int64_t ct_id,
 			     const char *name, struct sysctr_error **err);
 
+/* ---- address leases on the managed bridge (store-net.c) ---- */
+
+struct sysctr_lease_row {
+	char *container;
+	char *ipv4; /* "10.117.0.2" */
+	char *hwaddr;
+};
+void sysctr_lease_rows_free(struct sysctr_lease_row *rows, size_t n);
+/* Every lease of bridge, by container name. */
+int sysctr_store_lease_list(struct sysctr_store *st, const char *bridge,
+			    struct sysctr_lease_row **out, size_t *n,
+			    struct sysctr_error **err);
+/* The container's lease on bridge: the one it has, else the lowest free
+ * address of first..last but avoid (the bridge's own; host byte order)
+ * and a new MAC, in one transaction. A lease on another bridge is
+ * replaced. */
+int sysctr_store_lease_take(struct sysctr_store *st, const char *name,
+			    const char *bridge, uint32_t first, uint32_t last,
+			    uint32_t avoid, struct sysctr_lease_row *out,
+			    struct sysctr_error **err);
+
 #endif

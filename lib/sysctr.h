@@ -467,6 +467,44 @@ int sysctr_ct_config_edit_commit(struct sysctr *s, const char *name,
 				 struct sysctr_config_change *change,
 				 struct sysctr_error **err);
 
+/* ---- the managed network (sysctr.conf's network.bridge) ------------- */
+
+struct sysctr_net_forward {
+	char *container;
+	char *ipv4; /* its lease, NULL when it has none yet */
+	unsigned host_port, port;
+	char *proto; /* "tcp" | "udp" */
+};
+
+struct sysctr_net_status {
+	char *bridge;
+	char *subnet; /* "10.117.0.1/24": the bridge's address */
+	char *domain;
+	bool managed;  /* sysctr.conf's network.managed */
+	bool nat;      /* masquerade, else an isolated network */
+	bool up;       /* the bridge exists */
+	pid_t dnsmasq; /* its pid, 0 when it does not run */
+	char **leases; /* "NAME IPV4 HWADDR", NULL-terminated */
+	struct sysctr_net_forward *forwards;
+	size_t nforwards;
+};
+void sysctr_net_status_clear(struct sysctr_net_status *st);
+
+/* Bring the managed bridge up: the bridge and its address, the nftables
+ * table, dnsmasq. Idempotent; what `sysctr-net.service` runs at boot.
+ * SYSCTR_E_USAGE when sysctr.conf manages no bridge. */
+int sysctr_net_up(struct sysctr *s, struct sysctr_error **err);
+/* Does anything want the managed bridge: sysctr.conf manages it and puts
+ * containers on it by default (network.mode = "bridge"), or a registered
+ * container's container.conf does? */
+bool sysctr_net_wanted(struct sysctr *s);
+/* Remove everything sysctr made for it (dnsmasq, the table, the bridge);
+ * the leases stay in the registry. SYSCTR_E_STATE while a running
+ * container uses it. */
+int sysctr_net_down(struct sysctr *s, struct sysctr_error **err);
+int sysctr_net_show(struct sysctr *s, struct sysctr_net_status *out,
+		    struct sysctr_error **err);
+
 /* ---- history ----------------------------------------------------------- */
 
 struct sysctr_history_entry {

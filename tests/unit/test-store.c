@@ -302,6 +302,67 @@ static void test_ct_crud(void **state)
 	sysctr_ct_rows_free(rows, n);
 }
 
+/* Leases: the lowest free address, never the bridge's own, kept for a
+ * container, unique on a bridge, gone with the container. */
+static void test_leases(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	struct sysctr_lease_row a = { 0 }, b = { 0 }, again = { 0 };
+	struct sysctr_lease_row *rows = NULL;
+	/* 10.9.0.1 .. 10.9.0.3, the bridge at .1 */
+	const uint32_t first = 0x0a090001, last = 0x0a090003, gw = 0x0a090001;
+	size_t n = 0;
+
+	add_ct(fx->st, "a", 0);
+	add_ct(fx->st, "b", 0);
+	add_ct(fx->st, "c", 0);
+	assert_int_equal(sysctr_store_lease_take(fx->st, "a", "br0", first,
+						 last, gw, &a, &err),
+			 0);
+	assert_string_equal(a.ipv4, "10.9.0.2");
+	assert_int_equal(strlen(a.hwaddr), 17);
+	assert_int_equal(sysctr_store_lease_take(fx->st, "b", "br0", first,
+						 last, gw, &b, &err),
+			 0);
+	assert_string_equal(b.ipv4, "10.9.0.3");
+	/* a keeps what it has */
+	assert_int_equal(sysctr_store_lease_take(fx->st, "a", "br0", first,
+						 last, gw, &again, &err),
+			 0);
+	assert_string_equal(again.ipv4, "10.9.0.2");
+	assert_string_equal(again.hwaddr, a.hwaddr);
+	/* the subnet is full */
+	assert_int_equal(sysctr_store_lease_take(fx->st, "c", "br0", first,
+						 last, gw, &again, &err),
+			 -1);
+	assert_non_null(strstr(err->msg, "no free address"));
+	sysctr_error_free(steal_ptr(&err));
+	/* a destroyed container frees its address */
+	assert_int_equal(sysctr_store_ct_delete(fx->st, "a", &err), 0);
+	assert_int_equal(
+	    sysctr_store_lease_list(fx->st, "br0", &rows, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].container, "b");
+	sysctr_lease_rows_free(rows, n);
+	free(again.container);
+	free(again.ipv4);
+	free(again.hwaddr);
+	assert_int_equal(sysctr_store_lease_take(fx->st, "c", "br0", first,
+						 last, gw, &again, &err),
+			 0);
+	assert_string_equal(again.ipv4, "10.9.0.2");
+	free(a.container);
+	free(a.ipv4);
+	free(a.hwaddr);
+	free(b.container);
+	free(b.ipv4);
+	free(b.hwaddr);
+	free(again.container);
+	free(again.ipv4);
+	free(again.hwaddr);
+}
+
 static void test_ct_list_empty(void **state)
 {
 	struct fixture *fx = *state;
@@ -758,6 +819,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_missing_dir,
 						setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_host_row, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_leases, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ct_crud, setup_open,
 						teardown),

@@ -1,0 +1,116 @@
+#!/bin/sh
+# sysctr's managed bridge on busybox containers: made on the first start
+# that needs it (bridge, dnsmasq, nftables table), a lease per container
+# from the registry (stable across restarts, distinct when started in
+# parallel, freed by destroy), taken by DHCP; DNS by name; host to
+# container, container to container, a forward from the host; network
+# show; network down refuses while a container uses it, then leaves
+# nothing. The bridge and subnet are this test's own and isolated (nat =
+# false): traffic stays on this machine.
+# shellcheck disable=SC2016 # the $ in the commands run inside the container is theirs
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+br="stmb$$"
+gw="10.215.$(($$ % 250)).1"
+pfx=${gw%.1}
+table="sysctr_$br"
+# shellcheck disable=SC2034 # read by cleanup() in lib.sh
+TEST_CLEANUP_EXTRA="ip link del $br 2>/dev/null; nft delete table ip $table 2>/dev/null; stop_dnsmasq"
+# dnsmasq of this root only: found by its configuration's path, checked
+stop_dnsmasq() {
+	for p in $(pgrep -f -- "--conf-file=$TROOT/" || true); do
+		signal_pid TERM "$p" "--conf-file=$TROOT/" >/dev/null 2>&1
+	done
+}
+cat >>"$TROOT/etc/sysctr/sysctr.conf" <<CONF
+network {
+  mode = "bridge"
+  bridge = "$br"
+  ipv4 = "$gw/24"
+  domain = "t$$"
+  nat = false
+}
+CONF
+
+a="${PFX}-na"
+b="${PFX}-nb"
+# dhcp NAME: udhcpc in the container, with a script that sets the address
+dhcp() {
+	sysctr exec "$1" -- sh -c 'printf "#!/bin/sh\n[ \"\$1\" = bound ] && ip addr add \$ip/\$mask dev \$interface\nexit 0\n" >/tmp/dhcp.sh && chmod +x /tmp/dhcp.sh && udhcpc -i eth0 -n -q -t 5 -s /tmp/dhcp.sh >/dev/null 2>&1 && ip -4 -o addr show eth0' | awk '{print $4}'
+}
+lease_of() { json_of "[l['ipv4'] for l in d['leases'] if l['name'] == '$1'][0]" sysctr network show --format json; }
+
+check "create $a" sysctr create busybox "$a"
+check "create $b" sysctr create busybox "$b"
+check_out "network show before: down" False json_of "d['up']" sysctr network show --format json
+check_out "no lease yet" 0 json_of "len(d['leases'])" sysctr network show --format json
+
+# two starts at once: two addresses
+sysctr start "$a" >/dev/null 2>&1 &
+p1=$!
+sysctr start "$b" >/dev/null 2>&1 &
+p2=$!
+wait "$p1"; r1=$?
+wait "$p2"; r2=$?
+check_eq "two starts in parallel" "0 0" "$r1 $r2"
+check_out "the bridge is up" True json_of "d['up']" sysctr network show --format json
+check_out "with its address" "$gw/24" sh -c "ip -4 -o addr show $br | awk '{print \$4}'"
+check_out "dnsmasq runs" True json_of "d['dnsmasq_pid'] is not None" sysctr network show --format json
+check_has "sysctr's table is in nftables" "table ip $table" nft list table ip "$table"
+la=$(lease_of "$a")
+lb=$(lease_of "$b")
+case $la-$lb in
+"$pfx".*-"$pfx".*) if [ "$la" != "$lb" ] && [ "$la" != "$gw" ] && [ "$lb" != "$gw" ]; then ok "two distinct leases ($la, $lb)"; else not_ok "leases $la and $lb"; fi ;;
+*) not_ok "leases '$la' and '$lb' are not in $pfx.0/24" ;;
+esac
+
+check_out "$a takes its lease by DHCP" "$la/24" dhcp "$a"
+check_out "$b too" "$lb/24" dhcp "$b"
+check_out "list shows the lease" "$la" json_of "[x['ipv4'] for x in d if x['name'] == '$a'][0]" sysctr list --format json
+check "the host reaches $a" busybox ping -c 1 -W 3 "$la"
+check "$a reaches the host" sysctr exec "$a" -- ping -c 1 -W 3 "$gw"
+check "$a reaches $b" sysctr exec "$a" -- ping -c 1 -W 3 "$lb"
+check_has "$a resolves $b by name through the bridge's DNS" "$lb" sysctr exec "$a" -- nslookup "$b" "$gw"
+check_has "and by NAME.DOMAIN" "$lb" sysctr exec "$a" -- nslookup "$b.t$$" "$gw"
+
+# a forward from the host to a web server in $b
+check "a web server in $b" sysctr exec "$b" -- sh -c 'mkdir -p /tmp/www && echo hello-from-b > /tmp/www/index.html && httpd -p 8080 -h /tmp/www'
+hp=$((20000 + $$ % 20000))
+check "forward $hp:8080/tcp (live, no restart)" sysctr config set "$b" "network.forward=$hp:8080/tcp"
+check_out "shown by network show" "$hp:8080:$lb" json_of "'%d:%d:%s' % (d['forwards'][0]['host_port'], d['forwards'][0]['port'], d['forwards'][0]['ipv4'])" sysctr network show --format json
+check_out "the host reaches it through the bridge's address" hello-from-b python3 -c "import urllib.request; print(urllib.request.urlopen('http://$gw:$hp/', timeout=5).read().decode().strip())"
+check "the forward removed" sysctr config set "$b" "network.forward="
+check_exit "is gone from nftables" 1 sh -c "nft list table ip $table | grep -q 'dport $hp'"
+
+# stable across a restart
+check "stop $a" sysctr stop -k "$a"
+check "start $a" sysctr start "$a"
+check_out "the same lease after a restart" "$la/24" dhcp "$a"
+
+# network down refuses while in use, then removes everything
+check_exit "network down while containers use it: state (4)" 4 sysctr network down
+check_out "the bridge is still there" True json_of "d['up']" sysctr network show --format json
+check "stop $a" sysctr stop -k "$a"
+check "stop $b" sysctr stop -k "$b"
+check "network down" sysctr network down
+check_out "no bridge" False json_of "d['up']" sysctr network show --format json
+check_exit "no nftables table" 1 nft list table ip "$table"
+check_out "no dnsmasq" None json_of "d['dnsmasq_pid']" sysctr network show --format json
+check_out "the leases stay in the registry" 2 json_of "len(d['leases'])" sysctr network show --format json
+check "a start brings it back" sysctr start "$a"
+check_out "with the same lease" "$la/24" dhcp "$a"
+check "stop $a" sysctr stop -k "$a"
+
+# destroy frees the address
+check "destroy $a" sysctr destroy "$a"
+check_out "its lease is gone" 1 json_of "len(d['leases'])" sysctr network show --format json
+check "network down" sysctr network down
+check_exit "nothing of it left on the host" 1 test -e "/sys/class/net/$br"
+check "up --if-wanted: $b is on it by sysctr.conf's default" sysctr network up --if-wanted
+check "so the bridge is back" test -e "/sys/class/net/$br"
+check "network down" sysctr network down
+check "containers off it by default" sed -i 's/mode = "bridge"/mode = "none"/' "$TROOT/etc/sysctr/sysctr.conf"
+check "up --if-wanted does nothing then" sysctr network up --if-wanted
+check_exit "no bridge made" 1 test -e "/sys/class/net/$br"
+
+done_testing
