@@ -73,6 +73,7 @@ int cmd_import(struct cli *, int, char **, struct sysctr_error **);
 int cmd_autostart(struct cli *, int, char **, struct sysctr_error **);
 int cmd_history(struct cli *, int, char **, struct sysctr_error **);
 int cmd_network(struct cli *, int, char **, struct sysctr_error **);
+int cmd_top(struct cli *, int, char **, struct sysctr_error **);
 int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
 int cmd_images(struct cli *, int, char **, struct sysctr_error **);
 int cmd_version(struct cli *, int, char **, struct sysctr_error **);
@@ -102,6 +103,9 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
 /* Print the outcomes collected by cli_outcome: an object for one, an
  * array for several. */
 void cli_outcomes_print(struct cli *cli, json_object *arr);
+
+/* "1.5 MiB"; "-" for a negative (unknown) count. */
+void cli_human_bytes(int64_t b, char *buf, size_t len);
 
 /* The state of a container after an action; NULL if it is gone. */
 char *cli_state_of(struct cli *cli, const char *name);

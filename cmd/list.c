@@ -39,6 +39,7 @@ static json_object *live_json(const struct sysctr_ct_info *i)
 	json_object_object_add(o, "io_write_bytes", opt_int(i->io_write));
 	json_object_object_add(o, "privileged",
 			       json_object_new_boolean(i->privileged));
+	json_object_object_add(o, "lxcfs", json_object_new_boolean(i->lxcfs));
 	return o;
 }
 
@@ -65,6 +66,9 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 	json_object_object_add(o, "created", json_object_new_string(created));
 	json_object_object_add(o, "memory_bytes",
 			       json_object_new_int64(i->memory_bytes));
+	json_object_object_add(
+	    o, "memory_usage_bytes",
+	    i->pid > 1 ? json_object_new_int64(i->memory_usage) : NULL);
 	/* Not running: no pid, null rather than a 0 that a script could
 	 * pass to kill(1). */
 	json_object_object_add(
@@ -94,8 +98,6 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 		    o, "autostart_timeout",
 		    json_object_new_int(i->autostart_timeout));
 		json_object_object_add(o, "image", cli_json_str(i->image));
-		json_object_object_add(o, "memory_usage_bytes",
-				       json_object_new_int64(i->memory_usage));
 		json_object_object_add(o, "live", live_json(i));
 		json_object_object_add(o, "disk_bytes", opt_int(i->disk_bytes));
 		json_object_object_add(o, "path", cli_json_str(i->path));
@@ -167,16 +169,17 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 			json_object_array_add(arr, info_json(&infos[i], false));
 		cli_json_print(arr);
 	} else {
-		static const char *const hdr[] = { "NAME",     "STATE",
-						   "TEMPLATE", "RELEASE",
-						   "IPV4",     "AUTOSTART",
-						   "PID" };
-		struct cli_table *t = cli_table_new(7, hdr);
+		static const char *const hdr[] = { "NAME",	"STATE",
+						   "TEMPLATE",	"RELEASE",
+						   "IPV4",	"MEMORY",
+						   "AUTOSTART", "PID" };
+		struct cli_table *t = cli_table_new(8, hdr);
 
 		for (size_t i = 0; i < n; i++) {
 			char pid[16] = "-";
 			char as[96] = "no";
-			const char *row[7];
+			char mem[32] = "-";
+			const char *row[8];
 
 			if (infos[i].pid > 0)
 				snprintf(pid, sizeof(pid), "%d",
@@ -193,8 +196,12 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 					 infos[i].autostart_group[0] ? ", "
 								     : "",
 					 infos[i].autostart_group);
-			row[5] = as;
-			row[6] = pid;
+			if (infos[i].pid > 0 && infos[i].memory_usage > 0)
+				cli_human_bytes(infos[i].memory_usage, mem,
+						sizeof(mem));
+			row[5] = mem;
+			row[6] = as;
+			row[7] = pid;
 			cli_table_add(t, row);
 		}
 		cli_table_print(t);
@@ -203,19 +210,6 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	sysctr_ct_info_free_array(infos, n);
 	warn_leftovers(cli, pattern);
 	return 0;
-}
-
-static void human_bytes(int64_t b, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b;
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
 static void human_duration(int64_t s, char *buf, size_t len)
@@ -242,16 +236,16 @@ static void print_live(const struct sysctr_ct_info *i)
 		human_duration(i->uptime_s, a, sizeof(a));
 		printf("uptime:      %s\n", a);
 	}
-	human_bytes(i->memory_usage, a, sizeof(a));
-	human_bytes(i->memory_limit_live > 0 ? i->memory_limit_live
-					     : i->memory_bytes,
-		    b, sizeof(b));
+	cli_human_bytes(i->memory_usage, a, sizeof(a));
+	cli_human_bytes(i->memory_limit_live > 0 ? i->memory_limit_live
+						 : i->memory_bytes,
+			b, sizeof(b));
 	printf("memory:      %s used, %s%s\n", a,
 	       i->memory_limit_live > 0 ? "limit " : "no limit",
 	       i->memory_limit_live > 0 ? b : "");
 	if (i->memory_bytes !=
 	    (i->memory_limit_live > 0 ? i->memory_limit_live : 0)) {
-		human_bytes(i->memory_bytes, b, sizeof(b));
+		cli_human_bytes(i->memory_bytes, b, sizeof(b));
 		printf(
 		    "             (container.conf says %s: sysctr restart or "
 		    "config set applies it)\n",
@@ -267,9 +261,13 @@ static void print_live(const struct sysctr_ct_info *i)
 			printf("pids:        %" PRId64 " (no limit)\n",
 			       i->pids);
 	}
+	printf("lxcfs:       %s\n",
+	       i->lxcfs ? "yes: free, uptime and nproc inside follow its "
+			  "limits"
+			: "no (free, uptime and nproc inside show the host's)");
 	if (i->io_read >= 0) {
-		human_bytes(i->io_read, a, sizeof(a));
-		human_bytes(i->io_write, b, sizeof(b));
+		cli_human_bytes(i->io_read, a, sizeof(a));
+		cli_human_bytes(i->io_write, b, sizeof(b));
 		printf("block i/o:   %s read, %s written\n", a, b);
 	}
 }
@@ -318,7 +316,7 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		return 0;
 	}
 	cli_time_iso(i.created, created, sizeof(created));
-	human_bytes(i.memory_bytes, mem, sizeof(mem));
+	cli_human_bytes(i.memory_bytes, mem, sizeof(mem));
 	printf("name:        %s\n", i.name);
 	printf("state:       %s\n", i.state);
 	if (i.pid > 0)
@@ -354,7 +352,7 @@ int cmd_info(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 		printf("memory:      %s limit (container.conf)\n",
 		       i.memory_bytes ? mem : "no");
 	if (i.disk_bytes >= 0) {
-		human_bytes(i.disk_bytes, disk, sizeof(disk));
+		cli_human_bytes(i.disk_bytes, disk, sizeof(disk));
 		printf("disk:        %s in its own layer\n", disk);
 	}
 	printf("path:        %s\n", i.path);

@@ -120,6 +120,10 @@ static const struct cli_command commands[] = {
 	  "  --if-wanted            up and down do nothing unless a\n"
 	  "                         container uses the managed bridge (by\n"
 	  "                         sysctr.conf's default or its own)\n" },
+	{ "top", NULL, cmd_top, CMD_OPENS_STORE, "[--interval S]",
+	  "the running containers' CPU, memory, tasks and I/O; refreshed on "
+	  "a terminal, one sample otherwise",
+	  "  -i, --interval S       seconds between refreshes (default 2)\n" },
 	{ "history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
 	  "show what was done to containers",
 	  "  -n, --limit COUNT      only the newest COUNT entries\n" },

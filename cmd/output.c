@@ -205,3 +205,20 @@ int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
 		return sysctr_err_pass(err, &last);
 	return 0;
 }
+
+void cli_human_bytes(int64_t b, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t u = 0;
+
+	if (b < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}

@@ -74,7 +74,7 @@ static int64_t cgroup_int(struct lxc_container *c, const char *key)
 	return strtoll(buf, NULL, 10);
 }
 
-void sysctr_ct_live_read(struct sysctr *s, const char *name, bool detail,
+void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 			 struct sysctr_ct_live *out)
 {
 	cleanup_ct struct lxc_container *c = sysctr_ct_handle(s, name, NULL);
@@ -92,29 +92,40 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, bool detail,
 		if (out->pid < 0)
 			out->pid = 0;
 	}
-	if (detail && strcmp(out->state, "RUNNING") == 0) {
-		cleanup_strv char **ips = c->get_ips(c, "eth0", "inet", 0);
-
+	if (strcmp(out->state, "RUNNING") != 0)
+		return;
+	if (what & SYSCTR_LIVE_MEMORY) {
 		out->memory_usage = cgroup_int(c, "memory.usage_in_bytes");
 		if (out->memory_usage == 0)
 			out->memory_usage = cgroup_int(c, "memory.current");
+	}
+	if (what & SYSCTR_LIVE_IPV4) {
+		cleanup_strv char **ips = c->get_ips(c, "eth0", "inet", 0);
+
 		if (ips != NULL && ips[0] != NULL)
 			out->ipv4 = xstrdup(ips[0]);
 	}
 }
 
-void sysctr_ct_proc_facts(pid_t pid, int64_t *uptime_s, bool *host_ids)
+void sysctr_ct_proc_facts(pid_t pid, struct sysctr_ct_proc *out)
 {
 	char path[64];
 	cleanup_free char *stat = NULL, *up = NULL, *map = NULL;
+	cleanup_free char *mounts = NULL;
 	unsigned long inside = 1, outside = 1, count = 0;
 	unsigned long long start = 0;
+	int64_t *uptime_s = &out->uptime_s;
+	bool *host_ids = &out->host_ids;
 	const char *p;
 
 	*uptime_s = -1;
 	*host_ids = false;
+	out->lxcfs = false;
 	if (pid <= 1)
 		return;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	if (read_file(path, &mounts, NULL, NULL) == 0)
+		out->lxcfs = strstr(mounts, " - fuse.lxcfs ") != NULL;
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 	if (read_file(path, &map, NULL, NULL) == 0 &&
 	    sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3)

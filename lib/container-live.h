@@ -24,17 +24,28 @@ struct sysctr_ct_live {
 	char *ipv4;	      /* with detail, when running: eth0's; or NULL */
 };
 
+/* What sysctr_ct_live_read() reads besides state and pid. */
+enum {
+	SYSCTR_LIVE_MEMORY = 1, /* memory use: a cgroup file */
+	SYSCTR_LIVE_IPV4 = 2,	/* eth0's address: a look inside */
+};
+
 /* The live state of a container from liblxc (which loads its config):
- * state and pid, with detail also memory use and address. Never fails:
- * what liblxc cannot tell is "UNKNOWN" or 0. Clear with
+ * state and pid, and what what asks of a running one. Never fails: what
+ * liblxc cannot tell is "UNKNOWN" or 0. Clear with
  * sysctr_ct_live_clear(). */
-void sysctr_ct_live_read(struct sysctr *s, const char *name, bool detail,
+void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 			 struct sysctr_ct_live *out);
 void sysctr_ct_live_clear(struct sysctr_ct_live *live);
 
-/* From /proc of a container's init (pid > 1): seconds since it started
- * (-1 unknown), and whether it runs in the host's user namespace (a
- * privileged container: its uid map is the host's whole range). */
-void sysctr_ct_proc_facts(pid_t pid, int64_t *uptime_s, bool *host_ids);
+/* From /proc of a container's init (pid > 1). */
+struct sysctr_ct_proc {
+	int64_t uptime_s; /* since it started, -1 unknown */
+	bool host_ids;	  /* the host's user namespace: its uid map is the
+			     host's whole range (a privileged container) */
+	bool lxcfs;	  /* lxcfs' files over its /proc (free, uptime and
+			     nproc follow its limits) */
+};
+void sysctr_ct_proc_facts(pid_t pid, struct sysctr_ct_proc *out);
 
 #endif

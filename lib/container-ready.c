@@ -114,7 +114,7 @@ int sysctr_ct_ready_probe(struct sysctr *s, const char *name, const char *kind,
 		struct sysctr_ct_live live = { 0 };
 		bool up;
 
-		sysctr_ct_live_read(s, name, false, &live);
+		sysctr_ct_live_read(s, name, 0, &live);
 		up = live.pid > 1 &&
 		     tcp_listening(live.pid, strtol(kind + 4, NULL, 10));
 		sysctr_ct_live_clear(&live);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -88,14 +89,14 @@ static void from_conf(struct sysctr *s, struct sysctr_ct_info *info)
 	sysctr_ct_config_free(ct);
 }
 
-/* The live part (container-live.c): state and pid, and with detail
- * memory use and, unless container.conf gives it, the address. */
+/* The live part (container-live.c): state and pid, and what asks
+ * (SYSCTR_LIVE_*); the address unless container.conf gives it. */
 static void from_kernel(struct sysctr *s, struct sysctr_ct_info *info,
-			bool detail)
+			unsigned what)
 {
 	struct sysctr_ct_live live;
 
-	sysctr_ct_live_read(s, info->name, detail, &live);
+	sysctr_ct_live_read(s, info->name, what, &live);
 	info->state = steal_ptr(&live.state);
 	info->pid = live.pid;
 	info->memory_usage = live.memory_usage;
@@ -109,7 +110,7 @@ static void live_figures(struct sysctr *s, struct sysctr_ct_info *info)
 {
 	struct sysctr_ct_usage u;
 	cleanup_free char *own = NULL;
-	bool host_ids = false;
+	struct sysctr_ct_proc proc;
 
 	sysctr_ct_usage_read(s, info->name, &u);
 	info->memory_limit_live = u.memory_limit;
@@ -122,9 +123,11 @@ static void live_figures(struct sysctr *s, struct sysctr_ct_info *info)
 		info->memory_usage = u.memory;
 	info->uptime_s = -1;
 	if (info->pid > 1) {
-		sysctr_ct_proc_facts(info->pid, &info->uptime_s, &host_ids);
+		sysctr_ct_proc_facts(info->pid, &proc);
+		info->uptime_s = proc.uptime_s;
 		/* as it runs: container.conf may have changed since */
-		info->privileged = host_ids;
+		info->privileged = proc.host_ids;
+		info->lxcfs = proc.lxcfs;
 	}
 	own = info->storage != NULL && strcmp(info->storage, "dir") == 0
 		  ? xasprintf("%s/rootfs", info->path)
@@ -160,7 +163,7 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 			continue;
 		from_row(s, &rows[i], info);
 		if (run)
-			from_kernel(s, info, false);
+			from_kernel(s, info, SYSCTR_LIVE_MEMORY);
 		else
 			info->state = xstrdup("STOPPED");
 		from_conf(s, info);
@@ -179,7 +182,7 @@ SYSCTR_PUBLIC char *sysctr_ct_state(struct sysctr *s, const char *name)
 	if (!sysctr_name_valid(name) || s->store == NULL ||
 	    sysctr_ct_registered(s, name, NULL) != 1)
 		return NULL;
-	sysctr_ct_live_read(s, name, false, &live);
+	sysctr_ct_live_read(s, name, 0, &live);
 	free(live.ipv4);
 	return live.state;
 }
@@ -233,8 +236,60 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 		}
 	}
 	from_conf(s, out);
-	from_kernel(s, out, true);
+	from_kernel(s, out, SYSCTR_LIVE_MEMORY | SYSCTR_LIVE_IPV4);
 	live_figures(s, out);
 	last_boot(s, out);
+	return 0;
+}
+
+SYSCTR_PUBLIC void sysctr_ct_usage_rows_free(struct sysctr_ct_usage_row *rows,
+					     size_t n)
+{
+	for (size_t i = 0; rows != NULL && i < n; i++)
+		free(rows[i].name);
+	free(rows);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+SYSCTR_PUBLIC int sysctr_ct_usage_list(struct sysctr *s,
+				       struct sysctr_ct_usage_row **out,
+				       size_t *n, double *when,
+				       struct sysctr_error **err)
+{
+	cleanup_strv char **active = NULL;
+	struct sysctr_ct_usage_row *rows;
+	size_t count = 0, k = 0;
+
+	if (sysctr_need_store(s, err) < 0)
+		return -1;
+	active = sysctr_ct_active_names(s);
+	while (active[count] != NULL)
+		count++;
+	qsort(active, count, sizeof(char *), cmp_name);
+	rows = xcalloc(count ? count : 1, sizeof(*rows));
+	*when = now_monotonic();
+	for (size_t i = 0; i < count; i++) {
+		struct sysctr_ct_usage u;
+
+		/* liblxc's sockets also list what another root runs */
+		if (sysctr_ct_registered(s, active[i], NULL) != 1)
+			continue;
+		sysctr_ct_usage_read(s, active[i], &u);
+		rows[k].name = xstrdup(active[i]);
+		rows[k].memory = u.memory;
+		rows[k].memory_limit = u.memory_limit;
+		rows[k].cpu_ns = u.cpu_ns;
+		rows[k].pids = u.pids;
+		rows[k].pids_limit = u.pids_limit;
+		rows[k].io_read = u.io_read;
+		rows[k].io_write = u.io_write;
+		k++;
+	}
+	*out = rows;
+	*n = k;
 	return 0;
 }

@@ -155,6 +155,15 @@ char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 			in->idmap_size);
 		fprintf(f, "lxc.idmap = g 0 %ld %ld\n", in->idmap_base,
 			in->idmap_size);
+		/* userns.conf mounts /sys read-write; systemd-networkd then
+		 * waits for udev (which a container has not) and never
+		 * configures eth0. Read-only /sys and /proc/sys but their
+		 * net parts, as a privileged container has them. */
+		if (!ct->security.nesting) {
+			put(f, "lxc.mount.auto", "");
+			put(f, "lxc.mount.auto",
+			    "cgroup:mixed proc:mixed sys:mixed");
+		}
 	}
 	if (ct->security.nesting) {
 		fprintf(f, "lxc.include = %s/nesting.conf\n",

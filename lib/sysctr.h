@@ -122,10 +122,26 @@ struct sysctr_ct_info {
 	int64_t cpu_ns;		   /* CPU time used */
 	int64_t pids, pids_limit;  /* tasks; the limit 0 for none */
 	int64_t io_read, io_write; /* block I/O bytes */
+	bool lxcfs; /* lxcfs serves its /proc/meminfo, uptime, cpuinfo */
 	/* info only: bytes on disk of its own layer (what it changed from
 	 * its image and snapshots), -1 unknown */
 	int64_t disk_bytes;
 };
+
+/* What the kernel counts of one running container (top). -1 where it
+ * cannot tell; limits 0 for none. */
+struct sysctr_ct_usage_row {
+	char *name;
+	int64_t memory, memory_limit;
+	int64_t cpu_ns;
+	int64_t pids, pids_limit;
+	int64_t io_read, io_write;
+};
+/* Every running container's usage, by name; at *when (monotonic
+ * seconds) for rates between two calls. */
+int sysctr_ct_usage_list(struct sysctr *s, struct sysctr_ct_usage_row **out,
+			 size_t *n, double *when, struct sysctr_error **err);
+void sysctr_ct_usage_rows_free(struct sysctr_ct_usage_row *rows, size_t n);
 
 void sysctr_ct_info_clear(struct sysctr_ct_info *info);
 void sysctr_ct_info_free_array(struct sysctr_ct_info *infos, size_t n);

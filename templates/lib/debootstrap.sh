@@ -107,6 +107,12 @@ configure_network()
 
 	[Network]
 	DHCP=yes
+
+	[DHCPv4]
+	# the DHCP server's domain is searched: other containers answer to
+	# their bare names (sysctr's managed bridge gives NAME and
+	# NAME.DOMAIN)
+	UseDomains=yes
 	EOF
 	tsystemctl enable systemd-networkd.service
 	# network-online.target would wait up to 2 minutes for a lease that

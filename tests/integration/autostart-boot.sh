@@ -136,6 +136,10 @@ check_has "and stops by it" "ExecStop=$SYSCTR autostart --shutdown" cat "$units/
 check_has "it stays active between them" "RemainAfterExit=yes" cat "$units/sysctr.service"
 check_has "after the network" "After=network-online.target" cat "$units/sysctr.service"
 check_has "and the state's filesystems" "RequiresMountsFor=" cat "$units/sysctr.service"
-check "systemd-analyze verify passes on it" systemd-analyze verify "$units/sysctr.service"
+sed "s|^\(Exec[A-Za-z]*\)=[^ ]*|\1=$SYSCTR|" "$SYSCTR_BUILDDIR/config/sysctr-net.service" >"$units/sysctr-net.service"
+check_has "after the managed bridge" "After=network-online.target sysctr-net.service" cat "$units/sysctr.service"
+check_has "which comes up first, when a container wants it" "ExecStart=$SYSCTR network up --if-wanted" cat "$units/sysctr-net.service"
+check_has "before the containers" "Before=sysctr.service" cat "$units/sysctr-net.service"
+check "systemd-analyze verify passes on both" systemd-analyze verify "$units/sysctr.service" "$units/sysctr-net.service"
 
 done_testing

@@ -156,6 +156,20 @@ check_out "info: unprivileged as it runs" False json_of "d['live']['privileged']
 check_out "info: its own layer's size" True json_of "d['disk_bytes'] >= 0" sysctr info "$c" --format json
 check_has "info: the table shows it" "pids:        " sysctr info "$c"
 check_has "info: and the last history rows" "config edit" sysctr info "$c"
+check_out "list shows its memory use" True json_of "[x['memory_usage_bytes'] for x in d if x['name'] == '$c'][0] > 0" sysctr list --format json
+check_has "list's table has a MEMORY column" "MEMORY" sysctr list
+
+# ---- top ----
+sysctr exec "$c" -- timeout -s KILL 4 sh -c 'while :; do :; done' >/dev/null 2>&1 &
+spinner=$!
+sleep 1
+check_out "top --format json: a busy loop shows as CPU" True json_of "[r['cpu_percent'] for r in d if r['name'] == '$c'][0] > 50" sysctr top --format json
+wait "$spinner"
+check_out "top: memory and tasks as the cgroup counts them" True json_of "[r['memory_usage_bytes'] > 0 and r['pids'] > 0 and r['pids_limit'] == 77 for r in d if r['name'] == '$c'][0]" sysctr top --format json
+check_out "top: a stopped container is not listed" False json_of "'${PFX}-priv' in [r['name'] for r in d]" sysctr top --format json
+check_has "top without a terminal prints one table" "CPU%" sysctr top --interval 0.2
+check_exit "top --interval 0: usage (2)" 2 sysctr top --interval 0
+
 check "a privileged neighbour" sysctr create busybox "${PFX}-priv" --set security.privileged=true
 check "start it" sysctr start "${PFX}-priv"
 check_out "info: privileged as it runs" True json_of "d['live']['privileged']" sysctr info "${PFX}-priv" --format json
