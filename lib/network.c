@@ -566,21 +566,19 @@ int sysctr_net_refresh(struct sysctr *s, struct sysctr_error **err)
 
 char *sysctr_net_lease_of(struct sysctr *s, const char *name)
 {
-	struct sysctr_lease_row *rows = NULL;
+	struct sysctr_lease_row r = { 0 };
 	struct sysctr_error *e = NULL;
 	char *ip = NULL;
-	size_t n = 0;
 
-	if (s->store == NULL ||
-	    sysctr_store_lease_list(s->store, s->cfg->network.bridge, &rows, &n,
-				    &e) < 0) {
-		sysctr_error_free(e);
+	if (s->store == NULL)
 		return NULL;
-	}
-	for (size_t i = 0; i < n && ip == NULL; i++)
-		if (strcmp(rows[i].container, name) == 0)
-			ip = xstrdup(rows[i].ipv4);
-	sysctr_lease_rows_free(rows, n);
+	if (sysctr_store_lease_get(s->store, name, s->cfg->network.bridge, &r,
+				   &e) == 1)
+		ip = steal_ptr(&r.ipv4);
+	sysctr_error_free(e);
+	free(r.container);
+	free(r.ipv4);
+	free(r.hwaddr);
 	return ip;
 }
 

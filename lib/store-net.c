@@ -71,6 +71,7 @@ int sysctr_store_lease_list(struct sysctr_store *st, const char *bridge,
 static int lease_get(sqlite3 *db, const char *name, const char *bridge,
 		     struct sysctr_lease_row *out, struct sysctr_error **err)
 {
+	memset(out, 0, sizeof(*out));
 	cleanup_stmt sqlite3_stmt *s = NULL;
 
 	s = store_prepare(db,
@@ -84,6 +85,13 @@ static int lease_get(sqlite3 *db, const char *name, const char *bridge,
 	    store_bind_text(s, 2, bridge) != SQLITE_OK)
 		return store_fail(db, "bind", err);
 	return store_fetch_one(db, s, lease_read, out, err);
+}
+
+int sysctr_store_lease_get(struct sysctr_store *st, const char *name,
+			   const char *bridge, struct sysctr_lease_row *out,
+			   struct sysctr_error **err)
+{
+	return lease_get(st->db, name, bridge, out, err);
 }
 
 /* A locally administered unicast MAC in the 00:16:3e range LXC uses. */

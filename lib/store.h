@@ -211,6 +211,11 @@ void sysctr_lease_rows_free(struct sysctr_lease_row *rows, size_t n);
 int sysctr_store_lease_list(struct sysctr_store *st, const char *bridge,
 			    struct sysctr_lease_row **out, size_t *n,
 			    struct sysctr_error **err);
+/* The container's lease on bridge: 1 and *out when it has one, 0 when
+ * not, -1 on error. */
+int sysctr_store_lease_get(struct sysctr_store *st, const char *name,
+			   const char *bridge, struct sysctr_lease_row *out,
+			   struct sysctr_error **err);
 /* The container's lease on bridge: the one it has, else the lowest free
  * address of first..last but avoid (the bridge's own; host byte order)
  * and a new MAC, in one transaction. A lease on another bridge is
