@@ -107,6 +107,126 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 	}
 }
 
+/* The cgroup path of pid in the hierarchy of line (v1: the one with
+ * controller ctl; v2: "0::"), cut after the component payload (liblxc's
+ * "lxc.payload.NAME"); NULL when pid is not in it. */
+static char *payload_path(const char *cgroups, const char *ctl,
+			  const char *payload)
+{
+	size_t plen = strlen(payload);
+
+	for (const char *l = cgroups; l != NULL && *l; l = strchr(l, '\n')) {
+		const char *c1, *c2, *end, *at;
+
+		if (*l == '\n')
+			l++;
+		c1 = strchr(l, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		end = strchr(l, '\n');
+		if (c2 == NULL)
+			break;
+		if (end == NULL)
+			end = l + strlen(l);
+		/* the controller list between the colons holds ctl */
+		if (ctl != NULL) {
+			char list[128];
+			char *save = NULL;
+			bool has = false;
+
+			snprintf(list, sizeof(list), "%.*s", (int)(c2 - c1 - 1),
+				 c1 + 1);
+			for (char *w = strtok_r(list, ",", &save); w;
+			     w = strtok_r(NULL, ",", &save))
+				has = has || strcmp(w, ctl) == 0;
+			if (!has)
+				continue;
+		} else if (strncmp(l, "0::", 3) != 0) {
+			continue;
+		}
+		for (at = c2 + 1; at < end; at++) {
+			at = memchr(at, '/', (size_t)(end - at));
+			if (at == NULL)
+				break;
+			if ((size_t)(end - at - 1) >= plen &&
+			    strncmp(at + 1, payload, plen) == 0 &&
+			    (at + 1 + plen == end || at[1 + plen] == '/'))
+				return xasprintf("%.*s",
+						 (int)(at + 1 + plen - c2 - 1),
+						 c2 + 1);
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+static int64_t file_int(const char *path)
+{
+	cleanup_free char *t = NULL;
+
+	if (read_file(path, &t, NULL, NULL) < 0)
+		return 0;
+	return strtoll(t, NULL, 10);
+}
+
+bool sysctr_ct_live_quick(const char *name, pid_t pid, unsigned what,
+			  struct sysctr_ct_live *out)
+{
+	cleanup_free char *cg = NULL, *status = NULL, *path = NULL;
+	cleanup_free char *payload = xasprintf("lxc.payload.%s", name);
+	cleanup_free char *file = NULL, *frozen = NULL;
+	bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	const char *ns;
+	char proc[64];
+
+	if (pid <= 1 || (what & ~(unsigned)SYSCTR_LIVE_MEMORY) != 0)
+		return false;
+	/* the init of a pid namespace: NSpid ends in 1 */
+	snprintf(proc, sizeof(proc), "/proc/%d/status", (int)pid);
+	if (read_file(proc, &status, NULL, NULL) < 0)
+		return false;
+	ns = strstr(status, "\nNSpid:");
+	if (ns == NULL)
+		return false;
+	ns = strchr(ns + 1, '\n');
+	if (ns == NULL || ns[-1] != '1' || !(ns[-2] == '\t' || ns[-2] == ' '))
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	if (read_file(proc, &cg, NULL, NULL) < 0)
+		return false;
+	path = payload_path(cg, v2 ? NULL : "memory", payload);
+	if (path == NULL)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->pid = pid;
+	if (v2) {
+		file = xasprintf("/sys/fs/cgroup%s/cgroup.freeze", path);
+		out->state =
+		    xstrdup(file_int(file) == 1 ? "FROZEN" : "RUNNING");
+	} else {
+		cleanup_free char *fpath = payload_path(cg, "freezer", payload);
+
+		file = fpath
+			   ? xasprintf("/sys/fs/cgroup/freezer%s/freezer.state",
+				       fpath)
+			   : NULL;
+		if (file != NULL && read_file(file, &frozen, NULL, NULL) == 0 &&
+		    str_starts_with(frozen, "FROZEN"))
+			out->state = xstrdup("FROZEN");
+		else
+			out->state = xstrdup("RUNNING");
+	}
+	if (what & SYSCTR_LIVE_MEMORY) {
+		cleanup_free char *m =
+		    v2 ? xasprintf("/sys/fs/cgroup%s/memory.current", path)
+		       : xasprintf(
+			     "/sys/fs/cgroup/memory%s/memory.usage_in_bytes",
+			     path);
+
+		out->memory_usage = file_int(m);
+	}
+	return true;
+}
+
 void sysctr_ct_proc_facts(pid_t pid, struct sysctr_ct_proc *out)
 {
 	char path[64];

@@ -38,6 +38,14 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 			 struct sysctr_ct_live *out);
 void sysctr_ct_live_clear(struct sysctr_ct_live *live);
 
+/* The same for a running container from /proc and its cgroup files, no
+ * liblxc: pid is the init pid recorded at its start. False, and *out
+ * untouched, when pid is not that container's init any more (a reboot
+ * inside, a stale row): then ask sysctr_ct_live_read(). what may ask
+ * SYSCTR_LIVE_MEMORY only. */
+bool sysctr_ct_live_quick(const char *name, pid_t pid, unsigned what,
+			  struct sysctr_ct_live *out);
+
 /* From /proc of a container's init (pid > 1). */
 struct sysctr_ct_proc {
 	int64_t uptime_s; /* since it started, -1 unknown */

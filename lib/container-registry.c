@@ -70,10 +70,19 @@ SYSCTR_PUBLIC int sysctr_ct_leftovers(struct sysctr *s, char ***names,
 {
 	cleanup_closedir DIR *d = NULL;
 	cleanup_strv char **found = xcalloc(1, sizeof(char *));
+	cleanup_strv char **known = xcalloc(1, sizeof(char *));
+	struct sysctr_ct_row *rows = NULL;
 	struct dirent *de;
+	size_t n = 0;
 
-	if (sysctr_need_store(s, err) < 0)
+	/* the registry's names in one query, not one per directory */
+	if (sysctr_need_store(s, err) < 0 ||
+	    sysctr_store_ct_list(s->store, &rows, &n, err) < 0)
 		return -1;
+	for (size_t i = 0; i < n; i++)
+		strv_push(&known, rows[i].name);
+	sysctr_ct_rows_free(rows, n);
+	qsort(known, n, sizeof(char *), cmp_str);
 	d = opendir(s->containers_dir);
 	if (d == NULL)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "open %s",
@@ -81,19 +90,15 @@ SYSCTR_PUBLIC int sysctr_ct_leftovers(struct sysctr *s, char ***names,
 	/* A create at work (.new-NAME.*) and whatever else is not named
 	 * like a container is no leftover of one. */
 	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
 		cleanup_free char *dir = NULL;
-		int ret;
 
-		if (!sysctr_name_valid(de->d_name))
+		if (!sysctr_name_valid(name) ||
+		    bsearch(&name, known, n, sizeof(char *), cmp_str) != NULL)
 			continue;
-		dir = sysctr_ct_dir(s, de->d_name);
-		if (!is_dir(dir))
-			continue;
-		ret = sysctr_ct_registered(s, de->d_name, err);
-		if (ret < 0)
-			return -1;
-		if (ret == 0)
-			strv_push(&found, de->d_name);
+		dir = sysctr_ct_dir(s, name);
+		if (is_dir(dir))
+			strv_push(&found, name);
 	}
 	qsort(found, strv_length(found), sizeof(char *), cmp_str);
 	*names = steal_ptr(&found);

@@ -362,6 +362,15 @@ static int start_run(struct sysctr *s, const char *name, const char *text,
 	if (!c->start(c, 0, NULL))
 		return liblxc_failed(s, name, "start", err);
 	log_debug("%s: running", name);
+	/* for list, which then needs no liblxc handle (container-live.c) */
+	{
+		struct sysctr_error *e = NULL;
+		pid_t pid = c->init_pid(c);
+
+		if (pid > 1 &&
+		    sysctr_store_ct_set_pid(s->store, name, pid, &e) < 0)
+			sysctr_log_warn_error(e, name);
+	}
 	return 0;
 }
 

@@ -135,6 +135,22 @@ static void live_figures(struct sysctr *s, struct sysctr_ct_info *info)
 	info->disk_bytes = is_dir(own) ? sysctr_tree_size(own) : -1;
 }
 
+/* list's live part: from /proc and the cgroup with the pid its start
+ * recorded, else from liblxc. */
+static void from_live(struct sysctr *s, struct sysctr_ct_info *info, pid_t pid)
+{
+	struct sysctr_ct_live live;
+
+	if (!sysctr_ct_live_quick(info->name, pid, SYSCTR_LIVE_MEMORY, &live)) {
+		from_kernel(s, info, SYSCTR_LIVE_MEMORY);
+		return;
+	}
+	info->state = steal_ptr(&live.state);
+	info->pid = live.pid;
+	info->memory_usage = live.memory_usage;
+	sysctr_ct_live_clear(&live);
+}
+
 SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 				 enum sysctr_list_filter filter,
 				 struct sysctr_ct_info **out, size_t *n,
@@ -163,7 +179,7 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 			continue;
 		from_row(s, &rows[i], info);
 		if (run)
-			from_kernel(s, info, SYSCTR_LIVE_MEMORY);
+			from_live(s, info, (pid_t)rows[i].pid);
 		else
 			info->state = xstrdup("STOPPED");
 		from_conf(s, info);

@@ -81,7 +81,7 @@ void sysctr_history_rows_free(struct sysctr_history_row *rows, size_t n)
 
 #define CT_COLS                                                                \
 	"id, name, owner, template, release, arch, image_id, created, state, " \
-	"state_time, storage, based_on, pending"
+	"state_time, storage, based_on, pending, pid"
 
 static void ct_read(sqlite3_stmt *s, void *p)
 {
@@ -100,6 +100,7 @@ static void ct_read(sqlite3_stmt *s, void *p)
 	r->storage = store_col_text(s, 10);
 	r->based_on = sqlite3_column_int64(s, 11); /* NULL reads as 0 */
 	r->pending = store_col_text(s, 12);
+	r->pid = sqlite3_column_int64(s, 13);
 }
 
 static void ct_clear(void *p)
@@ -258,6 +259,21 @@ static int ct_set_state(struct sysctr_store *st, const char *name,
 		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
 				  "no such container");
 	return 0;
+}
+
+int sysctr_store_ct_set_pid(struct sysctr_store *st, const char *name,
+			    int64_t pid, struct sysctr_error **err)
+{
+	cleanup_stmt sqlite3_stmt *s = NULL;
+
+	s = store_prepare(
+	    st->db, "UPDATE containers SET pid = ?1 WHERE name = ?2", err);
+	if (s == NULL)
+		return -1;
+	if (store_bind_int(s, 1, pid) != SQLITE_OK ||
+	    store_bind_text(s, 2, name) != SQLITE_OK)
+		return store_fail(st->db, "bind", err);
+	return store_step_done(st->db, s, err);
 }
 
 int sysctr_store_ct_set_state(struct sysctr_store *st, const char *name,

@@ -359,12 +359,24 @@ static int migrate_v3(sqlite3 *db, struct sysctr_error **err)
 	return store_exec(db, schema_v3, err);
 }
 
+/* The init pid of a container's last start: list reads a running
+ * container's state and usage from /proc and its cgroup files without
+ * asking liblxc (which loads its config). */
+static int migrate_v4(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db,
+			  "ALTER TABLE containers ADD COLUMN pid INTEGER "
+			  "NOT NULL DEFAULT 0;",
+			  err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
 	migrate_v1,
 	migrate_v2,
 	migrate_v3,
+	migrate_v4,
 };
 
 int sysctr_store_schema_version(void)

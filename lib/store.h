@@ -31,6 +31,8 @@ struct sysctr_ct_row {
 	int64_t based_on; /* snapshots.id of the snapshot it was last cut
 			     from or restored to; 0: none */
 	char *pending;	  /* a layer switch to finish (lib/snapshot.c) */
+	int64_t pid;	  /* its init's pid on the host at its last start
+			     (a hint: list checks it before use); 0 none */
 };
 
 struct sysctr_image_row {
@@ -116,6 +118,10 @@ int sysctr_store_ct_list(struct sysctr_store *st, struct sysctr_ct_row **out,
 			 size_t *n, struct sysctr_error **err);
 int sysctr_store_ct_delete(struct sysctr_store *st, const char *name,
 			   struct sysctr_error **err);
+/* Record the init pid of the container's start (a hint, see
+ * sysctr_ct_row.pid). */
+int sysctr_store_ct_set_pid(struct sysctr_store *st, const char *name,
+			    int64_t pid, struct sysctr_error **err);
 int sysctr_store_ct_set_state(struct sysctr_store *st, const char *name,
 			      const char *state, struct sysctr_error **err);
 

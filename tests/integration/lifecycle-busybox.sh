@@ -29,9 +29,18 @@ check_out "hostname is the container name" "$c" sysctr exec "$c" -- hostname
 
 check "freeze" sysctr freeze "$c"
 check_out "frozen" FROZEN json_of "d['state']" sysctr info "$c" --format json
+check_out "list says so too (from its cgroup)" FROZEN json_of "[x['state'] for x in d if x['name'] == '$c'][0]" sysctr list --format json
 check_exit "freeze again is a state error" 4 sysctr freeze "$c"
 check "unfreeze" sysctr unfreeze "$c"
 check_out "running again" RUNNING json_of "d['state']" sysctr info "$c" --format json
+# list reads a running container from /proc and its cgroup with the pid
+# its start recorded; a pid that is not its init any more (recorded
+# wrong here by hand) sends it to liblxc, which still knows
+ipid=$(json_of "d['pid']" sysctr info "$c" --format json)
+check_out "list's pid is info's" "$ipid" json_of "[x['pid'] for x in d if x['name'] == '$c'][0]" sysctr list --format json
+check "a wrong pid in the registry" python3 -c "import sqlite3; c = sqlite3.connect('$TROOT/var/lib/sysctr/sysctr.db'); c.execute(\"UPDATE containers SET pid = ? WHERE name = '$c'\", ($$,)); c.commit()"
+check_out "list still gives its init's" "$ipid" json_of "[x['pid'] for x in d if x['name'] == '$c'][0]" sysctr list --format json
+check_out "and its state" RUNNING json_of "[x['state'] for x in d if x['name'] == '$c'][0]" sysctr list --format json
 
 check_out "clean stop" "ok STOPPED stopped" json_of "d['result'] + ' ' + d['state'] + ' ' + d['detail'].split()[0]" sysctr stop "$c" --format json
 check_exit "stop again is a state error (4)" 4 sysctr stop "$c"
