@@ -370,13 +370,31 @@ static int migrate_v4(sqlite3 *db, struct sysctr_error **err)
 			  err);
 }
 
+/* What list shows of each container.conf (lib/store-summary.c). */
+static int migrate_v5(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db,
+			  "CREATE TABLE conf_summary ("
+			  " container_id INTEGER PRIMARY KEY"
+			  "  REFERENCES containers(id) ON DELETE CASCADE,"
+			  " stamp TEXT NOT NULL,"
+			  " autostart INTEGER NOT NULL,"
+			  " ord INTEGER NOT NULL,"
+			  " grp TEXT,"
+			  " ready TEXT,"
+			  " timeout INTEGER NOT NULL,"
+			  " memory INTEGER NOT NULL,"
+			  " privileged INTEGER NOT NULL,"
+			  " ipv4 TEXT,"
+			  " net_mode TEXT,"
+			  " net_bridge TEXT);",
+			  err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
-	migrate_v1,
-	migrate_v2,
-	migrate_v3,
-	migrate_v4,
+	migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5,
 };
 
 int sysctr_store_schema_version(void)

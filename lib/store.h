@@ -231,4 +231,31 @@ int sysctr_store_lease_take(struct sysctr_store *st, const char *name,
 			    uint32_t avoid, struct sysctr_lease_row *out,
 			    struct sysctr_error **err);
 
+/* ---- what list shows of container.conf (store-summary.c) ---- */
+
+struct sysctr_summary {
+	char *name;
+	char *stamp; /* of the file it was read from */
+	bool autostart;
+	int autostart_order;
+	char *autostart_group;
+	char *autostart_ready;
+	int autostart_timeout;
+	int64_t memory;
+	bool privileged;
+	char *ipv4;	  /* a static address/prefix, or NULL */
+	char *net_mode;	  /* container.conf's ("" sysctr.conf's) */
+	char *net_bridge; /* container.conf's ("" sysctr.conf's) */
+};
+void sysctr_summary_clear(struct sysctr_summary *r);
+void sysctr_summaries_free(struct sysctr_summary *rows, size_t n);
+/* Every container's summary, by name. */
+int sysctr_store_summary_list(struct sysctr_store *st,
+			      struct sysctr_summary **out, size_t *n,
+			      struct sysctr_error **err);
+/* Keep r as the summary of r->name's container.conf. */
+int sysctr_store_summary_put(struct sysctr_store *st,
+			     const struct sysctr_summary *r,
+			     struct sysctr_error **err);
+
 #endif

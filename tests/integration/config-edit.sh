@@ -152,4 +152,17 @@ check_eq "and which it got at once" \
 	"sysctr: $c: resources.memory applied to the running container" "$err"
 check "destroy -f" sysctr destroy -f "$c"
 
+# list keeps what it shows of container.conf in the registry and reads a
+# file again only when it changed: by config set, or by hand
+l="${PFX}-ls"
+check "create for list" sysctr create busybox "$l" --set autostart.enabled=true --set autostart.order=4
+check_out "list shows its order" 4 json_of "[x['autostart_order'] for x in d if x['name'] == '$l'][0]" sysctr list --format json
+check "config set" sysctr config set "$l" autostart.order=5
+check_out "list follows config set" 5 json_of "[x['autostart_order'] for x in d if x['name'] == '$l'][0]" sysctr list --format json
+check "an edit by hand" sed -i 's/order = 5/order = 6/' "$TROOT/var/lib/sysctr/containers/$l/container.conf"
+check_out "list follows it" 6 json_of "[x['autostart_order'] for x in d if x['name'] == '$l'][0]" sysctr list --format json
+check "an edit by hand that breaks it" sh -c "echo 'bogus = 1' >> '$TROOT/var/lib/sysctr/containers/$l/container.conf'"
+check_has "list says so, not its old summary" "bogus" sysctr list
+check "destroy" sysctr destroy "$l"
+
 done_testing
