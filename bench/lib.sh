@@ -21,3 +21,36 @@ spread() {
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
 }
+
+# bench_root PREFIX: a fresh sysctr root under /var/tmp (searchable by
+# the mapped root of unprivileged containers); prints its path
+bench_root() {
+	local r
+	r=$(mktemp -d "/var/tmp/$1.XXXXXX") || die "mktemp"
+	chmod 0711 "$r"
+	mkdir -p "$r/etc/sysctr"
+	echo "$r"
+}
+
+# bench_conf ROOT [SECTIONS]: ROOT's sysctr.conf: the templates of this
+# tree, BENCH_IMAGES when set, then SECTIONS as they are
+bench_conf() {
+	cat >"$1/etc/sysctr/sysctr.conf" <<CONF
+paths {
+  templates = "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/templates"
+  ${BENCH_IMAGES:+images = \"$BENCH_IMAGES\"}
+}
+${2:-}
+CONF
+}
+
+# bench_teardown SYSCTR ROOT: kill the root's running containers, destroy
+# them all, remove the root
+bench_teardown() {
+	local s=("$1" --root "$2" -q)
+	"${s[@]}" list --running --format json 2>/dev/null | jq -r '.[].name' |
+		xargs -r -P 8 -n 8 "${s[@]}" stop -k
+	"${s[@]}" list --format json 2>/dev/null | jq -r '.[].name' |
+		xargs -r -P 4 -n 1 "${s[@]}" destroy -f
+	rm -rf "$2"
+}

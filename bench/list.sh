@@ -29,8 +29,7 @@ UP=${BENCH_LIST_UP:-50}
 RUNS=${BENCH_RUNS:-10}
 [ "$UP" -le "$N" ] || die "BENCH_LIST_UP > BENCH_LIST_N"
 
-ROOT=$(mktemp -d /var/tmp/sysctr-bench-list.XXXXXX)
-chmod 0711 "$ROOT"
+ROOT=$(bench_root sysctr-bench-list)
 BR="sblist$$"
 BR=${BR:0:15}
 cleanup() {
@@ -38,25 +37,15 @@ cleanup() {
 	"$SYSCTR" --root "$ROOT" list --running --format json 2>/dev/null |
 		jq -r '.[].name' | xargs -r -P 8 -n 8 "$SYSCTR" --root "$ROOT" -q stop -k
 	"$SYSCTR" --root "$ROOT" network down >/dev/null 2>&1
-	"$SYSCTR" --root "$ROOT" list --format json 2>/dev/null |
-		jq -r '.[].name' | xargs -r -P 8 -n 1 "$SYSCTR" --root "$ROOT" -q destroy -f
+	bench_teardown "$SYSCTR" "$ROOT"
 	ip link del "$BR" 2>/dev/null
-	rm -rf "$ROOT"
 }
 trap cleanup EXIT
-
-mkdir -p "$ROOT/etc/sysctr"
-cat >"$ROOT/etc/sysctr/sysctr.conf" <<CONF
-paths {
-  templates = "$(cd "$(dirname "$0")/.." && pwd)/templates"
-  ${BENCH_IMAGES:+images = \"$BENCH_IMAGES\"}
-}
-network {
-  bridge = "$BR"
-  ipv4 = "10.219.0.1/22"
+bench_conf "$ROOT" "network {
+  bridge = \"$BR\"
+  ipv4 = \"10.219.0.1/22\"
   nat = false
-}
-CONF
+}"
 cdir="$ROOT/var/lib/sysctr/containers"
 names="$ROOT/names"
 for ((i = 0; i < N; i++)); do printf 'bench-ls-%03d\n' "$i"; done >"$names"

@@ -226,3 +226,23 @@ const char *sysctr_cg_unsupported(const struct sysctr_resources *r,
 		       "scheduler)";
 	return NULL;
 }
+
+int64_t sysctr_cg_working_set(int64_t usage, const char *stat, bool v2)
+{
+	const char *key = v2 ? "inactive_file " : "total_inactive_file ";
+	size_t len = strlen(key);
+
+	for (const char *p = stat; p != NULL && *p;) {
+		if (strncmp(p, key, len) == 0) {
+			int64_t inactive = strtoll(p + len, NULL, 10);
+
+			return inactive > 0 && inactive < usage
+				   ? usage - inactive
+				   : usage;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return usage;
+}

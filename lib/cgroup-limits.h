@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 
@@ -45,6 +46,12 @@ void sysctr_cg_items_of(const struct sysctr_resources *r,
 			const struct sysctr_cg_host *h, bool lift,
 			struct sysctr_cg_items *out);
 void sysctr_cg_items_clear(struct sysctr_cg_items *items);
+
+/* The memory a cgroup holds that the kernel cannot simply drop: its
+ * usage less the inactive file cache its memory.stat counts
+ * ("total_inactive_file" on v1, "inactive_file" on v2), the working set
+ * docker stats and the kubelet show. usage when stat has no such line. */
+int64_t sysctr_cg_working_set(int64_t usage, const char *stat, bool v2);
 
 /* What of r this host cannot enforce, as the text of an error
  * (*fatal: the container would run without a limit it asks for) or a

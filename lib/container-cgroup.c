@@ -130,7 +130,7 @@ void sysctr_ct_usage_read(struct sysctr *s, const char *name,
 			  struct sysctr_ct_usage *out)
 {
 	cleanup_ct struct lxc_container *c = NULL;
-	char buf[4096];
+	char buf[8192];
 	bool v2;
 
 	out->memory = out->memory_limit = out->cpu_ns = -1;
@@ -141,6 +141,9 @@ void sysctr_ct_usage_read(struct sysctr *s, const char *name,
 	v2 = item(c, "memory.current", buf, sizeof(buf));
 	if (v2) {
 		out->memory = strtoll(buf, NULL, 10);
+		if (item(c, "memory.stat", buf, sizeof(buf)))
+			out->memory =
+			    sysctr_cg_working_set(out->memory, buf, true);
 		out->memory_limit = number(c, "memory.max", true);
 		if (item(c, "cpu.stat", buf, sizeof(buf)) &&
 		    keyed(buf, "usage_usec") >= 0)
@@ -149,6 +152,10 @@ void sysctr_ct_usage_read(struct sysctr *s, const char *name,
 			io_bytes(buf, true, &out->io_read, &out->io_write);
 	} else {
 		out->memory = number(c, "memory.usage_in_bytes", false);
+		if (out->memory >= 0 &&
+		    item(c, "memory.stat", buf, sizeof(buf)))
+			out->memory =
+			    sysctr_cg_working_set(out->memory, buf, false);
 		out->memory_limit = number(c, "memory.limit_in_bytes", true);
 		out->cpu_ns = number(c, "cpuacct.usage", false);
 		if (item(c, "blkio.throttle.io_service_bytes_recursive", buf,

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "container-lxc.h"
+#include "cgroup-limits.h"
 #include "container-live.h"
 #include "error.h"
 #include "macro.h"
@@ -95,9 +96,21 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 	if (strcmp(out->state, "RUNNING") != 0)
 		return;
 	if (what & SYSCTR_LIVE_MEMORY) {
+		char stat[8192];
+		int n;
+		bool v2 = false;
+
 		out->memory_usage = cgroup_int(c, "memory.usage_in_bytes");
-		if (out->memory_usage == 0)
+		if (out->memory_usage == 0) {
 			out->memory_usage = cgroup_int(c, "memory.current");
+			v2 = true;
+		}
+		n = c->get_cgroup_item(c, "memory.stat", stat, sizeof(stat));
+		if (n > 0 && n < (int)sizeof(stat)) {
+			stat[n] = '\0';
+			out->memory_usage =
+			    sysctr_cg_working_set(out->memory_usage, stat, v2);
+		}
 	}
 	if (what & SYSCTR_LIVE_IPV4) {
 		cleanup_strv char **ips = c->get_ips(c, "eth0", "inet", 0);
@@ -216,13 +229,19 @@ bool sysctr_ct_live_quick(const char *name, pid_t pid, unsigned what,
 			out->state = xstrdup("RUNNING");
 	}
 	if (what & SYSCTR_LIVE_MEMORY) {
+		cleanup_free char *dir =
+		    v2 ? xasprintf("/sys/fs/cgroup%s", path)
+		       : xasprintf("/sys/fs/cgroup/memory%s", path);
 		cleanup_free char *m =
-		    v2 ? xasprintf("/sys/fs/cgroup%s/memory.current", path)
-		       : xasprintf(
-			     "/sys/fs/cgroup/memory%s/memory.usage_in_bytes",
-			     path);
+		    xasprintf("%s/%s", dir,
+			      v2 ? "memory.current" : "memory.usage_in_bytes");
+		cleanup_free char *st = xasprintf("%s/memory.stat", dir);
+		cleanup_free char *stat = NULL;
 
 		out->memory_usage = file_int(m);
+		if (read_file(st, &stat, NULL, NULL) == 0)
+			out->memory_usage =
+			    sysctr_cg_working_set(out->memory_usage, stat, v2);
 	}
 	return true;
 }

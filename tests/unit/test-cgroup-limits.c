@@ -211,6 +211,24 @@ static void test_cpu_max_parse(void **state)
 		assert_int_equal(sysctr_conf_parse_cpu_max(bad[i], &us), -1);
 }
 
+static void test_working_set(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    sysctr_cg_working_set(1000,
+				  "cache 10\ninactive_file 5\ntotal_cache 300\n"
+				  "total_inactive_file 200\n",
+				  false),
+	    800);
+	assert_int_equal(
+	    sysctr_cg_working_set(1000, "anon 500\ninactive_file 300\n", true),
+	    700);
+	/* nothing to take off, or more than the usage: the usage */
+	assert_int_equal(sysctr_cg_working_set(1000, "anon 500\n", true), 1000);
+	assert_int_equal(
+	    sysctr_cg_working_set(100, "inactive_file 300\n", true), 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_weights_on_v1_scales),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_cpu_max_parse),
+		cmocka_unit_test(test_working_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
