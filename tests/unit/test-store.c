@@ -332,6 +332,9 @@ static void test_leases(void **state)
 			 0);
 	assert_string_equal(again.ipv4, "10.9.0.2");
 	assert_string_equal(again.hwaddr, a.hwaddr);
+	free(again.container);
+	free(again.ipv4);
+	free(again.hwaddr);
 	/* the subnet is full */
 	assert_int_equal(sysctr_store_lease_take(fx->st, "c", "br0", first,
 						 last, gw, &again, &err),
@@ -345,9 +348,6 @@ static void test_leases(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].container, "b");
 	sysctr_lease_rows_free(rows, n);
-	free(again.container);
-	free(again.ipv4);
-	free(again.hwaddr);
 	assert_int_equal(sysctr_store_lease_take(fx->st, "c", "br0", first,
 						 last, gw, &again, &err),
 			 0);
