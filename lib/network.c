@@ -529,6 +529,20 @@ int sysctr_net_attach(struct sysctr *s, const char *name, char **hwaddr,
 	lock = net_lock(s, err);
 	if (lock < 0)
 		return -1;
+	/* The common start: its lease known to dnsmasq and the forwards,
+	 * the bridge up. Nothing to write or run (`network up` repairs what
+	 * somebody else removed). */
+	if (sysctr_store_lease_get(s->store, name, s->cfg->network.bridge,
+				   &lease, NULL) == 1 &&
+	    bridge_exists(s->cfg->network.bridge) && dnsmasq_pid(s) > 0) {
+		*hwaddr = steal_ptr(&lease.hwaddr);
+		free(lease.container);
+		free(lease.ipv4);
+		return 0;
+	}
+	free(lease.container);
+	free(lease.ipv4);
+	free(lease.hwaddr);
 	if (sysctr_store_lease_take(s->store, name, s->cfg->network.bridge,
 				    n.first, n.last, n.gw_n, &lease, err) < 0)
 		return sysctr_err_prefix(err, "address on %s",
