@@ -104,6 +104,8 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
  * array for several. */
 void cli_outcomes_print(struct cli *cli, json_object *arr);
 
+/* A count or size; null for a negative (unknown) one. */
+json_object *cli_json_count(int64_t v);
 /* "1.5 MiB"; "-" for a negative (unknown) count. */
 void cli_human_bytes(int64_t b, char *buf, size_t len);
 

@@ -10,12 +10,6 @@
 
 #include "cli.h"
 
-/* -1 (unknown, not running) is null. */
-static json_object *opt_int(int64_t v)
-{
-	return v < 0 ? NULL : json_object_new_int64(v);
-}
-
 /* What the kernel counts of a running container; null when stopped. */
 static json_object *live_json(const struct sysctr_ct_info *i)
 {
@@ -24,19 +18,21 @@ static json_object *live_json(const struct sysctr_ct_info *i)
 	if (i->pid <= 1)
 		return NULL;
 	o = json_object_new_object();
-	json_object_object_add(o, "uptime_seconds", opt_int(i->uptime_s));
+	json_object_object_add(o, "uptime_seconds",
+			       cli_json_count(i->uptime_s));
 	json_object_object_add(o, "memory_usage_bytes",
-			       opt_int(i->memory_usage));
+			       cli_json_count(i->memory_usage));
 	json_object_object_add(o, "memory_limit_bytes",
-			       opt_int(i->memory_limit_live));
+			       cli_json_count(i->memory_limit_live));
 	json_object_object_add(
 	    o, "cpu_seconds",
 	    i->cpu_ns < 0 ? NULL
 			  : json_object_new_double((double)i->cpu_ns / 1e9));
-	json_object_object_add(o, "pids", opt_int(i->pids));
-	json_object_object_add(o, "pids_limit", opt_int(i->pids_limit));
-	json_object_object_add(o, "io_read_bytes", opt_int(i->io_read));
-	json_object_object_add(o, "io_write_bytes", opt_int(i->io_write));
+	json_object_object_add(o, "pids", cli_json_count(i->pids));
+	json_object_object_add(o, "pids_limit", cli_json_count(i->pids_limit));
+	json_object_object_add(o, "io_read_bytes", cli_json_count(i->io_read));
+	json_object_object_add(o, "io_write_bytes",
+			       cli_json_count(i->io_write));
 	json_object_object_add(o, "privileged",
 			       json_object_new_boolean(i->privileged));
 	json_object_object_add(o, "lxcfs", json_object_new_boolean(i->lxcfs));
@@ -99,7 +95,8 @@ static json_object *info_json(const struct sysctr_ct_info *i, bool detail)
 		    json_object_new_int(i->autostart_timeout));
 		json_object_object_add(o, "image", cli_json_str(i->image));
 		json_object_object_add(o, "live", live_json(i));
-		json_object_object_add(o, "disk_bytes", opt_int(i->disk_bytes));
+		json_object_object_add(o, "disk_bytes",
+				       cli_json_count(i->disk_bytes));
 		json_object_object_add(o, "path", cli_json_str(i->path));
 		json_object_object_add(o, "log", cli_json_str(i->log_path));
 	}

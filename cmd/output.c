@@ -222,3 +222,8 @@ void cli_human_bytes(int64_t b, char *buf, size_t len)
 	}
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
+
+json_object *cli_json_count(int64_t v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}

@@ -81,11 +81,6 @@ static void print_table(const struct sample *was, const struct sample *now)
 	cli_table_free(t);
 }
 
-static json_object *opt_int(int64_t v)
-{
-	return v < 0 ? NULL : json_object_new_int64(v);
-}
-
 static void print_json(const struct sample *was, const struct sample *now)
 {
 	json_object *arr = json_object_new_array();
@@ -106,14 +101,16 @@ static void print_json(const struct sample *was, const struct sample *now)
 			? NULL
 			: json_object_new_double((double)r->cpu_ns / 1e9));
 		json_object_object_add(o, "memory_usage_bytes",
-				       opt_int(r->memory));
+				       cli_json_count(r->memory));
 		json_object_object_add(o, "memory_limit_bytes",
-				       opt_int(r->memory_limit));
-		json_object_object_add(o, "pids", opt_int(r->pids));
-		json_object_object_add(o, "pids_limit", opt_int(r->pids_limit));
-		json_object_object_add(o, "io_read_bytes", opt_int(r->io_read));
+				       cli_json_count(r->memory_limit));
+		json_object_object_add(o, "pids", cli_json_count(r->pids));
+		json_object_object_add(o, "pids_limit",
+				       cli_json_count(r->pids_limit));
+		json_object_object_add(o, "io_read_bytes",
+				       cli_json_count(r->io_read));
 		json_object_object_add(o, "io_write_bytes",
-				       opt_int(r->io_write));
+				       cli_json_count(r->io_write));
 		json_object_array_add(arr, o);
 	}
 	cli_json_print(arr);

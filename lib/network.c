@@ -25,6 +25,7 @@
 #include "error.h"
 #include "lock.h"
 #include "log.h"
+#include "lxcconf.h"
 #include "network.h"
 #include "util.h"
 
@@ -536,13 +537,10 @@ int sysctr_net_attach(struct sysctr *s, const char *name, char **hwaddr,
 				   &lease, NULL) == 1 &&
 	    bridge_exists(s->cfg->network.bridge) && dnsmasq_pid(s) > 0) {
 		*hwaddr = steal_ptr(&lease.hwaddr);
-		free(lease.container);
-		free(lease.ipv4);
+		sysctr_lease_row_clear(&lease);
 		return 0;
 	}
-	free(lease.container);
-	free(lease.ipv4);
-	free(lease.hwaddr);
+	sysctr_lease_row_clear(&lease);
 	if (sysctr_store_lease_take(s->store, name, s->cfg->network.bridge,
 				    n.first, n.last, n.gw_n, &lease, err) < 0)
 		return sysctr_err_prefix(err, "address on %s",
@@ -550,9 +548,7 @@ int sysctr_net_attach(struct sysctr *s, const char *name, char **hwaddr,
 	ret = up_locked(s, err);
 	if (ret == 0)
 		*hwaddr = steal_ptr(&lease.hwaddr);
-	free(lease.container);
-	free(lease.ipv4);
-	free(lease.hwaddr);
+	sysctr_lease_row_clear(&lease);
 	return ret;
 }
 
@@ -590,9 +586,7 @@ char *sysctr_net_lease_of(struct sysctr *s, const char *name)
 				   &e) == 1)
 		ip = steal_ptr(&r.ipv4);
 	sysctr_error_free(e);
-	free(r.container);
-	free(r.ipv4);
-	free(r.hwaddr);
+	sysctr_lease_row_clear(&r);
 	return ip;
 }
 
@@ -613,10 +607,8 @@ static char **users_of(struct sysctr *s, char *const *active)
 			strv_push(&out, active[i]); /* cannot tell: in use */
 			continue;
 		}
-		mode = ct->network.mode[0] ? ct->network.mode
-					   : s->cfg->network.mode;
-		br = ct->network.bridge[0] ? ct->network.bridge
-					   : s->cfg->network.bridge;
+		mode = sysctr_lxcconf_net_mode(ct, s->cfg);
+		br = sysctr_lxcconf_net_bridge(ct, s->cfg);
 		if (strcmp(mode, "bridge") == 0 &&
 		    strcmp(br, s->cfg->network.bridge) == 0)
 			strv_push(&out, active[i]);

@@ -16,13 +16,18 @@
 #include "store-sql.h"
 #include "util.h"
 
+void sysctr_lease_row_clear(struct sysctr_lease_row *r)
+{
+	free(r->container);
+	free(r->ipv4);
+	free(r->hwaddr);
+	memset(r, 0, sizeof(*r));
+}
+
 void sysctr_lease_rows_free(struct sysctr_lease_row *rows, size_t n)
 {
-	for (size_t i = 0; rows != NULL && i < n; i++) {
-		free(rows[i].container);
-		free(rows[i].ipv4);
-		free(rows[i].hwaddr);
-	}
+	for (size_t i = 0; rows != NULL && i < n; i++)
+		sysctr_lease_row_clear(&rows[i]);
 	free(rows);
 }
 
@@ -37,12 +42,7 @@ static void lease_read(sqlite3_stmt *s, void *p)
 
 static void lease_clear(void *p)
 {
-	struct sysctr_lease_row *r = p;
-
-	free(r->container);
-	free(r->ipv4);
-	free(r->hwaddr);
-	memset(r, 0, sizeof(*r));
+	sysctr_lease_row_clear(p);
 }
 
 int sysctr_store_lease_list(struct sysctr_store *st, const char *bridge,

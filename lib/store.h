@@ -212,6 +212,7 @@ struct sysctr_lease_row {
 	char *ipv4; /* "10.117.0.2" */
 	char *hwaddr;
 };
+void sysctr_lease_row_clear(struct sysctr_lease_row *r);
 void sysctr_lease_rows_free(struct sysctr_lease_row *rows, size_t n);
 /* Every lease of bridge, by container name. */
 int sysctr_store_lease_list(struct sysctr_store *st, const char *bridge,

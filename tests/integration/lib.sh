@@ -277,3 +277,29 @@ wait_systemd() {
 	done
 	echo "$_state"
 }
+
+# managed_bridge BRIDGE GATEWAY: put this root's containers on sysctr's
+# managed bridge BRIDGE with GATEWAY/24, isolated (nat = false: nothing
+# leaves the machine); cleanup removes the bridge, its nftables table and
+# the root's dnsmasq (found by its configuration's path, checked), then
+# runs $TEST_CLEANUP_MORE
+managed_bridge() {
+	# shellcheck disable=SC2034 # read by cleanup()
+	TEST_CLEANUP_EXTRA="ip link del $1 2>/dev/null; nft delete table ip sysctr_$1 2>/dev/null; managed_bridge_gone"
+	cat >>"$TROOT/etc/sysctr/sysctr.conf" <<CONF
+network {
+  mode = "bridge"
+  bridge = "$1"
+  ipv4 = "$2/24"
+  domain = "t$$"
+  nat = false
+}
+CONF
+}
+managed_bridge_gone() {
+	for _p in $(pgrep -f -- "--conf-file=$TROOT/" || true); do
+		signal_pid TERM "$_p" "--conf-file=$TROOT/" >/dev/null 2>&1
+	done
+	eval "${TEST_CLEANUP_MORE:-}"
+	return 0
+}

@@ -9,26 +9,10 @@
 
 br="stdn$$"
 gw="10.216.$(($$ % 250)).1"
-table="sysctr_$br"
 listener=
-# shellcheck disable=SC2034 # read by cleanup() in lib.sh
-TEST_CLEANUP_EXTRA="ip link del $br 2>/dev/null; nft delete table ip $table 2>/dev/null; stop_helpers"
-stop_helpers() {
-	for p in $(pgrep -f -- "--conf-file=$TROOT/" || true); do
-		signal_pid TERM "$p" "--conf-file=$TROOT/" >/dev/null 2>&1
-	done
-	[ -n "$listener" ] && signal_pid TERM "$listener" "http.server" >/dev/null 2>&1
-	return 0
-}
-cat >>"$TROOT/etc/sysctr/sysctr.conf" <<CONF
-network {
-  mode = "bridge"
-  bridge = "$br"
-  ipv4 = "$gw/24"
-  domain = "t$$"
-  nat = false
-}
-CONF
+# shellcheck disable=SC2034 # read by managed_bridge_gone()
+TEST_CLEANUP_MORE='[ -n "$listener" ] && signal_pid TERM "$listener" http.server >/dev/null 2>&1'
+managed_bridge "$br" "$gw"
 
 d="${PFX}-dn"
 b="${PFX}-bn"
@@ -53,6 +37,7 @@ check_eq "systemd-networkd took the lease by DHCP" "$ld/24" "$got"
 check_has "networkd says the link is configured" "routable" sysctr exec "$d" -- networkctl --no-pager status eth0
 
 python3 -m http.server --bind "$gw" 18$(($$ % 900 + 100)) --directory "$SYSCTR_SRCDIR/config" >/dev/null 2>&1 &
+# shellcheck disable=SC2034 # read by $TEST_CLEANUP_MORE
 listener=$!
 sleep 1
 check "it reaches the host (a listener on the bridge's address)" sysctr exec "$d" -- bash -c "exec 3<>/dev/tcp/$gw/18$(($$ % 900 + 100))"

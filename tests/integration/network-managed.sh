@@ -14,23 +14,7 @@ br="stmb$$"
 gw="10.215.$(($$ % 250)).1"
 pfx=${gw%.1}
 table="sysctr_$br"
-# shellcheck disable=SC2034 # read by cleanup() in lib.sh
-TEST_CLEANUP_EXTRA="ip link del $br 2>/dev/null; nft delete table ip $table 2>/dev/null; stop_dnsmasq"
-# dnsmasq of this root only: found by its configuration's path, checked
-stop_dnsmasq() {
-	for p in $(pgrep -f -- "--conf-file=$TROOT/" || true); do
-		signal_pid TERM "$p" "--conf-file=$TROOT/" >/dev/null 2>&1
-	done
-}
-cat >>"$TROOT/etc/sysctr/sysctr.conf" <<CONF
-network {
-  mode = "bridge"
-  bridge = "$br"
-  ipv4 = "$gw/24"
-  domain = "t$$"
-  nat = false
-}
-CONF
+managed_bridge "$br" "$gw"
 
 a="${PFX}-na"
 b="${PFX}-nb"
