@@ -43,6 +43,9 @@ paths {
   templates = "$REPO/templates"
   images = "$IMAGES"
 }
+network {
+  mode = "none"
+}
 CONF
 S() { "$SYSCTR" --root "$ROOT" "$@"; }
 

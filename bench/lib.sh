@@ -33,7 +33,8 @@ bench_root() {
 }
 
 # bench_conf ROOT [SECTIONS]: ROOT's sysctr.conf: the templates of this
-# tree, BENCH_IMAGES when set, then SECTIONS as they are
+# tree, BENCH_IMAGES when set, then SECTIONS as they are; without a
+# network section in SECTIONS, no network (lxc-* runs have none either)
 bench_conf() {
 	cat >"$1/etc/sysctr/sysctr.conf" <<CONF
 paths {
@@ -42,6 +43,10 @@ paths {
 }
 ${2:-}
 CONF
+	case ${2:-} in
+	*"network {"*) ;;
+	*) printf 'network {\n  mode = "none"\n}\n' >>"$1/etc/sysctr/sysctr.conf" ;;
+	esac
 }
 
 # bench_teardown SYSCTR ROOT: kill the root's running containers, destroy

@@ -42,6 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 bench_conf "$ROOT" "network {
+  mode = \"none\"
   bridge = \"$BR\"
   ipv4 = \"10.219.0.1/22\"
   nat = false

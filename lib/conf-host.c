@@ -40,7 +40,7 @@ static cfg_opt_t timeouts_opts[] = {
 };
 
 static cfg_opt_t network_opts[] = {
-	CFG_STR("mode", "none", CFGF_NONE),
+	CFG_STR("mode", "bridge", CFGF_NONE),
 	CFG_STR("bridge", "sysctr0", CFGF_NONE),
 	CFG_BOOL("managed", cfg_true, CFGF_NONE),
 	CFG_STR("ipv4", "10.117.0.1/24", CFGF_NONE),

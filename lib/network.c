@@ -58,6 +58,46 @@ int sysctr_net_subnet(const char *cidr, uint32_t *gw, int *prefix,
 	return 0;
 }
 
+int sysctr_net_route_clash(const char *routes, uint32_t net, int prefix,
+			   const char *bridge, char *dev, size_t devlen,
+			   char *route, size_t routelen)
+{
+	const char *line = routes;
+
+	/* /proc/net/route: a header, then Iface Destination Gateway Flags
+	 * RefCnt Use Metric Mask ..., addresses in hex, network byte order
+	 * as the kernel stores them */
+	while (line != NULL && *line != '\0') {
+		const char *next = strchr(line, '\n');
+		char ifc[64];
+		unsigned int dst, gwy, flags, mask;
+		int refcnt, use, metric;
+
+		if (sscanf(line, "%63s %x %x %x %d %d %d %x", ifc, &dst, &gwy,
+			   &flags, &refcnt, &use, &metric, &mask) == 8 &&
+		    mask != 0 && strcmp(ifc, bridge) != 0) {
+			uint32_t d = ntohl(dst), m = ntohl(mask);
+			uint32_t ours = 0xffffffffU << (32 - prefix);
+			uint32_t both = m & ours; /* the wider of the two */
+
+			if ((d & both) == (net & both)) {
+				struct in_addr a = { .s_addr = dst };
+				char txt[INET_ADDRSTRLEN];
+				int bits = 0;
+
+				for (uint32_t b = m; b != 0; b <<= 1)
+					bits++;
+				inet_ntop(AF_INET, &a, txt, sizeof(txt));
+				snprintf(dev, devlen, "%s", ifc);
+				snprintf(route, routelen, "%s/%d", txt, bits);
+				return 1;
+			}
+		}
+		line = next == NULL ? NULL : next + 1;
+	}
+	return 0;
+}
+
 bool sysctr_net_is_managed(struct sysctr *s, const char *bridge)
 {
 	return s->cfg->network.managed && bridge != NULL &&
@@ -469,6 +509,26 @@ static int ip_forward_on(struct sysctr_error **err)
 	return 0;
 }
 
+/* A new bridge must not take a subnet the host already routes (a LAN,
+ * a VPN, another tool's bridge): its containers would shadow real
+ * hosts. Incus picks a free subnet on init; we refuse and say which. */
+static int subnet_free(const struct subnet *n, const char *br,
+		       struct sysctr_error **err)
+{
+	cleanup_free char *routes = NULL;
+	char dev[64], route[INET_ADDRSTRLEN + 4];
+
+	if (read_file("/proc/net/route", &routes, NULL, NULL) < 0)
+		return 0; /* no procfs view: ip(8) reports a real clash */
+	if (sysctr_net_route_clash(routes, n->first - 1, n->prefix, br, dev,
+				   sizeof(dev), route, sizeof(route)) == 0)
+		return 0;
+	return sysctr_err(err, SYSCTR_E_FAILED, 0,
+			  "network.ipv4 %s/%d overlaps the host's route %s "
+			  "on %s: choose a free subnet in sysctr.conf",
+			  n->gw, n->prefix, route, dev);
+}
+
 static int up_locked(struct sysctr *s, struct sysctr_error **err)
 {
 	const char *br = s->cfg->network.bridge;
@@ -479,9 +539,12 @@ static int up_locked(struct sysctr *s, struct sysctr_error **err)
 	if (subnet_of(s, &n, err) < 0 || mkdir_p(state, 0755, err) < 0)
 		return -1;
 	cidr = xasprintf("%s/%d", n.gw, n.prefix);
-	if (!bridge_exists(br) &&
-	    ip_cmd(err, "link", "add", br, "type", "bridge", NULL) < 0)
-		return sysctr_err_prefix(err, "create bridge %s", br);
+	if (!bridge_exists(br)) {
+		if (subnet_free(&n, br, err) < 0)
+			return -1;
+		if (ip_cmd(err, "link", "add", br, "type", "bridge", NULL) < 0)
+			return sysctr_err_prefix(err, "create bridge %s", br);
+	}
 	if (ip_cmd(err, "addr", "replace", cidr, "dev", br, NULL) < 0 ||
 	    ip_cmd(err, "link", "set", br, "up", NULL, NULL) < 0)
 		return sysctr_err_prefix(err, "bridge %s", br);

@@ -20,6 +20,14 @@
 int sysctr_net_subnet(const char *cidr, uint32_t *gw, int *prefix,
 		      uint32_t *first, uint32_t *last);
 
+/* Does a route in routes (the text of /proc/net/route) other than the
+ * default route or one on bridge overlap net/prefix (host byte order)?
+ * 1 with its interface in dev and the route in route ("10.0.0.0/8"),
+ * else 0. */
+int sysctr_net_route_clash(const char *routes, uint32_t net, int prefix,
+			   const char *bridge, char *dev, size_t devlen,
+			   char *route, size_t routelen);
+
 /* Is bridge the one sysctr manages? */
 bool sysctr_net_is_managed(struct sysctr *s, const char *bridge);
 

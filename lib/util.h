@@ -42,11 +42,11 @@ int rm_rf(const char *path, struct sysctr_error **err);
  * what was being removed. */
 void rm_rf_or_warn(const char *path, const char *what);
 
-/* Whole file into a NUL-terminated string. */
 /* Write all of DATA, through EINTR and, on a non-blocking fd, EAGAIN;
  * -1 with errno set otherwise. */
 int write_all(int fd, const void *data, size_t len);
 
+/* Whole file into a NUL-terminated string. */
 int read_file(const char *path, char **out, size_t *len,
 	      struct sysctr_error **err);
 

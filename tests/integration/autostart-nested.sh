@@ -40,7 +40,7 @@ check "install liblxc and busybox-static inside" O sh -c 'dpkg -i /root/pkg*.deb
 check "install the sysctr under test" sh -c "'$SYSCTR' --root '$TROOT' exec '$o' -- sh -c 'cat > /usr/bin/sysctr && chmod 0755 /usr/bin/sysctr' <'$SYSCTR'"
 check "and its templates" sh -c "tar -C '$SYSCTR_SRCDIR' -cf - templates | '$SYSCTR' --root '$TROOT' exec '$o' -- sh -c 'mkdir -p /usr/share/sysctr && tar -C /usr/share/sysctr -xf -'"
 # ids inside the container's own range (it maps 65536)
-check "its sysctr.conf" sh -c "printf 'idmap {\n  base = 10000\n  size = 50000\n}\n' | '$SYSCTR' --root '$TROOT' exec '$o' -- sh -c 'mkdir -p /etc/sysctr && cat > /etc/sysctr/sysctr.conf'"
+check "its sysctr.conf" sh -c "printf 'idmap {\n  base = 10000\n  size = 50000\n}\nnetwork {\n  mode = \"none\"\n}\n' | '$SYSCTR' --root '$TROOT' exec '$o' -- sh -c 'mkdir -p /etc/sysctr && cat > /etc/sysctr/sysctr.conf'"
 check "and its unit, as make install builds it" sh -c "'$SYSCTR' --root '$TROOT' exec '$o' -- sh -c 'cat > /etc/systemd/system/sysctr.service' <'$SYSCTR_BUILDDIR/config/sysctr.service'"
 check_has "enabled" "multi-user.target.wants" O sh -c 'systemctl daemon-reload && systemctl enable sysctr.service 2>&1'
 

@@ -134,6 +134,9 @@ paths {
   templates = "$SYSCTR_SRCDIR/templates"
   images = "$R2/images"
 }
+network {
+  mode = "none"
+}
 CONF
 check_has "export --with-image" "with its image" sysctr export "$c" "$ar/img.tar.zst" --with-image
 check_has "import where no image is cached" "image from the archive" "$SYSCTR" --root "$R2" import "$ar/img.tar.zst"

@@ -154,6 +154,9 @@ timeouts {
   lock = 2
   stop = 30
 }
+network {
+  mode = "none"
+}
 CONF
 
 # Container names unique to this run: the pid keeps parallel test scripts
@@ -286,6 +289,8 @@ wait_systemd() {
 managed_bridge() {
 	# shellcheck disable=SC2034 # read by cleanup()
 	TEST_CLEANUP_EXTRA="ip link del $1 2>/dev/null; nft delete table ip sysctr_$1 2>/dev/null; managed_bridge_gone"
+	# in place of the tests' default network (mode = "none")
+	sed -i '/^network {$/,/^}$/d' "$TROOT/etc/sysctr/sysctr.conf"
 	cat >>"$TROOT/etc/sysctr/sysctr.conf" <<CONF
 network {
   mode = "bridge"

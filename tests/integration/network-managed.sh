@@ -114,4 +114,21 @@ check "containers off it by default" sed -i 's/mode = "bridge"/mode = "none"/' "
 check "up --if-wanted does nothing then" sysctr network up --if-wanted
 check_exit "no bridge made" 1 test -e "/sys/class/net/$br"
 
+# a subnet the host already routes is refused before anything is made
+dum="std$$"
+TEST_CLEANUP_MORE="ip link del $dum 2>/dev/null"
+check "a host route inside the subnet ($pfx.200/30 on $dum)" sh -c "ip link add $dum type bridge && ip addr add $pfx.201/30 dev $dum && ip link set $dum up"
+check "containers on the bridge again" sed -i 's/mode = "none"/mode = "bridge"/' "$TROOT/etc/sysctr/sysctr.conf"
+err=$(sysctr network up 2>&1)
+check_eq "network up is refused (1)" 1 "$?"
+case $err in
+*"overlaps the host's route $pfx.200/30 on $dum"*) ok "the error names the route and its interface" ;;
+*) not_ok "error: $err" ;;
+esac
+check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+check_exit "no bridge made" 1 test -e "/sys/class/net/$br"
+check "the route gone" ip link del "$dum"
+check "network up" sysctr network up
+check "network down" sysctr network down
+
 done_testing

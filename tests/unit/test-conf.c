@@ -416,7 +416,7 @@ static void test_host_defaults(void **state)
 	assert_int_equal(h->timeouts.stop, 30);
 	assert_int_equal(h->timeouts.start, 30);
 	assert_int_equal(h->timeouts.lock, 10);
-	assert_string_equal(h->network.mode, "none");
+	assert_string_equal(h->network.mode, "bridge");
 	assert_string_equal(h->network.bridge, "sysctr0");
 	assert_int_equal(h->idmap.base, 100000);
 	assert_int_equal(h->idmap.size, 65536);

@@ -74,10 +74,61 @@ static void test_forward(void **state)
 		    sysctr_conf_parse_forward(bad[i], &hp, &p, &proto), -1);
 }
 
+/* /proc/net/route as this host writes it: a default route, the LAN
+ * 192.168.122.0/24 on eth0, a VPN's 10.0.0.0/8 on tun0, and a stale
+ * route of the bridge itself */
+static const char routes[] =
+    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask"
+    "\t\tMTU\tWindow\tIRTT\n"
+    "eth0\t00000000\t017AA8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+    "eth0\t007AA8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+    "tun0\t0000000A\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0\n"
+    "br9\t000011AC\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+
+static void test_route_clash(void **state)
+{
+	char dev[64], route[32];
+
+	(void)state;
+	/* 10.117.0.0/24 is inside the VPN's 10.0.0.0/8 */
+	assert_int_equal(sysctr_net_route_clash(routes, 0x0a750000U, 24, "br0",
+						dev, sizeof(dev), route,
+						sizeof(route)),
+			 1);
+	assert_string_equal(dev, "tun0");
+	assert_string_equal(route, "10.0.0.0/8");
+	/* 192.168.0.0/16 contains the LAN */
+	assert_int_equal(sysctr_net_route_clash(routes, 0xc0a80000U, 16, "br0",
+						dev, sizeof(dev), route,
+						sizeof(route)),
+			 1);
+	assert_string_equal(dev, "eth0");
+	assert_string_equal(route, "192.168.122.0/24");
+	/* a free subnet: the default route does not count */
+	assert_int_equal(sysctr_net_route_clash(routes, 0xac100000U, 24, "br0",
+						dev, sizeof(dev), route,
+						sizeof(route)),
+			 0);
+	/* a route of the bridge itself is its own */
+	assert_int_equal(sysctr_net_route_clash(routes, 0xac110000U, 24, "br9",
+						dev, sizeof(dev), route,
+						sizeof(route)),
+			 0);
+	assert_int_equal(sysctr_net_route_clash(routes, 0xac110000U, 24, "br0",
+						dev, sizeof(dev), route,
+						sizeof(route)),
+			 1);
+	assert_int_equal(sysctr_net_route_clash("", 0x0a750000U, 24, "br0", dev,
+						sizeof(dev), route,
+						sizeof(route)),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_subnet),
+		cmocka_unit_test(test_route_clash),
 		cmocka_unit_test(test_forward),
 	};
 
