@@ -246,3 +246,52 @@ int64_t sysctr_cg_working_set(int64_t usage, const char *stat, bool v2)
 	}
 	return usage;
 }
+
+char *sysctr_cg_payload_path(const char *cgroups, const char *ctl,
+			     const char *payload)
+{
+	size_t plen = strlen(payload);
+
+	for (const char *l = cgroups; l != NULL && *l; l = strchr(l, '\n')) {
+		const char *c1, *c2, *end, *at;
+
+		if (*l == '\n')
+			l++;
+		c1 = strchr(l, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		end = strchr(l, '\n');
+		if (c2 == NULL)
+			break;
+		if (end == NULL)
+			end = l + strlen(l);
+		/* the controller list between the colons holds ctl */
+		if (ctl != NULL) {
+			char list[128];
+			char *save = NULL;
+			bool has = false;
+
+			snprintf(list, sizeof(list), "%.*s", (int)(c2 - c1 - 1),
+				 c1 + 1);
+			for (char *w = strtok_r(list, ",", &save); w;
+			     w = strtok_r(NULL, ",", &save))
+				has = has || strcmp(w, ctl) == 0;
+			if (!has)
+				continue;
+		} else if (strncmp(l, "0::", 3) != 0) {
+			continue;
+		}
+		for (at = c2 + 1; at < end; at++) {
+			at = memchr(at, '/', (size_t)(end - at));
+			if (at == NULL)
+				break;
+			if ((size_t)(end - at - 1) >= plen &&
+			    strncmp(at + 1, payload, plen) == 0 &&
+			    (at + 1 + plen == end || at[1 + plen] == '/'))
+				return xasprintf("%.*s",
+						 (int)(at + 1 + plen - c2 - 1),
+						 c2 + 1);
+		}
+		return NULL;
+	}
+	return NULL;
+}

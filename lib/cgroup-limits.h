@@ -53,6 +53,14 @@ void sysctr_cg_items_clear(struct sysctr_cg_items *items);
  * docker stats and the kubelet show. usage when stat has no such line. */
 int64_t sysctr_cg_working_set(int64_t usage, const char *stat, bool v2);
 
+/* The cgroup path of a process in one hierarchy of its /proc/PID/cgroup
+ * text cgroups (v1: the line whose controllers hold ctl; v2, ctl NULL:
+ * "0::"), cut after the component payload (liblxc's "lxc.payload.NAME";
+ * systemd inside moves its init below it, into init.scope); NULL when
+ * the process is not below payload there. */
+char *sysctr_cg_payload_path(const char *cgroups, const char *ctl,
+			     const char *payload);
+
 /* What of r this host cannot enforce, as the text of an error
  * (*fatal: the container would run without a limit it asks for) or a
  * warning (a priority the host ignores); NULL when all holds. */

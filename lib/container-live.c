@@ -120,58 +120,6 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 	}
 }
 
-/* The cgroup path of pid in the hierarchy of line (v1: the one with
- * controller ctl; v2: "0::"), cut after the component payload (liblxc's
- * "lxc.payload.NAME"); NULL when pid is not in it. */
-static char *payload_path(const char *cgroups, const char *ctl,
-			  const char *payload)
-{
-	size_t plen = strlen(payload);
-
-	for (const char *l = cgroups; l != NULL && *l; l = strchr(l, '\n')) {
-		const char *c1, *c2, *end, *at;
-
-		if (*l == '\n')
-			l++;
-		c1 = strchr(l, ':');
-		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		end = strchr(l, '\n');
-		if (c2 == NULL)
-			break;
-		if (end == NULL)
-			end = l + strlen(l);
-		/* the controller list between the colons holds ctl */
-		if (ctl != NULL) {
-			char list[128];
-			char *save = NULL;
-			bool has = false;
-
-			snprintf(list, sizeof(list), "%.*s", (int)(c2 - c1 - 1),
-				 c1 + 1);
-			for (char *w = strtok_r(list, ",", &save); w;
-			     w = strtok_r(NULL, ",", &save))
-				has = has || strcmp(w, ctl) == 0;
-			if (!has)
-				continue;
-		} else if (strncmp(l, "0::", 3) != 0) {
-			continue;
-		}
-		for (at = c2 + 1; at < end; at++) {
-			at = memchr(at, '/', (size_t)(end - at));
-			if (at == NULL)
-				break;
-			if ((size_t)(end - at - 1) >= plen &&
-			    strncmp(at + 1, payload, plen) == 0 &&
-			    (at + 1 + plen == end || at[1 + plen] == '/'))
-				return xasprintf("%.*s",
-						 (int)(at + 1 + plen - c2 - 1),
-						 c2 + 1);
-		}
-		return NULL;
-	}
-	return NULL;
-}
-
 static int64_t file_int(const char *path)
 {
 	cleanup_free char *t = NULL;
@@ -206,7 +154,7 @@ bool sysctr_ct_live_quick(const char *name, pid_t pid, unsigned what,
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
 	if (read_file(proc, &cg, NULL, NULL) < 0)
 		return false;
-	path = payload_path(cg, v2 ? NULL : "memory", payload);
+	path = sysctr_cg_payload_path(cg, v2 ? NULL : "memory", payload);
 	if (path == NULL)
 		return false;
 	memset(out, 0, sizeof(*out));
@@ -216,7 +164,8 @@ bool sysctr_ct_live_quick(const char *name, pid_t pid, unsigned what,
 		out->state =
 		    xstrdup(file_int(file) == 1 ? "FROZEN" : "RUNNING");
 	} else {
-		cleanup_free char *fpath = payload_path(cg, "freezer", payload);
+		cleanup_free char *fpath =
+		    sysctr_cg_payload_path(cg, "freezer", payload);
 
 		file = fpath
 			   ? xasprintf("/sys/fs/cgroup/freezer%s/freezer.state",

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -211,6 +212,41 @@ static void test_cpu_max_parse(void **state)
 		assert_int_equal(sysctr_conf_parse_cpu_max(bad[i], &us), -1);
 }
 
+/* /proc/PID/cgroup of a container's init: this host (v1 hybrid), and
+ * a cgroup2 host where systemd inside moved its init to init.scope */
+static void test_payload_path(void **state)
+{
+	const char *hybrid = "12:freezer:/lxc.payload.web1\n"
+			     "11:memory:/lxc.payload.web1\n"
+			     "4:cpu,cpuacct:/lxc.payload.web1\n"
+			     "1:name=systemd:/lxc.payload.web1/init.scope\n"
+			     "0::/lxc.payload.web1/init.scope\n";
+	const char *unified = "0::/lxc.payload.web1/init.scope\n";
+	const char *nested = "0::/machine.slice/lxc.payload.web1/a/b";
+	char *p;
+
+	(void)state;
+	p = sysctr_cg_payload_path(hybrid, "memory", "lxc.payload.web1");
+	assert_string_equal(p, "/lxc.payload.web1");
+	free(p);
+	p = sysctr_cg_payload_path(hybrid, "cpuacct", "lxc.payload.web1");
+	assert_string_equal(p, "/lxc.payload.web1");
+	free(p);
+	p = sysctr_cg_payload_path(unified, NULL, "lxc.payload.web1");
+	assert_string_equal(p, "/lxc.payload.web1");
+	free(p);
+	p = sysctr_cg_payload_path(nested, NULL, "lxc.payload.web1");
+	assert_string_equal(p, "/machine.slice/lxc.payload.web1");
+	free(p);
+	/* a name that only starts the same is another container */
+	assert_null(sysctr_cg_payload_path(unified, NULL, "lxc.payload.web"));
+	assert_null(
+	    sysctr_cg_payload_path(hybrid, "blkio", "lxc.payload.web1"));
+	assert_null(sysctr_cg_payload_path("0::/user.slice\n", NULL,
+					   "lxc.payload.web1"));
+	assert_null(sysctr_cg_payload_path("", NULL, "lxc.payload.web1"));
+}
+
 static void test_working_set(void **state)
 {
 	(void)state;
@@ -240,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_cpu_max_parse),
 		cmocka_unit_test(test_working_set),
+		cmocka_unit_test(test_payload_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
