@@ -34,9 +34,13 @@ typedef int (*cli_handler)(struct cli *cli, int argc, char **argv,
 			   struct sysctr_error **err);
 
 enum {
-	CMD_OPENS_STORE = 1 << 0, /* needs the registry */
-	CMD_NEEDS_ROOT = 1 << 1,  /* runs as root only */
-	CMD_NO_CONTEXT = 1 << 2,  /* needs no context at all */
+	CMD_OPENS_STORE = 1 << 0,   /* needs the registry */
+	CMD_NEEDS_ROOT = 1 << 1,    /* runs as root only */
+	CMD_NO_CONTEXT = 1 << 2,    /* needs no context at all */
+	CMD_OWN_CONFIG = 1 << 3,    /* its --config is its own (create's
+				       container.conf), not sysctr.conf */
+	CMD_TAIL_VERBATIM = 1 << 4, /* what follows NAME is a command line
+				       (exec): no global option there */
 };
 
 struct cli_command {
@@ -82,6 +86,12 @@ int cmd_help(struct cli *, int, char **, struct sysctr_error **);
 /* ---- output.c ---- */
 
 /* Print one JSON document on stdout and drop the reference. */
+/* An error as JSON: {"kind": "usage" | "failed" | "not_found" | "state"
+ * | "busy", "exit": its exit status, "message"}, at the top of a failed
+ * command's document and in each failed outcome. */
+json_object *cli_json_error(const struct sysctr_error *e);
+/* Whether cli_json_print() ran in this process. */
+bool cli_json_printed(void);
 void cli_json_print(json_object *o);
 /* A string or null. */
 json_object *cli_json_str(const char *s);

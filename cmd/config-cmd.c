@@ -191,6 +191,43 @@ static int config_get(struct cli *cli, const char *name, const char *key,
 	return 0;
 }
 
+/* Every key with its value as JSON: numbers, booleans, lists as arrays */
+static json_object *keys_json(struct cli *cli, const char *name,
+			      struct sysctr_error **err)
+{
+	struct sysctr_config_item *items;
+	json_object *o;
+	size_t n;
+
+	if (sysctr_ct_config_items(cli->s, name, &items, &n, err) < 0)
+		return NULL;
+	o = json_object_new_object();
+	for (size_t i = 0; i < n; i++) {
+		json_object *v;
+
+		switch (items[i].type) {
+		case SYSCTR_CONF_INT:
+			v = json_object_new_int64(items[i].num);
+			break;
+		case SYSCTR_CONF_BOOL:
+			v = json_object_new_boolean(items[i].num != 0);
+			break;
+		case SYSCTR_CONF_LIST:
+			v = json_object_new_array();
+			for (char **l = items[i].list; *l; l++)
+				json_object_array_add(
+				    v, json_object_new_string(*l));
+			break;
+		default:
+			v = json_object_new_string(items[i].text);
+			break;
+		}
+		json_object_object_add(o, items[i].key, v);
+	}
+	sysctr_config_items_free(items, n);
+	return o;
+}
+
 static int config_show(struct cli *cli, const char *name,
 		       struct sysctr_error **err)
 {
@@ -200,8 +237,15 @@ static int config_show(struct cli *cli, const char *name,
 		return -1;
 	if (cli->format == CLI_JSON) {
 		json_object *o = json_object_new_object();
+		json_object *keys;
 
+		if ((keys = keys_json(cli, name, err)) == NULL) {
+			json_object_put(o);
+			free(text);
+			return -1;
+		}
 		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "keys", keys);
 		json_object_object_add(o, "text", json_object_new_string(text));
 		cli_json_print(o);
 	} else {

@@ -15,7 +15,8 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
-	{ "create", NULL, cmd_create, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	{ "create", NULL, cmd_create,
+	  CMD_OPENS_STORE | CMD_NEEDS_ROOT | CMD_OWN_CONFIG,
 	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
 	  "[--start] [--from FILE] [--refresh] [--copy] [--mirror URL]",
 	  "create a container from a template",
@@ -58,7 +59,8 @@ static const struct cli_command commands[] = {
 	  "freeze all processes of a container", NULL },
 	{ "unfreeze", NULL, cmd_unfreeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "NAME", "thaw a frozen container", NULL },
-	{ "exec", NULL, cmd_exec, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
+	{ "exec", NULL, cmd_exec,
+	  CMD_OPENS_STORE | CMD_NEEDS_ROOT | CMD_TAIL_VERBATIM,
 	  "NAME -- CMD [ARG...]",
 	  "run a command inside; exit status is the command's", NULL },
 	{ "shell", NULL, cmd_shell, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
@@ -436,6 +438,15 @@ int cmd_version(struct cli *cli, int argc, char **argv,
 	return 0;
 }
 
+/* With --format json a failure is a document on stdout too. */
+static void print_json_error(const struct sysctr_error *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "error", cli_json_error(e));
+	cli_json_print(o);
+}
+
 /* One line, no control characters: whatever a hostile name or file put
  * into a message must not break the line or the terminal. */
 static void print_error(const struct sysctr_error *e)
@@ -447,39 +458,108 @@ static void print_error(const struct sysctr_error *e)
 	fputc('\n', stderr);
 }
 
-/* --format can stand anywhere before "--": take it out of argv. */
-static int take_format(struct cli *cli, int *argc, char **argv,
-		       struct sysctr_error **err)
+static int set_format(struct cli *cli, const char *v, struct sysctr_error **err)
 {
-	int w = 0;
+	if (strcmp(v, "json") == 0)
+		cli->format = CLI_JSON;
+	else if (strcmp(v, "table") == 0)
+		cli->format = CLI_TABLE;
+	else
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--format %s: use table or json", v);
+	return 0;
+}
 
-	for (int r = 0; r < *argc; r++) {
-		const char *v = NULL;
+/* Before anything can fail: is JSON asked for, anywhere before "--"? Its
+ * errors are then JSON too, even one about the command's name. */
+static void peek_format(struct cli *cli, int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--format=json") == 0 ||
+		    (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "json") == 0))
+			cli->format = CLI_JSON;
+}
 
-		if (strcmp(argv[r], "--") == 0) {
+/* argv[*r] is "--NAME VALUE" or "--NAME=VALUE": 1 with *v set (and *r
+ * past the value), 0 when it is another word, -1 when the value is
+ * missing. */
+static int value_of(const char *name, int *r, int argc, char **argv,
+		    const char **v, struct sysctr_error **err)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*r], name, len) != 0)
+		return 0;
+	if (argv[*r][len] == '=') {
+		*v = argv[*r] + len + 1;
+		return 1;
+	}
+	if (argv[*r][len] != '\0')
+		return 0;
+	if (*r + 1 >= argc)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0, "%s needs a value",
+				  name);
+	*v = argv[++*r];
+	return 1;
+}
+
+/* The global options may follow the command too (--format always
+ * could): take them out of its arguments, up to "--", and for exec up to
+ * its NAME (what follows is the command it runs). Whole words only:
+ * "--comment=-v" stays the command's, and create's --config is its
+ * container.conf. */
+static int take_globals(struct cli *cli, struct sysctr_options *opts, int *argc,
+			char **argv, unsigned flags, struct sysctr_error **err)
+{
+	int w = 1, positional = 0;
+
+	for (int r = 1; r < *argc; r++) {
+		const char *a = argv[r], *v = NULL;
+		int got;
+
+		if (strcmp(a, "--") == 0 ||
+		    ((flags & CMD_TAIL_VERBATIM) && positional > 0)) {
 			while (r < *argc)
 				argv[w++] = argv[r++];
 			break;
 		}
-		if (strcmp(argv[r], "--format") == 0) {
-			if (r + 1 >= *argc)
-				return sysctr_err(
-				    err, SYSCTR_E_USAGE, 0,
-				    "--format needs table or json");
-			v = argv[++r];
-		} else if (strncmp(argv[r], "--format=", 9) == 0) {
-			v = argv[r] + strlen("--format=");
-		} else {
-			argv[w++] = argv[r];
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			opts->verbosity = -1;
+			cli->quiet = true;
 			continue;
 		}
-		if (strcmp(v, "json") == 0)
-			cli->format = CLI_JSON;
-		else if (strcmp(v, "table") == 0)
-			cli->format = CLI_TABLE;
-		else
-			return sysctr_err(err, SYSCTR_E_USAGE, 0,
-					  "--format %s: use table or json", v);
+		if (strcmp(a, "--verbose") == 0 ||
+		    (a[0] == '-' && a[1] == 'v' &&
+		     strspn(a + 1, "v") == strlen(a + 1))) {
+			opts->verbosity += strcmp(a, "--verbose") == 0
+					       ? 1
+					       : (int)strlen(a + 1);
+			continue;
+		}
+		if ((got = value_of("--format", &r, *argc, argv, &v, err)) !=
+		    0) {
+			if (got < 0 || set_format(cli, v, err) < 0)
+				return -1;
+			continue;
+		}
+		if ((got = value_of("--root", &r, *argc, argv, &v, err)) != 0) {
+			if (got < 0)
+				return -1;
+			opts->root = v;
+			continue;
+		}
+		if (!(flags & CMD_OWN_CONFIG) &&
+		    (got = value_of("--config", &r, *argc, argv, &v, err)) !=
+			0) {
+			if (got < 0)
+				return -1;
+			opts->config = v;
+			continue;
+		}
+		if (a[0] != '-')
+			positional++;
+		argv[w++] = argv[r];
 	}
 	*argc = w;
 	argv[w] = NULL;
@@ -496,17 +576,18 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sysctr_options opts = { 0 };
+	enum cli_format before = CLI_TABLE;
 	const struct cli_command *c;
 	int opt, ret;
 
 	opts.root = getenv("SYSCTR_ROOT");
 	/* getopt must not print: errors are ours, one line each. */
 	opterr = 0;
-	if (take_format(cli, &argc, argv, err) < 0)
-		return -1;
+	peek_format(cli, argc, argv);
 	/* "+": global options end at the command name; ":" tells a missing
 	 * value apart from an unknown option. */
 	while ((opt = getopt_long(argc, argv, "+:qvhV", global, NULL)) != -1) {
@@ -516,6 +597,11 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 			break;
 		case 'C':
 			opts.config = optarg;
+			break;
+		case 'F':
+			if (set_format(cli, optarg, err) < 0)
+				return -1;
+			before = cli->format;
 			break;
 		case 'q':
 			opts.verbosity = -1;
@@ -551,6 +637,10 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* the handler's getopt starts afresh */
+	/* what peek_format() saw may be exec's command line */
+	cli->format = before;
+	if (take_globals(cli, &opts, &argc, argv, c->flags, err) < 0)
+		return -1;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0 ||
@@ -620,6 +710,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (err != NULL) {
+		if (cli.format == CLI_JSON && !cli_json_printed())
+			print_json_error(err);
 		print_error(err);
 		sysctr_error_free(err);
 	}

@@ -10,8 +10,18 @@
 
 #include "cli.h"
 
+/* Has this run printed its JSON document? main() then prints an error
+ * on stderr only: stdout keeps one document. */
+static bool json_printed;
+
+bool cli_json_printed(void)
+{
+	return json_printed;
+}
+
 void cli_json_print(json_object *o)
 {
+	json_printed = true;
 	puts(json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -90,6 +100,35 @@ void cli_table_free(struct cli_table *t)
 	free(t);
 }
 
+static const char *kind_name(enum sysctr_err_kind kind)
+{
+	switch (kind) {
+	case SYSCTR_E_USAGE:
+		return "usage";
+	case SYSCTR_E_NOT_FOUND:
+		return "not_found";
+	case SYSCTR_E_STATE:
+		return "state";
+	case SYSCTR_E_BUSY:
+		return "busy";
+	case SYSCTR_E_FAILED:
+		break;
+	}
+	return "failed";
+}
+
+json_object *cli_json_error(const struct sysctr_error *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kind",
+			       json_object_new_string(kind_name(e->kind)));
+	json_object_object_add(o, "exit",
+			       json_object_new_int(sysctr_error_exit_code(e)));
+	json_object_object_add(o, "message", json_object_new_string(e->msg));
+	return o;
+}
+
 void cli_outcome(struct cli *cli, json_object *arr, const char *name,
 		 const char *action, const struct sysctr_error *e,
 		 const char *state, const char *detail)
@@ -117,8 +156,7 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
 		json_object_object_add(o, "detail",
 				       json_object_new_string(detail));
 	if (e)
-		json_object_object_add(o, "error",
-				       json_object_new_string(e->msg));
+		json_object_object_add(o, "error", cli_json_error(e));
 	json_object_array_add(arr, o);
 }
 

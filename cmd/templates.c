@@ -4,7 +4,25 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include <string.h>
+
 #include "cli.h"
+
+/* "a b c" as ["a", "b", "c"] */
+static json_object *words_array(const char *words)
+{
+	json_object *arr = json_object_new_array();
+	const char *p = words ? words : "";
+
+	while (*(p += strspn(p, " \t")) != '\0') {
+		size_t len = strcspn(p, " \t");
+
+		json_object_array_add(arr,
+				      json_object_new_string_len(p, (int)len));
+		p += len;
+	}
+	return arr;
+}
 
 int cmd_templates(struct cli *cli, int argc, char **argv,
 		  struct sysctr_error **err)
@@ -32,7 +50,7 @@ int cmd_templates(struct cli *cli, int argc, char **argv,
 			    o, "default_release",
 			    cli_json_str(t[i].default_release));
 			json_object_object_add(o, "releases",
-					       cli_json_str(t[i].releases));
+					       words_array(t[i].releases));
 			/* null: it downloads nothing */
 			json_object_object_add(
 			    o, "mirror",

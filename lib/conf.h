@@ -153,6 +153,13 @@ int sysctr_ct_config_parse(const char *text, const char *name,
 			   struct sysctr_error **err);
 void sysctr_ct_config_free(struct sysctr_ct_config *c);
 
+/* Every key of the file with its value (defaults for those it does not
+ * set), in the schema's order; items freed with
+ * sysctr_config_items_free(). */
+int sysctr_ct_config_items_of(const char *path,
+			      struct sysctr_config_item **items, size_t *n,
+			      struct sysctr_error **err);
+
 /* Value of "section.key" (or "key" at top level, or "mount.NAME.key") in
  * the file as text; lists come as "a,b". An unknown key is SYSCTR_E_USAGE;
  * a known key that the file does not set gives its default. */
@@ -168,13 +175,7 @@ int sysctr_ct_config_apply(const char *text, const char *name,
 			   const char *const *assignments, size_t n, char **out,
 			   struct sysctr_error **err);
 
-enum sysctr_conf_kind {
-	SYSCTR_CONF_STRING,
-	SYSCTR_CONF_INT,
-	SYSCTR_CONF_BOOL,
-	SYSCTR_CONF_LIST,
-};
-
+/* enum sysctr_conf_kind: sysctr.h */
 /* Kind of a container.conf key: "key", "section.key", "mount.NAME.key"
  * or "raw.lxc.KEY". Unknown or refused keys are SYSCTR_E_USAGE. */
 int sysctr_ct_config_key_kind(const char *key, enum sysctr_conf_kind *kind,

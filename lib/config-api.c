@@ -60,6 +60,30 @@ SYSCTR_PUBLIC int sysctr_ct_config_get(struct sysctr *s, const char *name,
 	return sysctr_ct_config_get_key(path, key, value, err);
 }
 
+SYSCTR_PUBLIC int sysctr_ct_config_items(struct sysctr *s, const char *name,
+					 struct sysctr_config_item **items,
+					 size_t *n, struct sysctr_error **err)
+{
+	cleanup_free char *path = NULL;
+
+	*items = NULL;
+	*n = 0;
+	if (conf_path(s, name, &path, err) < 0)
+		return -1;
+	return sysctr_ct_config_items_of(path, items, n, err);
+}
+
+SYSCTR_PUBLIC void sysctr_config_items_free(struct sysctr_config_item *items,
+					    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].key);
+		free(items[i].text);
+		strv_free(items[i].list);
+	}
+	free(items);
+}
+
 SYSCTR_PUBLIC bool sysctr_config_key_needs_restart(const char *key)
 {
 	return sysctr_ct_config_key_needs_restart(key);

@@ -440,6 +440,29 @@ int sysctr_ct_config_show(struct sysctr *s, const char *name, char **text,
 /* The value of "section.key" as text (lists as a,b,c). */
 int sysctr_ct_config_get(struct sysctr *s, const char *name, const char *key,
 			 char **value, struct sysctr_error **err);
+/* One key of container.conf and its value, for `config show --format
+ * json`. */
+enum sysctr_conf_kind {
+	SYSCTR_CONF_STRING,
+	SYSCTR_CONF_INT,
+	SYSCTR_CONF_BOOL,
+	SYSCTR_CONF_LIST,
+};
+struct sysctr_config_item {
+	/* "template", "section.key", "mount.NAME.key", "raw.lxc.KEY" */
+	char *key;
+	enum sysctr_conf_kind type;
+	char *text;  /* as config get prints it (lists as a,b) */
+	long num;    /* INT, and BOOL as 0 or 1 */
+	char **list; /* LIST: the values, NULL-terminated */
+};
+/* Every key of name's container.conf with its value (the default where
+ * the file sets none), in the schema's order. */
+int sysctr_ct_config_items(struct sysctr *s, const char *name,
+			   struct sysctr_config_item **items, size_t *n,
+			   struct sysctr_error **err);
+void sysctr_config_items_free(struct sysctr_config_item *items, size_t n);
+
 /* What a saved change did to a running container. */
 struct sysctr_config_change {
 	/* a changed key takes effect at its next start */

@@ -72,7 +72,7 @@ out=$(sysctr snapshot auto --now 2026-12-02T14:00 --format json 2>"$TROOT/run.er
 check_eq "as json the run fails too (1)" 1 "$?"
 check_out "each container's outcome, failures included" "$c:snapshot auto:ok $broken:snapshot auto:failed" json_of "' '.join(x['name'] + ':' + x['action'] + ':' + x['result'] for x in d)" printf '%s' "$out"
 check_out "the failed one has the keys of every command's failure" "action error name pruned result state taken" json_of "' '.join(sorted([x for x in d if x['result'] == 'failed'][0]))" printf '%s' "$out"
-check_out "its error names it" True json_of "[x for x in d if x['result'] == 'failed'][0]['error'].startswith('$broken: ')" printf '%s' "$out"
+check_out "its error names it" True json_of "[x for x in d if x['result'] == 'failed'][0]['error']['message'].startswith('$broken: ')" printf '%s' "$out"
 check_out "the one done says what it took and pruned" "took auto-20261202-1400, pruned auto-20261202-1200 auto-20261202-1400 ['auto-20261202-1200']" json_of "[x for x in d if x['result'] == 'ok'][0]['detail'] + ' ' + str([x for x in d if x['result'] == 'ok'][0]['taken']) + ' ' + str([x for x in d if x['result'] == 'ok'][0]['pruned'])" printf '%s' "$out"
 check_has "and stderr has the error line" "sysctr: $broken: " cat "$TROOT/run.err"
 check "the broken one goes" sysctr destroy -f "$broken"

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The global options after the command (as before it), JSON for every
+# outcome with --format json (failures included, one document on stdout),
+# list-like values as arrays, and exec's command line left alone.
+. "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
+
+c="${PFX}-g"
+check "create $c" sysctr create busybox "$c"
+
+# --- global options after the command
+check_out "--root after the command" "$c" json_of "d[0]['name']" "$SYSCTR" list --root "$TROOT" --format json
+check_out "--root=DIR after the command" "$c" json_of "d['name']" "$SYSCTR" info "$c" "--root=$TROOT" --format=json
+check_out "-q after the command silences it" "" "$SYSCTR" config set "$c" autostart.order=20 --root "$TROOT" -q
+check_out "and the change landed" 20 sysctr config get "$c" autostart.order
+err=$("$SYSCTR" --root "$TROOT" list --config "$TROOT/no-such.conf" 2>&1)
+case $err in *"$TROOT/no-such.conf"*) ok "--config after the command is sysctr.conf" ;; *) not_ok "error: $err" ;; esac
+check "-v after the command" "$SYSCTR" info "$c" -v --root "$TROOT"
+check_exit "--root after the command without a value: usage (2)" 2 "$SYSCTR" list --root
+# create's own --config is its container.conf
+printf 'autostart {\n  order = 7\n}\n' >"$TROOT/ct.conf"
+check "create --config FILE is container.conf" sysctr create busybox "${PFX}-g2" --config "$TROOT/ct.conf"
+check_out "taken from the file" 7 sysctr config get "${PFX}-g2" autostart.order
+check "destroy ${PFX}-g2" sysctr destroy "${PFX}-g2"
+
+# --- exec: what follows NAME is the command's, global-looking words too
+check "start $c" sysctr start "$c"
+check_out "exec keeps -q and --format for its command (with --)" "-q --format json" sysctr exec "$c" -- echo -q --format json
+check_out "and without --" "-v --root /x" sysctr exec "$c" echo -v --root /x
+check_out "global options before NAME still count" "-v" sysctr exec -q "$c" echo -v
+
+# --- every outcome is JSON with --format json
+out=$(sysctr info "${PFX}-nope" --format json 2>/dev/null)
+rc=$?
+check_eq "info of a missing container: exit 3" 3 "$rc"
+check_out "a JSON error document on stdout" "not_found 3" json_of "d['error']['kind'] + ' ' + str(d['error']['exit'])" printf '%s' "$out"
+check_has "with the message" "no such container" json_of "d['error']['message']" printf '%s' "$out"
+check_eq "and the line on stderr as always" "sysctr: ${PFX}-nope: no such container" "$(sysctr info "${PFX}-nope" --format json 2>&1 >/dev/null)"
+check_out "a mistyped command with --format json" "usage" json_of "d['error']['kind']" sh -c "'$SYSCTR' --root '$TROOT' --format json strat 2>/dev/null; true"
+check_out "a bad option with --format json" "usage" json_of "d['error']['kind']" sh -c "'$SYSCTR' --root '$TROOT' stop --frobnicate --format=json 2>/dev/null; true"
+check_out "a failed outcome of start carries the same error object" "failed state 4" json_of "d['result'] + ' ' + d['error']['kind'] + ' ' + str(d['error']['exit'])" sh -c "'$SYSCTR' --root '$TROOT' start '$c' --format json 2>/dev/null; true"
+check_out "a success stays one document" 1 json_of "len(d)" sysctr list --format json
+check_out "no JSON error without --format json" "" sh -c "'$SYSCTR' --root '$TROOT' info '${PFX}-nope' 2>/dev/null; true"
+
+# --- list-like values are arrays
+check_out "templates: releases are an array" "list" json_of "type([t for t in d if t['name'] == 'debian'][0]['releases']).__name__" sysctr templates --format json
+check_out "with the releases as items" "True" json_of "'bookworm' in [t for t in d if t['name'] == 'debian'][0]['releases']" sysctr templates --format json
+check "autostart.after as a list" sysctr config set "$c" autostart.after=a1,b2
+check_out "config show: the keys as an object" "busybox 20 False" json_of "'%s %s %s' % (d['keys']['template'], d['keys']['autostart.order'], d['keys']['security.privileged'])" sysctr config show "$c" --format json
+check_out "a list key as an array" "['a1', 'b2']" json_of "d['keys']['autostart.after']" sysctr config show "$c" --format json
+check_out "and the text as before" busybox json_of "d['text'].split('template')[1].split('\"')[1]" sysctr config show "$c" --format json
+check "stop $c" sysctr stop -k "$c"
+
+done_testing
