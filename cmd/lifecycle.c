@@ -104,6 +104,44 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 
 static int parse_timeout(const char *s, int *out);
 
+/* --all: the names of the stopped containers (to start), or of the
+ * running and frozen ones (to stop or restart), sorted */
+static int all_names(struct cli *cli, bool running, char ***names,
+		     struct sysctr_error **err)
+{
+	struct sysctr_ct_info *infos = NULL;
+	size_t n = 0;
+
+	*names = xcalloc(1, sizeof(char *));
+	if (sysctr_ct_list(cli->s, NULL, SYSCTR_LIST_ALL, &infos, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		bool stopped = infos[i].state == NULL ||
+			       strcmp(infos[i].state, "STOPPED") == 0;
+
+		if (stopped != running)
+			strv_push(names, infos[i].name);
+	}
+	sysctr_ct_info_free_array(infos, n);
+	return 0;
+}
+
+/* NAME... or --all (not both): the names to act on */
+static int names_or_all(struct cli *cli, int argc, char **argv, bool all,
+			bool running, char ***names, struct sysctr_error **err)
+{
+	if (all && optind < argc)
+		return cli_usage(cli, err, "NAME or --all, not both");
+	if (all)
+		return all_names(cli, running, names, err);
+	if (optind >= argc)
+		return cli_usage(cli, err, "needs NAME (or --all)");
+	*names = xcalloc(1, sizeof(char *));
+	for (int i = optind; i < argc; i++)
+		strv_push(names, argv[i]);
+	return 0;
+}
+
 struct start_opts {
 	bool wait;
 	const char *kind; /* NULL: the container's autostart.ready */
@@ -132,15 +170,20 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	static const struct option longopts[] = {
 		{ "wait", optional_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct start_opts o = { 0 };
+	cleanup_strv char **names = NULL;
+	bool all = false;
 	int opt;
 
 	while ((opt = cli_getopt(cli, argc, argv, "t:", longopts, err)) != -1) {
 		if (opt == 'w') {
 			o.wait = true;
 			o.kind = optarg;
+		} else if (opt == 'A') {
+			all = true;
 		} else if (opt == 't') {
 			if (parse_timeout(optarg, &o.timeout) < 0 ||
 			    o.timeout <= 0)
@@ -159,9 +202,9 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 				  "--wait=%s: use started, systemd, tcp:PORT "
 				  "or exec:COMMAND",
 				  o.kind);
-	if (optind >= argc)
-		return cli_usage(cli, err, "needs NAME");
-	return cli_for_each(cli, argc - optind, argv + optind, "start",
+	if (names_or_all(cli, argc, argv, all, false, &names, err) < 0)
+		return -1;
+	return cli_for_each(cli, (int)strv_length(names), names, "start",
 			    do_start, &o, true, err);
 }
 
@@ -209,13 +252,17 @@ static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
 	static const struct option stop_longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "kill", no_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option restart_longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct stop_opts o = { .timeout = -1, .kill = false };
+	cleanup_strv char **names = NULL;
+	bool all = false;
 	int opt;
 
 	while ((opt = cli_getopt(cli, argc, argv, restart ? "t:" : "t:k",
@@ -230,13 +277,16 @@ static int stop_like(struct cli *cli, int argc, char **argv, bool restart,
 		case 'k':
 			o.kill = true;
 			break;
+		case 'A':
+			all = true;
+			break;
 		default:
 			return -1;
 		}
 	}
-	if (optind >= argc)
-		return cli_usage(cli, err, "needs NAME");
-	return cli_for_each(cli, argc - optind, argv + optind,
+	if (names_or_all(cli, argc, argv, all, true, &names, err) < 0)
+		return -1;
+	return cli_for_each(cli, (int)strv_length(names), names,
 			    restart ? "restart" : "stop",
 			    restart ? do_restart : do_stop, &o, true, err);
 }

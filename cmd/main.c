@@ -41,19 +41,23 @@ static const struct cli_command commands[] = {
 	{ "info", NULL, cmd_info, CMD_OPENS_STORE, "NAME",
 	  "show a container's details", NULL },
 	{ "start", NULL, cmd_start, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	  "NAME... [--wait[=CHECK]] [--timeout S]", "start containers",
+	  "NAME...|--all [--wait[=CHECK]] [--timeout S]", "start containers",
+	  "      --all              every stopped container (by name; for\n"
+	  "                         the autostart plan: autostart --boot)\n"
 	  "      --wait[=CHECK]     return once it is up: started, systemd,\n"
 	  "                         tcp:PORT or exec:COMMAND (default: its\n"
 	  "                         autostart.ready)\n"
 	  "  -t, --timeout S        wait this long at most (default: its\n"
 	  "                         autostart.timeout)\n" },
 	{ "stop", NULL, cmd_stop, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	  "NAME... [-t SECONDS] [-k]",
+	  "NAME...|--all [-t SECONDS] [-k]",
 	  "stop containers cleanly, killing after a timeout",
+	  "      --all              every running or frozen container\n"
 	  "  -t, --timeout SECONDS  wait this long for a clean stop\n"
 	  "  -k, --kill             kill at once\n" },
 	{ "restart", NULL, cmd_restart, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	  "NAME... [-t SECONDS]", "stop and start containers",
+	  "NAME...|--all [-t SECONDS]", "stop and start containers",
+	  "      --all              every running or frozen container\n"
 	  "  -t, --timeout SECONDS  wait this long for a clean stop\n" },
 	{ "freeze", NULL, cmd_freeze, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
 	  "freeze all processes of a container", NULL },
@@ -61,8 +65,14 @@ static const struct cli_command commands[] = {
 	  "NAME", "thaw a frozen container", NULL },
 	{ "exec", NULL, cmd_exec,
 	  CMD_OPENS_STORE | CMD_NEEDS_ROOT | CMD_TAIL_VERBATIM,
-	  "NAME -- CMD [ARG...]",
-	  "run a command inside; exit status is the command's", NULL },
+	  "NAME [-u USER] [-w DIR] [-e KEY=VALUE]... -- CMD [ARG...]",
+	  "run a command inside; exit status is the command's",
+	  "  -u, --user USER        run as USER (a name or uid of the\n"
+	  "                         container's /etc/passwd; default root)\n"
+	  "  -w, --cwd DIR          in DIR (default: / for root, the user's\n"
+	  "                         home)\n"
+	  "  -e, --env KEY=VALUE    set a variable (repeatable); the others\n"
+	  "                         are PATH, HOME, LANG and TERM\n" },
 	{ "shell", NULL, cmd_shell, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
 	  "open a root login shell inside", NULL },
 	{ "console", NULL, cmd_console, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
@@ -506,7 +516,7 @@ static int value_of(const char *name, int *r, int argc, char **argv,
 
 /* The global options may follow the command too (--format always
  * could): take them out of its arguments, up to "--", and for exec up to
- * its NAME (what follows is the command it runs). Whole words only:
+ * the command it runs. Whole words only:
  * "--comment=-v" stays the command's, and create's --config is its
  * container.conf. */
 static int take_globals(struct cli *cli, struct sysctr_options *opts, int *argc,
@@ -518,8 +528,10 @@ static int take_globals(struct cli *cli, struct sysctr_options *opts, int *argc,
 		const char *a = argv[r], *v = NULL;
 		int got;
 
-		if (strcmp(a, "--") == 0 ||
-		    ((flags & CMD_TAIL_VERBATIM) && positional > 0)) {
+		/* exec NAME [OPTIONS] [--] CMD: the command starts at the
+		 * first word after NAME that is not an option */
+		if (strcmp(a, "--") == 0 || ((flags & CMD_TAIL_VERBATIM) &&
+					     positional > 0 && a[0] != '-')) {
 			while (r < *argc)
 				argv[w++] = argv[r++];
 			break;

@@ -11,9 +11,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/keyctl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -38,6 +42,9 @@ enum step {
 	STEP_SESSION,
 	STEP_KEYRING,
 	STEP_PTY,
+	STEP_USER,
+	STEP_NOUSER, /* not an errno: the user is not in /etc/passwd */
+	STEP_CWD,
 	STEP_EXEC,
 };
 
@@ -46,6 +53,8 @@ static const char *const step_names[] = {
 	[STEP_SESSION] = "new session",
 	[STEP_KEYRING] = "new session keyring",
 	[STEP_PTY] = "terminal inside",
+	[STEP_USER] = "switch user",
+	[STEP_CWD] = "change to the working directory",
 };
 
 struct report {
@@ -55,9 +64,11 @@ struct report {
 
 struct child {
 	char *const *argv;
-	int report_fd;	/* write end of the report pipe, CLOEXEC */
-	int pty_sock;	/* sends the pty's master to sysctr; -1: no pty */
-	bool on_pty[3]; /* which of fds 0-2 become the pty */
+	const char *user; /* a name or uid of the container's; NULL: root */
+	const char *cwd;  /* NULL: the user's home, "/" without one */
+	int report_fd;	  /* write end of the report pipe, CLOEXEC */
+	int pty_sock;	  /* sends the pty's master to sysctr; -1: no pty */
+	bool on_pty[3];	  /* which of fds 0-2 become the pty */
 	bool have_tio, have_ws;
 	struct termios tio; /* the caller's terminal, copied to the pty */
 	struct winsize ws;
@@ -204,6 +215,85 @@ static int child_pty(const struct child *a)
 	return 0;
 }
 
+/* The container's passwd entry of user (a name, or a uid that may have
+ * none), read from its files with fgetpwent(): no NSS module of the
+ * container is loaded into this process. */
+static bool passwd_of(const char *user, struct passwd *out, char *buf,
+		      size_t len)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	char *end = NULL;
+	unsigned long uid = strtoul(user, &end, 10);
+	bool numeric = *user != '\0' && *end == '\0' && uid < UINT32_MAX;
+	struct passwd *pw;
+	bool found = false;
+
+	while (f != NULL && (pw = fgetpwent(f)) != NULL)
+		if (numeric ? pw->pw_uid == uid
+			    : strcmp(pw->pw_name, user) == 0) {
+			int n = snprintf(buf, len, "%s%c%s", pw->pw_name, 0,
+					 pw->pw_dir);
+
+			if (n < 0 || (size_t)n >= len)
+				break;
+			*out = *pw;
+			out->pw_name = buf;
+			out->pw_dir = buf + strlen(buf) + 1;
+			found = true;
+			break;
+		}
+	if (f != NULL)
+		fclose(f);
+	if (!found && numeric) {
+		/* a bare uid: its own group, no home */
+		snprintf(buf, len, "%s%c/", user, 0);
+		memset(out, 0, sizeof(*out));
+		out->pw_uid = out->pw_gid = (uid_t)uid;
+		out->pw_name = buf;
+		out->pw_dir = buf + strlen(buf) + 1;
+		found = true;
+	}
+	return found;
+}
+
+/* Become user (its groups from the container's /etc/group), with HOME,
+ * USER and LOGNAME its own, in its home unless a cwd was given. */
+static int child_user(const struct child *a)
+{
+	char buf[4096];
+	gid_t groups[64];
+	size_t n = 0;
+	struct passwd pw;
+	struct group *gr;
+	FILE *f;
+
+	if (!passwd_of(a->user, &pw, buf, sizeof(buf))) {
+		report(a, STEP_NOUSER, 0);
+		return -2;
+	}
+	groups[n++] = pw.pw_gid;
+	f = fopen("/etc/group", "re");
+	while (f != NULL && (gr = fgetgrent(f)) != NULL && n < 64)
+		for (char **m = gr->gr_mem; m && *m; m++)
+			if (strcmp(*m, pw.pw_name) == 0 &&
+			    gr->gr_gid != pw.pw_gid) {
+				groups[n++] = gr->gr_gid;
+				break;
+			}
+	if (f != NULL)
+		fclose(f);
+	if (setgroups(n, groups) < 0 || setgid(pw.pw_gid) < 0 ||
+	    setuid(pw.pw_uid) < 0)
+		return -1;
+	if (setenv("HOME", pw.pw_dir, 0) < 0 ||
+	    setenv("USER", pw.pw_name, 0) < 0 ||
+	    setenv("LOGNAME", pw.pw_name, 0) < 0)
+		return -1;
+	if (a->cwd == NULL && chdir(pw.pw_dir) < 0 && chdir("/") < 0)
+		return -1;
+	return 0;
+}
+
 /* Runs in the container, after liblxc's setup; returns only on failure
  * (the exit status of the attached process). */
 static int attached_main(void *data)
@@ -223,6 +313,17 @@ static int attached_main(void *data)
 		return child_fail(a, STEP_KEYRING);
 	if (a->pty_sock >= 0 && child_pty(a) < 0)
 		return child_fail(a, STEP_PTY);
+	if (a->user != NULL) {
+		int r = child_user(a);
+
+		if (r == -2)
+			return EXIT_FAILURE;
+		if (r < 0)
+			return child_fail(a, STEP_USER);
+	}
+	/* here, not by liblxc, which only warns when it cannot */
+	if (a->cwd != NULL && chdir(a->cwd) < 0)
+		return child_fail(a, STEP_CWD);
 	execvp(a->argv[0], a->argv);
 	return child_fail(a, STEP_EXEC);
 }
@@ -766,6 +867,11 @@ static int session_outcome(struct session *ss, const char *log, int *status,
 					  "%s: command not found", cmd);
 		return sysctr_err(err, SYSCTR_E_FAILED, got.err, "%s", cmd);
 	}
+	if (got.step == STEP_NOUSER)
+		return sysctr_err(err, SYSCTR_E_NOT_FOUND, 0,
+				  "cannot start %s: no user \"%s\" in the "
+				  "container's /etc/passwd",
+				  cmd, ss->child.user);
 	if (got.step != STEP_STARTED)
 		return sysctr_err(err, SYSCTR_E_FAILED, got.err,
 				  "cannot start %s: %s", cmd,
@@ -823,19 +929,22 @@ static int session_run(struct session *ss, struct lxc_container *c,
 }
 
 int sysctr_attach_run(struct lxc_container *c, const char *log,
-		      char *const *argv, const char *cwd, char **env,
-		      int *status, struct sysctr_error **err)
+		      char *const *argv, const char *user, const char *cwd,
+		      char **env, int *status, struct sysctr_error **err)
 {
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
 	struct session *ss = xmalloc(sizeof(*ss));
 	int ret;
 
 	session_init(ss, argv);
+	ss->child.user = user;
+	ss->child.cwd = cwd != NULL ? cwd : user != NULL ? NULL : "/";
 	/* The host's environment stays on the host. */
 	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
 	opts.extra_env_vars = env;
-	/* The host's working directory means nothing inside. */
-	opts.initial_cwd = (char *)cwd;
+	/* The host's working directory means nothing inside; the one asked
+	 * for is entered by the command itself, as the user it runs as. */
+	opts.initial_cwd = (char *)"/";
 	ret = session_run(ss, c, log, &opts, status, err);
 	session_end(ss);
 	free(ss);

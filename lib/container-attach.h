@@ -9,7 +9,11 @@
 #include "container-lxc.h"
 
 /* Run argv in the running container c (log: its liblxc log, named in an
- * error) in cwd, with env as its whole environment, and wait for it.
+ * error) in cwd, with env as its whole environment, and wait for it; as
+ * user (a name or uid from the container's /etc/passwd, its groups from
+ * its /etc/group, HOME, USER and LOGNAME its own, in its home when cwd
+ * is NULL) when user is not NULL; in "/" with neither. No such user:
+ * SYSCTR_E_NOT_FOUND; a cwd it cannot enter fails the call.
  * The command runs in a session of its own with a new session keyring
  * and only fds 0-2 open: each of them is a pty from the container's
  * devpts where the caller's fd is a terminal, else a pipe that sysctr
@@ -17,7 +21,7 @@
  * signal N). When the command could not be run, the call fails with the
  * reason and *status is still set: 127 not found, 126 not executable. */
 int sysctr_attach_run(struct lxc_container *c, const char *log,
-		      char *const *argv, const char *cwd, char **env,
-		      int *status, struct sysctr_error **err);
+		      char *const *argv, const char *user, const char *cwd,
+		      char **env, int *status, struct sysctr_error **err);
 
 #endif

@@ -708,35 +708,90 @@ static struct lxc_container *running_handle(struct sysctr *s, const char *name,
 	return c;
 }
 
-static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
-		       char *const *argv, int *status,
+/* The command's whole environment: a PATH, HOME (root's; a user's own is
+ * set inside), LANG, the caller's TERM, then extra's KEY=VALUE, each
+ * replacing a default of the same KEY. */
+static char **exec_env(const struct sysctr_exec_opts *o,
 		       struct sysctr_error **err)
 {
-	cleanup_ct struct lxc_container *c = NULL;
-	cleanup_free char *term = NULL, *log = NULL;
-	char *env[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-				"/usr/bin:/sbin:/bin",
-			(char *)"HOME=/root", (char *)"LANG=C.UTF-8", NULL,
-			NULL };
+	char **env = NULL;
+	const char *term = getenv("TERM");
 
+	strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			"/usr/bin:/sbin:/bin");
+	if (o == NULL || o->user == NULL)
+		strv_push(&env, "HOME=/root");
+	strv_push(&env, "LANG=C.UTF-8");
+	if (term != NULL) {
+		cleanup_free char *t = xasprintf("TERM=%s", term);
+
+		strv_push(&env, t);
+	}
+	for (char *const *e = o && o->env ? o->env : NULL; e && *e; e++) {
+		size_t klen = strcspn(*e, "=");
+		size_t i;
+
+		if (klen == 0 || (*e)[klen] != '=') {
+			strv_free(env);
+			return sysctr_err(err, SYSCTR_E_USAGE, 0,
+					  "--env %s: use KEY=VALUE", *e),
+			       NULL;
+		}
+		for (i = 0; env[i] != NULL; i++)
+			if (strncmp(env[i], *e, klen + 1) == 0)
+				break;
+		if (env[i] != NULL) {
+			free(env[i]);
+			env[i] = xstrdup(*e);
+		} else {
+			strv_push(&env, *e);
+		}
+	}
+	return env;
+}
+
+static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
+		       char *const *argv, const struct sysctr_exec_opts *o,
+		       int *status, struct sysctr_error **err)
+{
+	cleanup_ct struct lxc_container *c = NULL;
+	cleanup_free char *log = NULL;
+	cleanup_strv char **env = NULL;
+
+	if (o != NULL && o->user != NULL && o->user[0] == '\0')
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--user needs a name or uid");
+	if (o != NULL && o->cwd != NULL && o->cwd[0] != '/')
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "--cwd %s: an absolute path inside", o->cwd);
+	env = exec_env(o, err);
+	if (env == NULL)
+		return -1;
 	c = running_handle(s, name, err);
 	if (c == NULL)
 		return -1;
-	if (getenv("TERM") != NULL) {
-		term = xasprintf("TERM=%s", getenv("TERM"));
-		env[3] = term;
-	}
 	log = sysctr_ct_log_path(s, name);
-	return sysctr_attach_run(c, log, argv, cwd, env, status, err);
+	return sysctr_attach_run(c, log, argv, o ? o->user : NULL,
+				 o && o->cwd ? o->cwd : cwd, env, status, err);
+}
+
+SYSCTR_PUBLIC int sysctr_ct_exec_opts(struct sysctr *s, const char *name,
+				      char *const *argv,
+				      const struct sysctr_exec_opts *o,
+				      int *status, struct sysctr_error **err)
+{
+	if (argv == NULL || argv[0] == NULL)
+		return sysctr_err(err, SYSCTR_E_USAGE, 0, "no command given");
+	/* as root in "/"; a user in its home */
+	return attach_wait(s, name, o && o->user ? NULL : "/", argv, o, status,
+			   err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_exec(struct sysctr *s, const char *name,
 				 char *const *argv, int *status,
 				 struct sysctr_error **err)
 {
-	if (argv == NULL || argv[0] == NULL)
-		return sysctr_err(err, SYSCTR_E_USAGE, 0, "no command given");
-	return attach_wait(s, name, "/", argv, status, err);
+	return sysctr_ct_exec_opts(s, name, argv, NULL, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
@@ -749,7 +804,7 @@ SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
 				 "else exec /bin/sh -l; fi",
 			 NULL };
 
-	return attach_wait(s, name, "/root", argv, status, err);
+	return attach_wait(s, name, "/root", argv, NULL, status, err);
 }
 
 SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,

@@ -225,6 +225,20 @@ int sysctr_ct_unfreeze(struct sysctr *s, const char *name,
  * command. Takes no lock. */
 int sysctr_ct_exec(struct sysctr *s, const char *name, char *const *argv,
 		   int *status, struct sysctr_error **err);
+/* exec with options: as user (a name or uid of the container's
+ * /etc/passwd, read without its NSS modules; its groups, HOME, USER and
+ * LOGNAME), in cwd (an absolute path inside; default "/" for root, the
+ * user's home for a user), with env's KEY=VALUE added to the defaults
+ * (PATH, HOME, LANG, TERM) or replacing them. No such user:
+ * SYSCTR_E_NOT_FOUND. */
+struct sysctr_exec_opts {
+	const char *user;
+	const char *cwd;
+	char *const *env; /* NULL-terminated; may be NULL */
+};
+int sysctr_ct_exec_opts(struct sysctr *s, const char *name, char *const *argv,
+			const struct sysctr_exec_opts *o, int *status,
+			struct sysctr_error **err);
 /* A login shell inside, isolated and relayed as for exec; *status as
  * for exec. */
 int sysctr_ct_shell(struct sysctr *s, const char *name, int *status,

@@ -10,7 +10,7 @@ case $out in *"usage: sysctr create TEMPLATE NAME"*) ok "help COMMAND" ;; *) not
 out2=$(sysctr create --help)
 check_eq "COMMAND --help is the same text" "$out" "$out2"
 check_out "help as json lists the commands" 5 json_of "len([c for c in d if c['name'] in ('create','list','exec','config','history')])" sysctr help --format json
-check_out "help COMMAND as json" "NAME... [-t SECONDS] [-k]" json_of "d[0]['usage']" sysctr help stop --format json
+check_out "help COMMAND as json" "NAME...|--all [-t SECONDS] [-k]" json_of "d[0]['usage']" sysctr help stop --format json
 check_exit "help of an unknown command is usage (2)" 2 sysctr help frobnicate
 check_exit "unknown command is usage (2)" 2 sysctr frobnicate
 check_exit "no command is usage (2)" 2 sysctr
@@ -103,16 +103,16 @@ one_error "a mistyped long option is named" \
 one_error "an unknown long option is named" \
 	"sysctr: list: unknown option --colour (usage: sysctr list [--running|--stopped] [PATTERN])" sysctr list --colour=red
 one_error "an unknown short option is named" \
-	"sysctr: stop: unknown option -x (usage: sysctr stop NAME... [-t SECONDS] [-k])" sysctr stop -x "${PFX}-nope"
+	"sysctr: stop: unknown option -x (usage: sysctr stop NAME...|--all [-t SECONDS] [-k])" sysctr stop -x "${PFX}-nope"
 one_error "a missing value is named" \
-	"sysctr: stop: option --timeout needs a value (usage: sysctr stop NAME... [-t SECONDS] [-k])" sysctr stop "${PFX}-nope" --timeout
+	"sysctr: stop: option --timeout needs a value (usage: sysctr stop NAME...|--all [-t SECONDS] [-k])" sysctr stop "${PFX}-nope" --timeout
 one_error "a value given to a flag is named" \
 	"sysctr: destroy: option --force takes no value (usage: sysctr destroy NAME [-f|--force])" sysctr destroy --force=yes "${PFX}-nope"
 one_error "an ambiguous abbreviation is named" \
 	"sysctr: create: option --s is ambiguous (usage: sysctr create TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... [--start] [--from FILE] [--refresh] [--copy] [--mirror URL])" \
 	sysctr create --s x busybox "${PFX}-amb"
 one_error "restart has no -k" \
-	"sysctr: restart: unknown option -k (usage: sysctr restart NAME... [-t SECONDS])" sysctr restart -k "${PFX}-nope"
+	"sysctr: restart: unknown option -k (usage: sysctr restart NAME...|--all [-t SECONDS])" sysctr restart -k "${PFX}-nope"
 one_error "an options-free command names the option" \
 	"sysctr: info: unknown option --json (usage: sysctr info NAME)" sysctr info --json "${PFX}-nope"
 one_error "an unknown global option is named" \
