@@ -86,6 +86,11 @@ int cmd_help(struct cli *, int, char **, struct sysctr_error **);
 /* ---- output.c ---- */
 
 /* Print one JSON document on stdout and drop the reference. */
+/* A time given on the command line as unix seconds or local
+ * YYYY-MM-DD[THH:MM[:SS]], and with ago also as N followed by s, m, h, d
+ * or w: that long before now. opt names the option in the error. */
+int cli_parse_time(const char *opt, const char *s, bool ago, int64_t *out,
+		   struct sysctr_error **err);
 /* An error as JSON: {"kind": "usage" | "failed" | "not_found" | "state"
  * | "busy", "exit": its exit status, "message"}, at the top of a failed
  * command's document and in each failed outcome. */

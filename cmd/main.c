@@ -136,9 +136,13 @@ static const struct cli_command commands[] = {
 	  "the running containers' CPU, memory, tasks and I/O; refreshed on "
 	  "a terminal, one sample otherwise",
 	  "  -i, --interval S       seconds between refreshes (default 2)\n" },
-	{ "history", NULL, cmd_history, CMD_OPENS_STORE, "[NAME] [-n COUNT]",
-	  "show what was done to containers",
-	  "  -n, --limit COUNT      only the newest COUNT entries\n" },
+	{ "history", NULL, cmd_history, CMD_OPENS_STORE,
+	  "[NAME] [-n COUNT] [-s TIME] [-a ACTION]",
+	  "show what was done to containers, when and by whom",
+	  "  -n, --limit COUNT      only the newest COUNT entries\n"
+	  "  -s, --since TIME       from TIME on: unix seconds, local\n"
+	  "                         YYYY-MM-DD[THH:MM[:SS]], or N[smhdw] ago\n"
+	  "  -a, --action ACTION    only this action (start, stop, ...)\n" },
 	{ "images", NULL, cmd_images, CMD_OPENS_STORE, "list | rm IMAGE...",
 	  "list the image store, or remove unused images",
 	  "  IMAGE                  an image's id or name (see images "

@@ -265,3 +265,42 @@ json_object *cli_json_count(int64_t v)
 {
 	return v < 0 ? NULL : json_object_new_int64(v);
 }
+
+int cli_parse_time(const char *opt, const char *s, bool ago, int64_t *out,
+		   struct sysctr_error **err)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	char *e;
+	size_t digits = strspn(s, "0123456789");
+
+	if (digits == strlen(s) && *s != '\0') {
+		*out = strtoll(s, &e, 10);
+		return 0;
+	}
+	if (ago && digits > 0 && digits < 10 && s[digits + 1] == '\0' &&
+	    strchr("smhdw", s[digits]) != NULL) {
+		static const int64_t unit[] = { ['s' - 'a'] = 1,
+						['m' - 'a'] = 60,
+						['h' - 'a'] = 3600,
+						['d' - 'a'] = 86400,
+						['w' - 'a'] = 604800 };
+
+		*out = (int64_t)time(NULL) -
+		       strtoll(s, &e, 10) * unit[s[digits] - 'a'];
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end != NULL && *end == 'T')
+		end = strptime(end + 1, "%H:%M", &tm);
+	if (end != NULL && *end == ':')
+		end = strptime(end + 1, "%S", &tm);
+	if (end == NULL || *end != '\0')
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "%s %s: use unix seconds, "
+				  "YYYY-MM-DD[THH:MM[:SS]] (local time)%s",
+				  opt, s, ago ? " or N[smhdw] ago" : "");
+	tm.tm_isdst = -1;
+	*out = (int64_t)mktime(&tm);
+	return 0;
+}

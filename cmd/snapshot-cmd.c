@@ -237,30 +237,6 @@ int cmd_clone(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 			    err);
 }
 
-/* --now: unix seconds, or local YYYY-MM-DDTHH:MM[:SS] */
-static int parse_now(const char *s, int64_t *out, struct sysctr_error **err)
-{
-	struct tm tm = { 0 };
-	const char *end;
-	char *e;
-
-	if (strspn(s, "0123456789") == strlen(s) && *s != '\0') {
-		*out = strtoll(s, &e, 10);
-		return 0;
-	}
-	end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
-	if (end != NULL && *end == ':')
-		end = strptime(end + 1, "%S", &tm);
-	if (end == NULL || *end != '\0')
-		return sysctr_err(err, SYSCTR_E_USAGE, 0,
-				  "--now %s: use unix seconds or "
-				  "YYYY-MM-DDTHH:MM[:SS] (local time)",
-				  s);
-	tm.tm_isdst = -1;
-	*out = (int64_t)mktime(&tm);
-	return 0;
-}
-
 /* What one container's run did, for people and for the outcome. */
 static char *auto_detail(const struct sysctr_auto_result *r)
 {
@@ -301,7 +277,8 @@ static int snap_auto(struct cli *cli, const char *now_text,
 	int64_t now = 0;
 	size_t n = 0;
 
-	if (now_text != NULL && parse_now(now_text, &now, err) < 0)
+	if (now_text != NULL &&
+	    cli_parse_time("--now", now_text, false, &now, err) < 0)
 		return -1;
 	if (sysctr_snapshot_auto(cli->s, now, &r, &n, err) < 0)
 		return -1;

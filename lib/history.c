@@ -65,15 +65,22 @@ SYSCTR_PUBLIC void sysctr_history_free_array(struct sysctr_history_entry *e,
 		free(e[i].action);
 		free(e[i].outcome);
 		free(e[i].detail);
+		free(e[i].user);
+		free(e[i].sudo_user);
 	}
 	free(e);
 }
 
-SYSCTR_PUBLIC int sysctr_history_list(struct sysctr *s, const char *name,
-				      size_t limit,
+SYSCTR_PUBLIC int sysctr_history_find(struct sysctr *s, const char *name,
+				      size_t limit, int64_t since,
+				      const char *action,
 				      struct sysctr_history_entry **out,
 				      size_t *n, struct sysctr_error **err)
 {
+	struct sysctr_store_history_filter f = { .container = name,
+						 .limit = limit,
+						 .since = since,
+						 .action = action };
 	struct sysctr_history_row *rows = NULL;
 	struct sysctr_history_entry *e;
 	size_t count = 0;
@@ -81,8 +88,7 @@ SYSCTR_PUBLIC int sysctr_history_list(struct sysctr *s, const char *name,
 	if (name != NULL && sysctr_name_check(name, err) < 0)
 		return -1;
 	if (sysctr_need_store(s, err) < 0 ||
-	    sysctr_store_history_list(s->store, name, limit, &rows, &count,
-				      err) < 0)
+	    sysctr_store_history_find(s->store, &f, &rows, &count, err) < 0)
 		return -1;
 	e = xcalloc(count ? count : 1, sizeof(*e));
 	for (size_t i = 0; i < count; i++) {
@@ -92,9 +98,20 @@ SYSCTR_PUBLIC int sysctr_history_list(struct sysctr *s, const char *name,
 		e[i].action = steal_ptr(&rows[i].action);
 		e[i].outcome = steal_ptr(&rows[i].outcome);
 		e[i].detail = steal_ptr(&rows[i].detail);
+		e[i].uid = rows[i].uid;
+		e[i].user = steal_ptr(&rows[i].user);
+		e[i].sudo_user = steal_ptr(&rows[i].sudo_user);
 	}
 	sysctr_history_rows_free(rows, count);
 	*out = e;
 	*n = count;
 	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_history_list(struct sysctr *s, const char *name,
+				      size_t limit,
+				      struct sysctr_history_entry **out,
+				      size_t *n, struct sysctr_error **err)
+{
+	return sysctr_history_find(s, name, limit, 0, NULL, out, n, err);
 }

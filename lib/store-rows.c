@@ -65,6 +65,8 @@ static void history_row_clear(struct sysctr_history_row *r)
 	free(r->action);
 	free(r->outcome);
 	free(r->detail);
+	free(r->user);
+	free(r->sudo_user);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -559,7 +561,8 @@ static int history_add(struct sysctr_store *st, const char *container,
 	s = store_prepare(
 	    st->db,
 	    "INSERT INTO history (time, container, action, outcome, "
-	    "detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "detail, uid, user, sudo_user) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8)",
 	    err);
 	if (s == NULL)
 		return -1;
@@ -567,7 +570,10 @@ static int history_add(struct sysctr_store *st, const char *container,
 	    store_bind_text(s, 2, container) != SQLITE_OK ||
 	    store_bind_text(s, 3, action) != SQLITE_OK ||
 	    store_bind_text(s, 4, outcome) != SQLITE_OK ||
-	    store_bind_text(s, 5, detail) != SQLITE_OK)
+	    store_bind_text(s, 5, detail) != SQLITE_OK ||
+	    store_bind_int(s, 6, st->uid) != SQLITE_OK ||
+	    store_bind_text(s, 7, st->user) != SQLITE_OK ||
+	    store_bind_text(s, 8, st->sudo_user) != SQLITE_OK)
 		return store_fail(st->db, "bind", err);
 	return store_step_done(st->db, s, err);
 }
@@ -596,6 +602,11 @@ static void history_read(sqlite3_stmt *s, void *p)
 	r->action = store_col_text(s, 3);
 	r->outcome = store_col_text(s, 4);
 	r->detail = store_col_text(s, 5);
+	r->uid = sqlite3_column_type(s, 6) == SQLITE_NULL
+		     ? -1
+		     : sqlite3_column_int64(s, 6);
+	r->user = store_col_text(s, 7);
+	r->sudo_user = store_col_text(s, 8);
 }
 
 static void history_clear(void *p)
@@ -603,34 +614,41 @@ static void history_clear(void *p)
 	history_row_clear(p);
 }
 
-/* The newest rows are picked by the inner query (id DESC, through the
- * (container, id) index when filtered) and put oldest first by the outer
- * one. Two constant statements rather than "?1 IS NULL OR ...", which
- * would keep the planner from using the index. */
-#define HISTORY_COLS "id, time, container, action, outcome, detail"
-static const char history_all_sql[] =
-    "SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS " FROM history "
-    "ORDER BY id DESC LIMIT ?1) ORDER BY id";
-static const char history_ct_sql[] =
-    "SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS " FROM history "
-    "WHERE container = ?2 ORDER BY id DESC LIMIT ?1) ORDER BY id";
+/* The newest rows are picked by the inner query (id DESC; through the
+ * (container, id) index when filtered by container) and put oldest first
+ * by the outer one. The statement is one of eight made of constant
+ * pieces, each filter present or not, rather than "?2 IS NULL OR ...",
+ * which would keep the planner from the indexes. */
+#define HISTORY_COLS                                                           \
+	"id, time, container, action, outcome, detail, uid, user, sudo_user"
 
-int sysctr_store_history_list(struct sysctr_store *st, const char *container,
-			      size_t limit, struct sysctr_history_row **out,
-			      size_t *n, struct sysctr_error **err)
+int sysctr_store_history_find(struct sysctr_store *st,
+			      const struct sysctr_store_history_filter *f,
+			      struct sysctr_history_row **out, size_t *n,
+			      struct sysctr_error **err)
 {
 	cleanup_stmt sqlite3_stmt *s = NULL;
+	cleanup_free char *sql = NULL;
 	void *rows = NULL;
 	/* A negative LIMIT is no limit in SQLite. */
-	int64_t lim = (limit == 0 || limit > INT64_MAX) ? -1 : (int64_t)limit;
+	int64_t lim =
+	    (f->limit == 0 || f->limit > INT64_MAX) ? -1 : (int64_t)f->limit;
 	int ret;
 
-	s = store_prepare(st->db, container ? history_ct_sql : history_all_sql,
-			  err);
+	sql = xasprintf("SELECT " HISTORY_COLS " FROM (SELECT " HISTORY_COLS
+			" FROM history WHERE 1%s%s%s ORDER BY id DESC LIMIT "
+			"?1) ORDER BY id",
+			f->container ? " AND container = ?2" : "",
+			f->since > 0 ? " AND time >= ?3" : "",
+			f->action ? " AND action = ?4" : "");
+	s = store_prepare(st->db, sql, err);
 	if (s == NULL)
 		return -1;
 	if (store_bind_int(s, 1, lim) != SQLITE_OK ||
-	    (container && store_bind_text(s, 2, container) != SQLITE_OK))
+	    (f->container &&
+	     store_bind_text(s, 2, f->container) != SQLITE_OK) ||
+	    (f->since > 0 && store_bind_int(s, 3, f->since) != SQLITE_OK) ||
+	    (f->action && store_bind_text(s, 4, f->action) != SQLITE_OK))
 		return store_fail(st->db, "bind", err);
 	ret = store_fetch_all(st->db, s, sizeof(struct sysctr_history_row),
 			      history_read, history_clear, &rows, n, err);
@@ -638,4 +656,14 @@ int sysctr_store_history_list(struct sysctr_store *st, const char *container,
 		return -1;
 	*out = rows;
 	return 0;
+}
+
+int sysctr_store_history_list(struct sysctr_store *st, const char *container,
+			      size_t limit, struct sysctr_history_row **out,
+			      size_t *n, struct sysctr_error **err)
+{
+	struct sysctr_store_history_filter f = { .container = container,
+						 .limit = limit };
+
+	return sysctr_store_history_find(st, &f, out, n, err);
 }

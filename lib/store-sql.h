@@ -15,6 +15,10 @@
 struct sysctr_store {
 	sqlite3 *db;
 	int64_t host_id;
+	/* who runs this sysctr, for the history rows it writes */
+	int64_t uid;
+	char *user;	 /* the login name of uid; NULL without one */
+	char *sudo_user; /* $SUDO_USER when root runs it through sudo */
 };
 
 static inline void finalize_p(sqlite3_stmt **s)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -391,10 +392,22 @@ static int migrate_v5(sqlite3 *db, struct sysctr_error **err)
 			  err);
 }
 
+/* Who ran each action: the uid, its login name, and the user sudo was
+ * run by. Old rows have NULL. */
+static int migrate_v6(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db,
+			  "ALTER TABLE history ADD COLUMN uid INTEGER;"
+			  "ALTER TABLE history ADD COLUMN user TEXT;"
+			  "ALTER TABLE history ADD COLUMN sudo_user TEXT;"
+			  "CREATE INDEX history_time ON history(time);",
+			  err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
-	migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5,
+	migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6,
 };
 
 int sysctr_store_schema_version(void)
@@ -634,6 +647,32 @@ static int db_connect(struct sysctr_store *st, const char *path,
 	    err);
 }
 
+/* A login name as sudo and passwd give it: nothing a history row could
+ * not show as it is. */
+static bool login_name_ok(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	return len > 0 && len <= 32 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-$") == len &&
+	       s[0] != '-';
+}
+
+static void actor_init(struct sysctr_store *st)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	const char *sudo = getenv("SUDO_USER");
+
+	st->uid = (int64_t)getuid();
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL && login_name_ok(found->pw_name))
+		st->user = xstrdup(found->pw_name);
+	if (getuid() == 0 && login_name_ok(sudo))
+		st->sudo_user = xstrdup(sudo);
+}
+
 int sysctr_store_open(const char *path, struct sysctr_store **out,
 		      struct sysctr_error **err)
 {
@@ -641,6 +680,7 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 	int ret;
 
 	st = xcalloc(1, sizeof(*st));
+	actor_init(st);
 	ret = prepare_file(path, err);
 	if (ret == 0)
 		ret = db_connect(st, path, err);
@@ -692,6 +732,8 @@ void sysctr_store_close(struct sysctr_store *st)
 	 * was finalized by the function that prepared it. */
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		log_warn("registry: close: %s", sqlite3_errmsg(st->db));
+	free(st->user);
+	free(st->sudo_user);
 	free(st);
 }
 

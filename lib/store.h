@@ -64,6 +64,9 @@ struct sysctr_history_row {
 	char *action;
 	char *outcome;
 	char *detail;
+	int64_t uid; /* -1: not recorded (rows older than schema 6) */
+	char *user;
+	char *sudo_user;
 };
 
 /* Open (creating with mode 0600) and migrate the database at path: WAL,
@@ -156,6 +159,18 @@ int sysctr_store_image_delete(struct sysctr_store *st, int64_t id,
 int sysctr_store_history_add(struct sysctr_store *st, const char *container,
 			     const char *action, const char *outcome,
 			     const char *detail, struct sysctr_error **err);
+/* Which rows: NULL, 0 for no filter. */
+struct sysctr_store_history_filter {
+	const char *container;
+	size_t limit;  /* the newest `limit` of those that match */
+	int64_t since; /* unix time: rows at or after it */
+	const char *action;
+};
+/* Oldest first. */
+int sysctr_store_history_find(struct sysctr_store *st,
+			      const struct sysctr_store_history_filter *f,
+			      struct sysctr_history_row **out, size_t *n,
+			      struct sysctr_error **err);
 /* Oldest first; container NULL for all; limit 0 for all, else the newest
  * `limit` rows. */
 int sysctr_store_history_list(struct sysctr_store *st, const char *container,

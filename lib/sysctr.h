@@ -567,11 +567,22 @@ struct sysctr_history_entry {
 	char *action;
 	char *outcome; /* "ok", "failed", ... */
 	char *detail;
+	/* who ran it: the uid (-1 in rows from before it was kept), its
+	 * login name, and $SUDO_USER when root ran it through sudo */
+	int64_t uid;
+	char *user;
+	char *sudo_user;
 };
 
 void sysctr_history_free_array(struct sysctr_history_entry *e, size_t n);
 /* Newest last; name NULL for all containers; limit 0 for no limit. */
 int sysctr_history_list(struct sysctr *s, const char *name, size_t limit,
+			struct sysctr_history_entry **out, size_t *n,
+			struct sysctr_error **err);
+/* The same, of the rows at or after since (unix time; 0: all) whose
+ * action is action (NULL: any). */
+int sysctr_history_find(struct sysctr *s, const char *name, size_t limit,
+			int64_t since, const char *action,
 			struct sysctr_history_entry **out, size_t *n,
 			struct sysctr_error **err);
 

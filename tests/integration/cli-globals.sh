@@ -50,4 +50,19 @@ check_out "a list key as an array" "['a1', 'b2']" json_of "d['keys']['autostart.
 check_out "and the text as before" busybox json_of "d['text'].split('template')[1].split('\"')[1]" sysctr config show "$c" --format json
 check "stop $c" sysctr stop -k "$c"
 
+# --- history: who, --since, --action
+check "a start through sudo" env SUDO_USER=alice "$SYSCTR" --root "$TROOT" start "$c"
+check "a stop without" env -u SUDO_USER "$SYSCTR" --root "$TROOT" stop -k "$c"
+h=$(sysctr history "$c" --format json)
+check_out "the sudo user is kept" "alice" json_of "[e for e in d if e['action'] == 'start'][-1]['sudo_user']" printf '%s' "$h"
+check_out "with the uid and its name" "0 root" json_of "'%s %s' % ([e for e in d if e['action'] == 'start'][-1]['uid'], [e for e in d if e['action'] == 'start'][-1]['user'])" printf '%s' "$h"
+check_out "no sudo user without sudo" None json_of "d[-1]['sudo_user']" printf '%s' "$h"
+check_has "the table's WHO column" "root (sudo: alice)" sysctr history "$c"
+check_out "--action start" "start" json_of "' '.join(sorted(set(e['action'] for e in d)))" sysctr history "$c" --action start --format json
+check_out "--since 1h keeps this run's rows" "$(json_of "len(d)" printf '%s' "$h")" json_of "len(d)" sysctr history "$c" --since 1h --format json
+check_out "--since a future time shows none" 0 json_of "len(d)" sysctr history "$c" --since 2999-01-01 --format json
+check_out "--since YYYY-MM-DDTHH:MM" "$(json_of "len(d)" printf '%s' "$h")" json_of "len(d)" sysctr history "$c" --since 2000-01-01T00:00 --format json
+check_exit "--since nonsense: usage (2)" 2 sysctr history --since yesterday
+check_out "SUDO_USER that is no name is not kept" None json_of "d[-1]['sudo_user']" sh -c "SUDO_USER='a b;c' '$SYSCTR' --root '$TROOT' config set '$c' autostart.order=30 >/dev/null && '$SYSCTR' --root '$TROOT' history '$c' --format json"
+
 done_testing

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -552,6 +553,46 @@ static void test_history(void **state)
 	    sysctr_store_history_list(fx->st, "zz", 5, &rows, &n, &err), 0);
 	assert_int_equal(n, 0);
 	assert_null(rows);
+
+	/* Who ran it: this test's uid. */
+	assert_int_equal(
+	    sysctr_store_history_list(fx->st, "b", 1, &rows, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].uid, (int64_t)getuid());
+	sysctr_history_rows_free(rows, n);
+
+	/* By action and time: the rows older than an hour are not shown */
+	assert_int_equal(
+	    sysctr_store_history_add(fx->st, "b", "stop", "ok", "b3", &err), 0);
+	raw_exec(fx->path, "UPDATE history SET time = time - 7200 WHERE "
+			   "detail IN ('b1', 'a1')");
+	{
+		struct sysctr_store_history_filter f = { .action = "stop" };
+
+		assert_int_equal(
+		    sysctr_store_history_find(fx->st, &f, &rows, &n, &err), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(rows[0].detail, "b3");
+		sysctr_history_rows_free(rows, n);
+		f.action = NULL;
+		f.container = "b";
+		f.since = (int64_t)time(NULL) - 3600;
+		assert_int_equal(
+		    sysctr_store_history_find(fx->st, &f, &rows, &n, &err), 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(rows[0].detail, "b2");
+		assert_string_equal(rows[1].detail, "b3");
+		sysctr_history_rows_free(rows, n);
+		f.container = NULL;
+		f.action = "start";
+		f.limit = 2;
+		assert_int_equal(
+		    sysctr_store_history_find(fx->st, &f, &rows, &n, &err), 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(rows[0].detail, "b2");
+		assert_string_equal(rows[1].detail, "a4");
+		sysctr_history_rows_free(rows, n);
+	}
 
 	/* History outlives its container. */
 	add_ct(fx->st, "a", 0);
