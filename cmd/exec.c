@@ -113,22 +113,47 @@ int cmd_console(struct cli *cli, int argc, char **argv,
 {
 	static const struct option longopts[] = {
 		{ "tty", required_argument, NULL, 't' },
+		{ "escape", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, tty = 0; /* the console itself, where its getty runs */
+	char escape = 'a';
 
-	while ((opt = cli_getopt(cli, argc, argv, "t:", longopts, err)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv, "t:e:", longopts, err)) !=
+	       -1) {
 		char *end;
+		const char *e = optarg;
 
-		if (opt != 't')
+		switch (opt) {
+		case 't':
+			tty = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || tty < 0 ||
+			    tty > 64)
+				return cli_usage(cli, err,
+						 "--tty needs a number");
+			break;
+		case 'e':
+			/* "b", "^b" or "C-b", as lxc-console and tmux write
+			 * it */
+			if (e[0] == '^')
+				e += 1;
+			else if ((e[0] == 'C' || e[0] == 'c') && e[1] == '-')
+				e += 2;
+			if (e[0] == '\0' || e[1] != '\0' ||
+			    !((e[0] >= 'a' && e[0] <= 'z') ||
+			      (e[0] >= 'A' && e[0] <= 'Z')))
+				return cli_usage(cli, err,
+						 "--escape needs a letter "
+						 "(Ctrl-LETTER q leaves)");
+			escape = (char)(e[0] | 0x20);
+			break;
+		default:
 			return -1;
-		tty = (int)strtol(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || tty < 0 || tty > 64)
-			return cli_usage(cli, err, "--tty needs a number");
+		}
 	}
 	if (argc - optind != 1)
 		return cli_usage(cli, err, "needs one NAME");
-	if (sysctr_ct_console(cli->s, argv[optind], tty, err) < 0)
+	if (sysctr_ct_console(cli->s, argv[optind], tty, escape, err) < 0)
 		return sysctr_err_prefix(err, "%s", argv[optind]);
 	return 0;
 }

@@ -76,8 +76,11 @@ static const struct cli_command commands[] = {
 	{ "shell", NULL, cmd_shell, CMD_OPENS_STORE | CMD_NEEDS_ROOT, "NAME",
 	  "open a root login shell inside", NULL },
 	{ "console", NULL, cmd_console, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
-	  "NAME [-t TTY]", "attach to the console (Ctrl-a q leaves)",
-	  "  -t, --tty N            attach to tty N instead of the console\n" },
+	  "NAME [-t TTY] [-e KEY]", "attach to the console (Ctrl-a q leaves)",
+	  "  -t, --tty N            attach to tty N instead of the console\n"
+	  "  -e, --escape KEY       leave with Ctrl-KEY q instead (a letter;\n"
+	  "                         b, ^b or C-b), e.g. inside tmux or "
+	  "screen\n" },
 	{ "destroy", "rm", cmd_destroy, CMD_OPENS_STORE | CMD_NEEDS_ROOT,
 	  "NAME [-f|--force]", "remove a container and its files",
 	  "  -f, --force            kill it first if it runs\n" },

@@ -808,9 +808,15 @@ SYSCTR_PUBLIC int sysctr_ct_shell(struct sysctr *s, const char *name,
 }
 
 SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
-				    struct sysctr_error **err)
+				    char escape, struct sysctr_error **err)
 {
 	cleanup_ct struct lxc_container *c = NULL;
+
+	if (escape == 0)
+		escape = 'a';
+	if (escape < 'a' || escape > 'z')
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "escape key: a letter a to z (Ctrl-LETTER)");
 
 	c = running_handle(s, name, err);
 	if (c == NULL)
@@ -818,7 +824,8 @@ SYSCTR_PUBLIC int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
 	if (!isatty(0))
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
 				  "console needs a terminal on stdin");
-	if (c->console(c, tty, 0, 1, 2, 1) < 0)
+	/* liblxc takes the control character: Ctrl-a is 1 */
+	if (c->console(c, tty, 0, 1, 2, escape - 'a' + 1) < 0)
 		return liblxc_failed(s, name, "console", err);
 	return 0;
 }

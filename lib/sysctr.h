@@ -243,8 +243,9 @@ int sysctr_ct_exec_opts(struct sysctr *s, const char *name, char *const *argv,
  * for exec. */
 int sysctr_ct_shell(struct sysctr *s, const char *name, int *status,
 		    struct sysctr_error **err);
-/* Attach the terminal to the container's console (Ctrl-a q leaves). */
-int sysctr_ct_console(struct sysctr *s, const char *name, int tty,
+/* Attach the terminal to the container's console (tty 0) or tty N;
+ * Ctrl-<escape> q leaves (escape: 'a' to 'z'; 0 for 'a'). */
+int sysctr_ct_console(struct sysctr *s, const char *name, int tty, char escape,
 		      struct sysctr_error **err);
 
 /* Remove the container, its directory and its row. A running container is

@@ -51,6 +51,23 @@ check "the console answers" wait_screen "on the console of $c"
 tm send-keys -t "$sess" C-a q
 check "Ctrl-a q leaves the console" wait_screen "CONSOLE-EXIT-0"
 
+# -e: another escape key (inside tmux or screen, Ctrl-a is theirs)
+sess=console-e
+tm new-session -d -s "$sess" -x 120 -y 30 "$SYSCTR --root $TROOT console -e ^b $c; echo ESC-EXIT-\$?; sleep 30"
+sleep 0.5
+tm send-keys -t "$sess" Enter
+tm send-keys -t "$sess" 'echo "escape-b console"' Enter
+check "console -e ^b answers" wait_screen "escape-b console"
+tm send-keys -t "$sess" C-a q Enter
+sleep 0.5
+# shellcheck disable=SC2016 # typed into the container's console
+tm send-keys -t "$sess" 'echo "still on it: $((40 + 2))"' Enter
+check "Ctrl-a q does not leave it then" wait_screen "still on it: 42"
+tm send-keys -t "$sess" C-b q
+check "Ctrl-b q does" wait_screen "ESC-EXIT-0"
+check_exit "-e with no letter: usage (2)" 2 sysctr console -e 1 "$c"
+check_exit "-e with two letters: usage (2)" 2 sysctr console -e ab "$c"
+
 check_exit "console without a terminal is refused (2)" 2 sysctr console "$c" </dev/null
 check "destroy -f" sysctr destroy -f "$c"
 
