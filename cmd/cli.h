@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* lib/'s allocation (x*alloc: out of memory aborts) and cleanup helpers;
  * errors are made with sysctr_err() and friends of sysctr.h. */
@@ -54,6 +55,17 @@ struct cli_command {
 };
 
 const struct cli_command *cli_find(const char *name);
+/* The global options in the layout of a command's help, and the exit
+ * statuses in words: for help and the man page. */
+extern const char cli_global_options[];
+extern const char cli_exit_status_text[];
+/* man.c: the keys of a file for help, as text or JSON; a man page in
+ * roff on stdout (sysctr.1, sysctr.conf.5, container.conf.5). */
+int cli_print_keys(FILE *f, enum sysctr_conf_file file,
+		   struct sysctr_error **err);
+json_object *cli_keys_json(enum sysctr_conf_file file,
+			   struct sysctr_error **err);
+int cli_man(const char *page, struct sysctr_error **err);
 const struct cli_command *cli_commands(size_t *n);
 
 /* Handlers. */

@@ -75,10 +75,15 @@ int cmd_create(struct cli *cli, int argc, char **argv,
 			return -1;
 		}
 	}
-	if (argc - optind != 2)
-		return cli_usage(cli, err, "needs TEMPLATE and NAME");
-	o.template = argv[optind];
-	o.name = argv[optind + 1];
+	/* create NAME: sysctr.conf's defaults.template */
+	if (argc - optind == 1) {
+		o.name = argv[optind];
+	} else if (argc - optind == 2) {
+		o.template = argv[optind];
+		o.name = argv[optind + 1];
+	} else {
+		return cli_usage(cli, err, "needs [TEMPLATE] NAME");
+	}
 	o.sets = sets;
 	{
 		json_object *arr = json_object_new_array();

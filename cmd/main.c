@@ -17,11 +17,16 @@
 static const struct cli_command commands[] = {
 	{ "create", NULL, cmd_create,
 	  CMD_OPENS_STORE | CMD_NEEDS_ROOT | CMD_OWN_CONFIG,
-	  "TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... "
+	  "[TEMPLATE] NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set "
+	  "KEY=VALUE]... "
 	  "[--start] [--from FILE] [--refresh] [--copy] [--mirror URL]",
 	  "create a container from a template",
-	  "  -r, --release RELEASE  distribution release (template's default)\n"
-	  "  -a, --arch ARCH        architecture (the host's)\n"
+	  "  TEMPLATE               default: sysctr.conf's defaults.template\n"
+	  "  -r, --release RELEASE  distribution release (defaults.release\n"
+	  "                         for the default template, else the\n"
+	  "                         template's default)\n"
+	  "  -a, --arch ARCH        architecture (defaults.arch, else the\n"
+	  "                         host's)\n"
 	  "  -c, --config FILE      start from this container.conf\n"
 	  "      --set KEY=VALUE    set section.key in container.conf\n"
 	  "      --start            start it once created\n"
@@ -154,8 +159,13 @@ static const struct cli_command commands[] = {
 	  "list the available templates", NULL },
 	{ "version", NULL, cmd_version, CMD_NO_CONTEXT, "",
 	  "show the version of sysctr and liblxc", NULL },
-	{ "help", NULL, cmd_help, CMD_NO_CONTEXT, "[COMMAND]",
-	  "show help for sysctr or a command", NULL },
+	{ "help", NULL, cmd_help, CMD_NO_CONTEXT,
+	  "[COMMAND | config | sysctr.conf | --man PAGE]",
+	  "show help for sysctr, a command, or the keys of a file",
+	  "  config, container.conf the keys of container.conf\n"
+	  "  sysctr.conf            the keys of sysctr.conf\n"
+	  "  --man PAGE             the man page sysctr.1, sysctr.conf.5 or\n"
+	  "                         container.conf.5 in roff\n" },
 };
 
 const struct cli_command *cli_commands(size_t *n)
@@ -174,6 +184,24 @@ const struct cli_command *cli_find(const char *name)
 	return NULL;
 }
 
+const char cli_global_options[] =
+    "      --root DIR         relocate every path under DIR (also\n"
+    "                         $SYSCTR_ROOT)\n"
+    "      --config FILE      host config (default " SYSCTR_SYSCONFDIR
+    "/sysctr/sysctr.conf)\n"
+    "      --format FORMAT    table (default) or json; every command "
+    "takes it\n"
+    "  -q, --quiet            only errors\n"
+    "  -v, --verbose          more detail (repeat for debug)\n"
+    "  -h, --help             this help; sysctr help COMMAND for one "
+    "command,\n"
+    "                         sysctr help config (or sysctr.conf) for "
+    "the keys\n"
+    "  -V, --version          sysctr's and liblxc's versions\n";
+
+const char cli_exit_status_text[] =
+    "0 ok, 1 failed, 2 bad usage, 3 not found, 4 wrong state, 5 busy";
+
 static void print_main_help(FILE *f)
 {
 	fprintf(f, "usage: sysctr [--root DIR] [--config FILE] [-q|-v] "
@@ -186,21 +214,8 @@ static void print_main_help(FILE *f)
 			 commands[i].alias ? commands[i].alias : "");
 		fprintf(f, "  %-12s %s\n", name, commands[i].summary);
 	}
-	fprintf(
-	    f,
-	    "\nglobal options:\n"
-	    "      --root DIR         relocate every path under DIR "
-	    "(also $SYSCTR_ROOT)\n"
-	    "      --config FILE      host config (default " SYSCTR_SYSCONFDIR
-	    "/sysctr/sysctr.conf)\n"
-	    "      --format FORMAT    table (default) or json; every "
-	    "command takes it\n"
-	    "  -q, --quiet            only errors\n"
-	    "  -v, --verbose          more detail (repeat for debug)\n"
-	    "  -h, --help             this help; sysctr help COMMAND "
-	    "for one command\n"
-	    "\nexit status: 0 ok, 1 failed, 2 bad usage, 3 not found, "
-	    "4 wrong state, 5 busy\n");
+	fprintf(f, "\nglobal options:\n%s\nexit status: %s\n",
+		cli_global_options, cli_exit_status_text);
 }
 
 static void print_cmd_help(FILE *f, const struct cli_command *c)
@@ -404,32 +419,84 @@ static json_object *cmd_json(const struct cli_command *c)
 	return o;
 }
 
+/* help TOPIC: container.conf's keys for "config" and "container.conf",
+ * sysctr.conf's for "sysctr.conf"; -1 for other topics */
+static int keys_topic(const char *topic)
+{
+	if (strcmp(topic, "config") == 0 ||
+	    strcmp(topic, "container.conf") == 0)
+		return SYSCTR_CONF_CONTAINER;
+	if (strcmp(topic, "sysctr.conf") == 0)
+		return SYSCTR_CONF_HOST;
+	return -1;
+}
+
+static int help_json(struct cli *cli, const char *topic,
+		     struct sysctr_error **err)
+{
+	json_object *arr = json_object_new_array();
+	int keys = topic ? keys_topic(topic) : -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (topic == NULL || &commands[i] == cli_find(topic)) {
+			json_object *o = cmd_json(&commands[i]);
+
+			if (keys == SYSCTR_CONF_CONTAINER) {
+				json_object *k = cli_keys_json(keys, err);
+
+				if (k == NULL) {
+					json_object_put(o);
+					json_object_put(arr);
+					return -1;
+				}
+				json_object_object_add(o, "keys", k);
+			}
+			json_object_array_add(arr, o);
+		}
+	if (keys == SYSCTR_CONF_HOST || (topic != NULL && keys >= 0 &&
+					 json_object_array_length(arr) == 0)) {
+		json_object *k = cli_keys_json(keys, err);
+
+		json_object_put(arr);
+		if (k == NULL)
+			return -1;
+		cli_json_print(k);
+		return 0;
+	}
+	if (topic != NULL && json_object_array_length(arr) == 0) {
+		json_object_put(arr);
+		return unknown_command(topic, "help: ", err);
+	}
+	cli_json_print(arr);
+	return 0;
+}
+
 int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 {
 	const struct cli_command *c;
+	int keys;
 
-	if (cli->format == CLI_JSON) {
-		json_object *arr = json_object_new_array();
-
-		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-			if (argc < 2 || &commands[i] == cli_find(argv[1]))
-				json_object_array_add(arr,
-						      cmd_json(&commands[i]));
-		if (argc >= 2 && json_object_array_length(arr) == 0) {
-			json_object_put(arr);
-			return unknown_command(argv[1], "help: ", err);
-		}
-		cli_json_print(arr);
-		return 0;
-	}
+	if (argc >= 3 && strcmp(argv[1], "--man") == 0)
+		return cli_man(argv[2], err);
+	if (argc >= 2 && strcmp(argv[1], "--man") == 0)
+		return cli_usage(cli, err, "--man needs a page");
+	if (cli->format == CLI_JSON)
+		return help_json(cli, argc >= 2 ? argv[1] : NULL, err);
 	if (argc < 2) {
 		print_main_help(stdout);
 		return 0;
 	}
+	keys = keys_topic(argv[1]);
 	c = cli_find(argv[1]);
-	if (c == NULL)
+	if (c == NULL && keys < 0)
 		return unknown_command(argv[1], "help: ", err);
-	print_cmd_help(stdout, c);
+	if (c != NULL)
+		print_cmd_help(stdout, c);
+	if (keys >= 0) {
+		if (c != NULL)
+			fputc('\n', stdout);
+		return cli_print_keys(stdout, keys, err);
+	}
 	return 0;
 }
 

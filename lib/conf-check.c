@@ -44,6 +44,17 @@ static const struct {
 	{ "idmap.size", 1, 4294967295L },
 };
 
+bool sysctr_conf_range(const char *key, long *min, long *max)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++)
+		if (strcmp(key, ranges[i].key) == 0) {
+			*min = ranges[i].min;
+			*max = ranges[i].max;
+			return true;
+		}
+	return false;
+}
+
 bool sysctr_conf_has_control(const char *s)
 {
 	for (; *s; s++)

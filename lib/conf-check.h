@@ -12,6 +12,9 @@
 
 #include <confuse.h>
 
+/* The integer bounds of key ("section.key"), when it has some. */
+bool sysctr_conf_range(const char *key, long *min, long *max);
+/* Has s a control character (a newline, ...)? */
 bool sysctr_conf_has_control(const char *s);
 /* 1 to max letters, digits, '_' and '-': a mount name, a group. */
 bool sysctr_conf_valid_word(const char *s, size_t max);

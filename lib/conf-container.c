@@ -500,28 +500,6 @@ int sysctr_ct_config_key_kind(const char *key, enum sysctr_conf_kind *kind,
 	return 0;
 }
 
-static char *opt_text(cfg_opt_t *opt)
-{
-	cleanup_free char *s = xstrdup("");
-
-	switch (opt->type) {
-	case CFGT_INT:
-		return xasprintf("%ld", cfg_opt_getnint(opt, 0));
-	case CFGT_BOOL:
-		return xstrdup(cfg_opt_getnbool(opt, 0) ? "true" : "false");
-	default:
-		break;
-	}
-	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
-		char *next = xasprintf("%s%s%s", s, i ? "," : "",
-				       cfg_opt_getnstr(opt, i));
-
-		free(s);
-		s = next;
-	}
-	return steal_ptr(&s);
-}
-
 static int lookup(cfg_t *cfg, const struct keyref *ref, const char *path,
 		  char **value, struct sysctr_error **err)
 {
@@ -555,7 +533,7 @@ static int lookup(cfg_t *cfg, const struct keyref *ref, const char *path,
 	} else if (ref->section != NULL) {
 		sec = cfg_getsec(cfg, ref->section->name);
 	}
-	*value = opt_text(cfg_getopt(sec, ref->opt->name));
+	*value = sysctr_conf_opt_text(cfg_getopt(sec, ref->opt->name));
 	return 0;
 }
 
@@ -578,37 +556,6 @@ int sysctr_ct_config_get_key(const char *path, const char *key, char **value,
 	return lookup(cfg, &ref, path, value, err);
 }
 
-static void add_item(struct sysctr_config_item **items, size_t *n, char *key,
-		     cfg_opt_t *opt)
-{
-	struct sysctr_config_item *it;
-
-	*items = xrealloc(*items, (*n + 1) * sizeof(**items));
-	it = &(*items)[(*n)++];
-	memset(it, 0, sizeof(*it));
-	it->key = key;
-	it->text = opt_text(opt);
-	if (opt->type == CFGT_INT) {
-		it->type = SYSCTR_CONF_INT;
-		it->num = cfg_opt_getnint(opt, 0);
-	} else if (opt->type == CFGT_BOOL) {
-		it->type = SYSCTR_CONF_BOOL;
-		it->num = cfg_opt_getnbool(opt, 0) ? 1 : 0;
-	} else if (opt->flags & CFGF_LIST) {
-		unsigned size = cfg_opt_size(opt);
-
-		it->type = SYSCTR_CONF_LIST;
-		it->list = xcalloc(size + 1, sizeof(char *));
-		for (unsigned i = 0; i < size; i++) {
-			const char *v = cfg_opt_getnstr(opt, i);
-
-			it->list[i] = xstrdup(v ? v : "");
-		}
-	} else {
-		it->type = SYSCTR_CONF_STRING;
-	}
-}
-
 int sysctr_ct_config_items_of(const char *path,
 			      struct sysctr_config_item **items, size_t *n,
 			      struct sysctr_error **err)
@@ -618,42 +565,13 @@ int sysctr_ct_config_items_of(const char *path,
 
 	*items = NULL;
 	*n = 0;
-	if (sysctr_conf_read(path, false, &text, err) < 0 ||
-	    sysctr_conf_parse_cfg(text, path, ct_opts, ct_checks,
-				  ARRAY_SIZE(ct_checks), &cfg, err) < 0)
+	/* path NULL: the defaults of an empty file */
+	if ((path != NULL && sysctr_conf_read(path, false, &text, err) < 0) ||
+	    sysctr_conf_parse_cfg(text, path ? path : "container.conf", ct_opts,
+				  ct_checks, ARRAY_SIZE(ct_checks), &cfg,
+				  err) < 0)
 		return -1;
-	/* in the schema's order: top-level keys, each section's keys, each
-	 * mount's, then raw's as the file has them */
-	for (cfg_opt_t *o = ct_opts; o->name != NULL; o++) {
-		if (o->type != CFGT_SEC) {
-			add_item(items, n, xstrdup(o->name),
-				 cfg_getopt(cfg, o->name));
-			continue;
-		}
-		for (unsigned i = 0; i < cfg_size(cfg, o->name); i++) {
-			cfg_t *sec = cfg_getnsec(cfg, o->name, i);
-
-			if (o->flags & CFGF_KEYSTRVAL) {
-				for (unsigned k = 0; k < cfg_num(sec); k++) {
-					cfg_opt_t *r = cfg_getnopt(sec, k);
-
-					add_item(items, n,
-						 xasprintf("%s.%s", o->name,
-							   r->name),
-						 r);
-				}
-				continue;
-			}
-			for (cfg_opt_t *k = o->subopts; k->name != NULL; k++)
-				add_item(
-				    items, n,
-				    o->flags & CFGF_TITLE
-					? xasprintf("%s.%s.%s", o->name,
-						    cfg_title(sec), k->name)
-					: xasprintf("%s.%s", o->name, k->name),
-				    cfg_getopt(sec, k->name));
-		}
-	}
+	sysctr_conf_items(cfg, ct_opts, items, n);
 	return 0;
 }
 

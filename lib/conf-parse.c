@@ -348,3 +348,93 @@ int sysctr_conf_parse_cfg(const char *text, const char *name, cfg_opt_t *opts,
 	*out = steal_ptr(&cfg);
 	return 0;
 }
+
+char *sysctr_conf_opt_text(cfg_opt_t *opt)
+{
+	cleanup_free char *s = xstrdup("");
+
+	switch (opt->type) {
+	case CFGT_INT:
+		return xasprintf("%ld", cfg_opt_getnint(opt, 0));
+	case CFGT_BOOL:
+		return xstrdup(cfg_opt_getnbool(opt, 0) ? "true" : "false");
+	default:
+		break;
+	}
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		char *next = xasprintf("%s%s%s", s, i ? "," : "",
+				       cfg_opt_getnstr(opt, i));
+
+		free(s);
+		s = next;
+	}
+	return steal_ptr(&s);
+}
+
+static void add_item(struct sysctr_config_item **items, size_t *n, char *key,
+		     cfg_opt_t *opt)
+{
+	struct sysctr_config_item *it;
+
+	*items = xrealloc(*items, (*n + 1) * sizeof(**items));
+	it = &(*items)[(*n)++];
+	memset(it, 0, sizeof(*it));
+	it->key = key;
+	it->text = sysctr_conf_opt_text(opt);
+	if (opt->type == CFGT_INT) {
+		it->type = SYSCTR_CONF_INT;
+		it->num = cfg_opt_getnint(opt, 0);
+	} else if (opt->type == CFGT_BOOL) {
+		it->type = SYSCTR_CONF_BOOL;
+		it->num = cfg_opt_getnbool(opt, 0) ? 1 : 0;
+	} else if (opt->flags & CFGF_LIST) {
+		unsigned size = cfg_opt_size(opt);
+
+		it->type = SYSCTR_CONF_LIST;
+		it->list = xcalloc(size + 1, sizeof(char *));
+		for (unsigned i = 0; i < size; i++) {
+			const char *v = cfg_opt_getnstr(opt, i);
+
+			it->list[i] = xstrdup(v ? v : "");
+		}
+	} else {
+		it->type = SYSCTR_CONF_STRING;
+	}
+}
+
+void sysctr_conf_items(cfg_t *cfg, cfg_opt_t *opts,
+		       struct sysctr_config_item **items, size_t *n)
+{
+	/* in the schema's order: top-level keys, each section's keys, each
+	 * mount's, then raw's as the file has them */
+	for (cfg_opt_t *o = opts; o->name != NULL; o++) {
+		if (o->type != CFGT_SEC) {
+			add_item(items, n, xstrdup(o->name),
+				 cfg_getopt(cfg, o->name));
+			continue;
+		}
+		for (unsigned i = 0; i < cfg_size(cfg, o->name); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, o->name, i);
+
+			if (o->flags & CFGF_KEYSTRVAL) {
+				for (unsigned k = 0; k < cfg_num(sec); k++) {
+					cfg_opt_t *r = cfg_getnopt(sec, k);
+
+					add_item(items, n,
+						 xasprintf("%s.%s", o->name,
+							   r->name),
+						 r);
+				}
+				continue;
+			}
+			for (cfg_opt_t *k = o->subopts; k->name != NULL; k++)
+				add_item(
+				    items, n,
+				    o->flags & CFGF_TITLE
+					? xasprintf("%s.%s.%s", o->name,
+						    cfg_title(sec), k->name)
+					: xasprintf("%s.%s", o->name, k->name),
+				    cfg_getopt(sec, k->name));
+		}
+	}
+}

@@ -70,4 +70,13 @@ unsigned sysctr_conf_section_line(const char *name, const char *title,
 				  unsigned fallback);
 const struct sysctr_conf_scan *sysctr_conf_parsing_scan(void);
 
+/* The value of opt as text: a number, true or false, a string, a list
+ * as "a,b". */
+char *sysctr_conf_opt_text(cfg_opt_t *opt);
+/* Every key of cfg (parsed with opts) and its value, appended to *items
+ * in the schema's order: top-level keys, each section's (a titled one as
+ * "SECTION.TITLE.key", a free-form one as its keys in the file's order). */
+void sysctr_conf_items(cfg_t *cfg, cfg_opt_t *opts,
+		       struct sysctr_config_item **items, size_t *n);
+
 #endif

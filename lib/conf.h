@@ -153,9 +153,14 @@ int sysctr_ct_config_parse(const char *text, const char *name,
 			   struct sysctr_error **err);
 void sysctr_ct_config_free(struct sysctr_ct_config *c);
 
-/* Every key of the file with its value (defaults for those it does not
- * set), in the schema's order; items freed with
- * sysctr_config_items_free(). */
+/* Every key of sysctr.conf at path (NULL: the defaults) with its value,
+ * in the schema's order; items freed with sysctr_config_items_free(). */
+int sysctr_host_config_items(const char *path,
+			     struct sysctr_config_item **items, size_t *n,
+			     struct sysctr_error **err);
+/* Every key of the file (NULL: the defaults of an empty one) with its
+ * value (defaults for those it does not set), in the schema's order;
+ * items freed with sysctr_config_items_free(). */
 int sysctr_ct_config_items_of(const char *path,
 			      struct sysctr_config_item **items, size_t *n,
 			      struct sysctr_error **err);

@@ -366,10 +366,31 @@ static int create_locked(struct sysctr *s, const struct sysctr_create_opts *o,
 	return create_from_image(s, o, base, dir, conf_name, &img, err);
 }
 
+/* sysctr.conf's defaults where create was given none: the template, its
+ * release (only for that template: a release names one distribution's)
+ * and the architecture. */
+static struct sysctr_create_opts
+with_defaults(struct sysctr *s, const struct sysctr_create_opts *o)
+{
+	const struct sysctr_host_config *h = s->cfg;
+	struct sysctr_create_opts d = *o;
+
+	if (d.template == NULL)
+		d.template = h->defaults.template;
+	if (d.release == NULL && h->defaults.release[0] != '\0' &&
+	    strcmp(d.template, h->defaults.template) == 0)
+		d.release = h->defaults.release;
+	if (d.arch == NULL && h->defaults.arch[0] != '\0')
+		d.arch = h->defaults.arch;
+	return d;
+}
+
 SYSCTR_PUBLIC int sysctr_ct_create(struct sysctr *s,
-				   const struct sysctr_create_opts *o,
+				   const struct sysctr_create_opts *opts,
 				   struct sysctr_error **err)
 {
+	struct sysctr_create_opts d = with_defaults(s, opts);
+	const struct sysctr_create_opts *o = &d;
 	cleanup_lock int lock = -1;
 	int ret;
 

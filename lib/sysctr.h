@@ -175,10 +175,12 @@ int sysctr_ct_info(struct sysctr *s, const char *name,
 		   struct sysctr_ct_info *out, struct sysctr_error **err);
 
 struct sysctr_create_opts {
-	const char *template;
+	const char *template; /* NULL: sysctr.conf's defaults.template */
 	const char *name;
-	const char *release;	 /* NULL: template's default */
-	const char *arch;	 /* NULL: the host's */
+	/* NULL: sysctr.conf's defaults.release when the template is
+	 * defaults.template and it is set, else the template's default */
+	const char *release;
+	const char *arch;	 /* NULL: defaults.arch, else the host's */
 	const char *conf_file;	 /* -c: start from this container.conf */
 	const char *const *sets; /* "section.key=value" */
 	size_t nsets;
@@ -478,6 +480,33 @@ int sysctr_ct_config_items(struct sysctr *s, const char *name,
 			   struct sysctr_error **err);
 void sysctr_config_items_free(struct sysctr_config_item *items, size_t n);
 
+/* ---- what the keys mean (man pages, help config) ----------------------- */
+
+enum sysctr_conf_file {
+	SYSCTR_CONF_CONTAINER, /* container.conf */
+	SYSCTR_CONF_HOST,      /* sysctr.conf */
+};
+struct sysctr_key_doc {
+	/* "section.key"; a name of the admin's in capitals:
+	 * "mount.NAME.source", "raw.lxc.KEY", "mirrors.TEMPLATE" */
+	const char *key;
+	/* what it takes; NULL for an integer (sysctr_key_range()) */
+	const char *values;
+	const char *desc;
+};
+/* Every key of the file, documented, in the schema's order. */
+const struct sysctr_key_doc *sysctr_key_docs(enum sysctr_conf_file file,
+					     size_t *n);
+/* The integer bounds of a key, when it has some. */
+bool sysctr_key_range(const char *key, long *min, long *max);
+/* Does a change of this container.conf key apply to a running container
+ * at once? */
+bool sysctr_key_is_live(const char *key);
+/* Every key of an empty file with its default. */
+int sysctr_conf_defaults(enum sysctr_conf_file file,
+			 struct sysctr_config_item **items, size_t *n,
+			 struct sysctr_error **err);
+
 /* What a saved change did to a running container. */
 struct sysctr_config_change {
 	/* a changed key takes effect at its next start */
@@ -586,6 +615,50 @@ int sysctr_history_find(struct sysctr *s, const char *name, size_t limit,
 			int64_t since, const char *action,
 			struct sysctr_history_entry **out, size_t *n,
 			struct sysctr_error **err);
+
+/* ---- doctor ------------------------------------------------------------ */
+
+enum sysctr_doctor_status {
+	SYSCTR_DOCTOR_OK = 0,
+	SYSCTR_DOCTOR_WARN,  /* works, but something will bite */
+	SYSCTR_DOCTOR_FAIL,  /* something sysctr needs is broken */
+	SYSCTR_DOCTOR_FIXED, /* was not ok, repaired by this run (fix) */
+};
+#define SYSCTR_DOCTOR_NSTATUS 4
+
+struct sysctr_doctor_check {
+	char *name; /* "userns", "subuid", "cgroup", ... */
+	enum sysctr_doctor_status status;
+	char *message; /* what was found; a fixed one's starts "fixed: " */
+	char *hint;    /* what to do about it; NULL when nothing */
+};
+
+struct sysctr_doctor_report {
+	struct sysctr_doctor_check *checks; /* in the order they ran */
+	size_t n;
+	size_t count[SYSCTR_DOCTOR_NSTATUS]; /* checks of each status */
+};
+void sysctr_doctor_report_clear(struct sysctr_doctor_report *r);
+/* "ok", "warn", "fail", "fixed" */
+const char *sysctr_doctor_status_name(enum sysctr_doctor_status st);
+
+/* Check the host and the registry, one entry of out per check: user
+ * namespaces, root's subuid/subgid range, cgroup controllers, a real
+ * overlay mount (as root and as an unprivileged container's root), liblxc
+ * and the configs it includes, what the mapped root can reach, AppArmor,
+ * the network, free space, inotify instances, the registry's integrity,
+ * rows without files and files without rows, mounts and lock files left
+ * behind. With fix, repair what is safe to repair (root's id range, the
+ * inotify limit until the next boot, the managed bridge, leftover
+ * directories, stale mounts and unheld lock files; never a mode or a
+ * registered container) and say so (SYSCTR_DOCTOR_FIXED). Opens the
+ * registry itself when s has none, so that one it cannot open is a failed
+ * check. Takes the locks that destroy takes for the leftovers it removes.
+ * Returns 0 with the report (clear it with sysctr_doctor_report_clear())
+ * whatever the checks found; -1 only when it cannot check (the registry
+ * is busy: SYSCTR_E_BUSY). */
+int sysctr_doctor(struct sysctr *s, bool fix, struct sysctr_doctor_report *out,
+		  struct sysctr_error **err);
 
 /* ---- templates --------------------------------------------------------- */
 

@@ -22,6 +22,13 @@ check "create --config FILE is container.conf" sysctr create busybox "${PFX}-g2"
 check_out "taken from the file" 7 sysctr config get "${PFX}-g2" autostart.order
 check "destroy ${PFX}-g2" sysctr destroy "${PFX}-g2"
 
+# --- create NAME: sysctr.conf's defaults.template
+printf 'defaults {\n  template = "busybox"\n}\n' >>"$TROOT/etc/sysctr/sysctr.conf"
+check "create NAME takes defaults.template" sysctr create "${PFX}-g3"
+check_out "busybox, from sysctr.conf" busybox sysctr config get "${PFX}-g3" template
+check "destroy ${PFX}-g3" sysctr destroy "${PFX}-g3"
+check_exit "create with three names: usage (2)" 2 sysctr create busybox a b
+
 # --- exec: what follows NAME is the command's, global-looking words too
 check "start $c" sysctr start "$c"
 check_out "exec keeps -q and --format for its command (with --)" "-q --format json" sysctr exec "$c" -- echo -q --format json

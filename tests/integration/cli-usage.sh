@@ -6,7 +6,7 @@
 check "help" sysctr help
 check "--help" sysctr --help
 out=$(sysctr help create)
-case $out in *"usage: sysctr create TEMPLATE NAME"*) ok "help COMMAND" ;; *) not_ok "help create: $out" ;; esac
+case $out in *"usage: sysctr create [TEMPLATE] NAME"*) ok "help COMMAND" ;; *) not_ok "help create: $out" ;; esac
 out2=$(sysctr create --help)
 check_eq "COMMAND --help is the same text" "$out" "$out2"
 check_out "help as json lists the commands" 5 json_of "len([c for c in d if c['name'] in ('create','list','exec','config','history')])" sysctr help --format json
@@ -109,7 +109,7 @@ one_error "a missing value is named" \
 one_error "a value given to a flag is named" \
 	"sysctr: destroy: option --force takes no value (usage: sysctr destroy NAME [-f|--force])" sysctr destroy --force=yes "${PFX}-nope"
 one_error "an ambiguous abbreviation is named" \
-	"sysctr: create: option --s is ambiguous (usage: sysctr create TEMPLATE NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... [--start] [--from FILE] [--refresh] [--copy] [--mirror URL])" \
+	"sysctr: create: option --s is ambiguous (usage: sysctr create [TEMPLATE] NAME [-r RELEASE] [-a ARCH] [-c FILE] [--set KEY=VALUE]... [--start] [--from FILE] [--refresh] [--copy] [--mirror URL])" \
 	sysctr create --s x busybox "${PFX}-amb"
 one_error "restart has no -k" \
 	"sysctr: restart: unknown option -k (usage: sysctr restart NAME...|--all [-t SECONDS])" sysctr restart -k "${PFX}-nope"
