@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* lib/'s allocation (x*alloc: out of memory aborts) and cleanup helpers;
  * errors are made with sysctr_err() and friends of sysctr.h. */
@@ -28,6 +29,11 @@ struct cli {
 	int exit_status;     /* exec/shell: the command's status, also
 				with an error (127: it was not found) */
 	bool progress_shown; /* a progress line is on the terminal */
+	/* stderr is no terminal: a line per step, "+ STEP: 2.1 s", once the
+	 * step is over */
+	bool progress_plain;
+	char *step;		 /* the step under way (plain) */
+	struct timespec step_t0; /* when it began */
 	const struct cli_command *cmd;
 };
 
@@ -55,17 +61,21 @@ struct cli_command {
 };
 
 const struct cli_command *cli_find(const char *name);
-/* The global options in the layout of a command's help, and the exit
- * statuses in words: for help and the man page. */
-extern const char cli_global_options[];
-extern const char cli_exit_status_text[];
 /* man.c: the keys of a file for help, as text or JSON; a man page in
  * roff on stdout (sysctr.1, sysctr.conf.5, container.conf.5). */
 int cli_print_keys(FILE *f, enum sysctr_conf_file file,
 		   struct sysctr_error **err);
 json_object *cli_keys_json(enum sysctr_conf_file file,
 			   struct sysctr_error **err);
-int cli_man(const char *page, struct sysctr_error **err);
+/* What sysctr(1) is made of, handed in by main.c (which holds them). */
+struct cli_man_source {
+	const struct cli_command *cmds;
+	size_t n;
+	const char *global_options;
+	const char *exit_status;
+};
+int cli_man(const char *page, const struct cli_man_source *src,
+	    struct sysctr_error **err);
 const struct cli_command *cli_commands(size_t *n);
 
 /* Handlers. */
@@ -89,6 +99,7 @@ int cmd_import(struct cli *, int, char **, struct sysctr_error **);
 int cmd_autostart(struct cli *, int, char **, struct sysctr_error **);
 int cmd_history(struct cli *, int, char **, struct sysctr_error **);
 int cmd_network(struct cli *, int, char **, struct sysctr_error **);
+int cmd_doctor(struct cli *, int, char **, struct sysctr_error **);
 int cmd_top(struct cli *, int, char **, struct sysctr_error **);
 int cmd_templates(struct cli *, int, char **, struct sysctr_error **);
 int cmd_images(struct cli *, int, char **, struct sysctr_error **);
@@ -149,6 +160,9 @@ int cli_for_each(struct cli *cli, int argc, char **argv, const char *action,
 		 struct sysctr_error **err);
 
 /* Progress on stderr when it is a terminal. */
+/* Progress over: a terminal's line cleared, a plain step's line
+ * written. Before an outcome or an error is printed. */
+void cli_progress_end(struct cli *cli);
 void cli_progress(void *data, const char *step, int done, int total);
 
 /* Print usage of the current command on stderr; returns the usage error. */

@@ -151,12 +151,26 @@ static const struct cli_command commands[] = {
 	  "  -s, --since TIME       from TIME on: unix seconds, local\n"
 	  "                         YYYY-MM-DD[THH:MM[:SS]], or N[smhdw] ago\n"
 	  "  -a, --action ACTION    only this action (start, stop, ...)\n" },
-	{ "images", NULL, cmd_images, CMD_OPENS_STORE, "list | rm IMAGE...",
+	{ "images", NULL, cmd_images, CMD_OPENS_STORE,
+	  "list | rm IMAGE... | prune",
 	  "list the image store, or remove unused images",
+	  "  prune                  remove every image no container uses, and\n"
+	  "                         the templates' download cache\n"
 	  "  IMAGE                  an image's id or name (see images "
 	  "list)\n" },
 	{ "templates", NULL, cmd_templates, 0, "",
 	  "list the available templates", NULL },
+	/* Not CMD_OPENS_STORE: doctor opens the registry itself, so that
+	 * one it cannot open is a failed check, not the end of the run. */
+	{ "doctor", NULL, cmd_doctor, CMD_NEEDS_ROOT, "[--fix]",
+	  "check the host and the registry, one line per check; exit 1 when "
+	  "a check fails (warnings are allowed)",
+	  "      --fix              repair what is safe to repair: root's\n"
+	  "                         subuid/subgid range, the inotify limit\n"
+	  "                         (until reboot), the managed bridge,\n"
+	  "                         leftover directories, stale mounts and\n"
+	  "                         lock files; never a mode, never a\n"
+	  "                         registered container\n" },
 	{ "version", NULL, cmd_version, CMD_NO_CONTEXT, "",
 	  "show the version of sysctr and liblxc", NULL },
 	{ "help", NULL, cmd_help, CMD_NO_CONTEXT,
@@ -184,7 +198,9 @@ const struct cli_command *cli_find(const char *name)
 	return NULL;
 }
 
-const char cli_global_options[] =
+/* The global options in the layout of a command's help, and the exit
+ * statuses in words: for help and the man page. */
+static const char cli_global_options[] =
     "      --root DIR         relocate every path under DIR (also\n"
     "                         $SYSCTR_ROOT)\n"
     "      --config FILE      host config (default " SYSCTR_SYSCONFDIR
@@ -199,7 +215,7 @@ const char cli_global_options[] =
     "the keys\n"
     "  -V, --version          sysctr's and liblxc's versions\n";
 
-const char cli_exit_status_text[] =
+static const char cli_exit_status_text[] =
     "0 ok, 1 failed, 2 bad usage, 3 not found, 4 wrong state, 5 busy";
 
 static void print_main_help(FILE *f)
@@ -476,8 +492,14 @@ int cmd_help(struct cli *cli, int argc, char **argv, struct sysctr_error **err)
 	const struct cli_command *c;
 	int keys;
 
-	if (argc >= 3 && strcmp(argv[1], "--man") == 0)
-		return cli_man(argv[2], err);
+	if (argc >= 3 && strcmp(argv[1], "--man") == 0) {
+		const struct cli_man_source src = { commands,
+						    ARRAY_SIZE(commands),
+						    cli_global_options,
+						    cli_exit_status_text };
+
+		return cli_man(argv[2], &src, err);
+	}
 	if (argc >= 2 && strcmp(argv[1], "--man") == 0)
 		return cli_usage(cli, err, "--man needs a page");
 	if (cli->format == CLI_JSON)
@@ -742,13 +764,14 @@ static int run(int argc, char **argv, struct sysctr_error **err,
 		cli->s = sysctr_open(&opts, err);
 		if (cli->s == NULL)
 			return -1;
-		if (!cli->quiet && isatty(2))
+		cli->progress_plain = !isatty(2);
+		if (!cli->quiet)
 			sysctr_set_progress(cli->s, cli_progress, cli);
 	}
 	ret = c->fn(cli, argc, argv, err);
-	/* The last progress line goes, so results and errors start clean. */
-	if (cli->progress_shown)
-		fputs("\r\033[K", stderr);
+	/* The last progress line goes (on a terminal) or is written (the
+	 * step's time), so results and errors start clean. */
+	cli_progress_end(cli);
 	sysctr_close(cli->s);
 	cli->s = NULL;
 	return ret;

@@ -245,10 +245,10 @@ static void th(FILE *f, const char *title, int section, const char *manual)
 		title, section, SYSCTR_RELEASE_DATE, PACKAGE_VERSION, manual);
 }
 
-static void man_sysctr(FILE *f)
+static void man_sysctr(FILE *f, const struct cli_man_source *src)
 {
-	size_t n;
-	const struct cli_command *cmds = cli_commands(&n);
+	size_t n = src->n;
+	const struct cli_command *cmds = src->cmds;
 
 	th(f, "SYSCTR", 1, "User Commands");
 	fputs(".SH NAME\nsysctr \\- manage system containers on one Linux "
@@ -273,7 +273,7 @@ static void man_sysctr(FILE *f)
 		     "whole words: after `--`, and after exec's NAME, every "
 		     "word is the command's, and create's `--config` is its "
 		     "container.conf.");
-	roff_options(f, cli_global_options);
+	roff_options(f, src->global_options);
 	fputs(".SH COMMANDS\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct cli_command *c = &cmds[i];
@@ -289,7 +289,7 @@ static void man_sysctr(FILE *f)
 			roff_options(f, c->help);
 	}
 	fputs(".SH EXIT STATUS\n", f);
-	roff_line(f, cli_exit_status_text);
+	roff_line(f, src->exit_status);
 	roff_line(f, "exec and shell exit with the command's status (127: not "
 		     "found, 126: not executable, 128+N: killed by signal N). "
 		     "Errors are one line on stderr, `sysctr: NAME: what: "
@@ -414,10 +414,11 @@ static int man_keys(FILE *f, enum sysctr_conf_file file,
 	return 0;
 }
 
-int cli_man(const char *page, struct sysctr_error **err)
+int cli_man(const char *page, const struct cli_man_source *src,
+	    struct sysctr_error **err)
 {
 	if (strcmp(page, "sysctr.1") == 0) {
-		man_sysctr(stdout);
+		man_sysctr(stdout, src);
 		return 0;
 	}
 	if (strcmp(page, "sysctr.conf.5") == 0)

@@ -135,11 +135,7 @@ void cli_outcome(struct cli *cli, json_object *arr, const char *name,
 {
 	json_object *o;
 
-	if (cli->progress_shown) {
-		/* the progress line goes before the outcome's */
-		fputs("\r\033[K", stderr);
-		cli->progress_shown = false;
-	}
+	cli_progress_end(cli);
 	if (cli->format != CLI_JSON) {
 		if (e == NULL && !cli->quiet)
 			printf("%s: %s%s%s\n", name, action, detail ? ": " : "",
@@ -177,12 +173,51 @@ void cli_outcomes_print(struct cli *cli, json_object *arr)
 	cli_json_print(arr);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) +
+	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+void cli_progress_end(struct cli *cli)
+{
+	if (cli->progress_shown) {
+		/* the progress line goes before the outcome's */
+		fputs("\r\033[K", stderr);
+		cli->progress_shown = false;
+	}
+	if (cli->step != NULL) {
+		fprintf(stderr, "+ %s: %.1f s\n", cli->step,
+			seconds_since(&cli->step_t0));
+		free(cli->step);
+		cli->step = NULL;
+	}
+}
+
+/* stderr is a file or the journal: the step just over, with its time,
+ * when the next begins (counters are a terminal's) */
+static void progress_plain(struct cli *cli, const char *step)
+{
+	if (cli->step != NULL && strcmp(cli->step, step) == 0)
+		return;
+	cli_progress_end(cli);
+	cli->step = xstrdup(step);
+	clock_gettime(CLOCK_MONOTONIC, &cli->step_t0);
+}
+
 void cli_progress(void *data, const char *step, int done, int total)
 {
 	static struct timespec start;
 	struct timespec now;
 	double el;
 
+	if (((struct cli *)data)->progress_plain) {
+		progress_plain(data, step);
+		return;
+	}
 	((struct cli *)data)->progress_shown = true;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (start.tv_sec == 0)

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include "conf.h"
@@ -42,29 +41,6 @@ int sysctr_ct_lock(struct sysctr *s, const char *name,
 }
 
 /* ---- start ------------------------------------------------------------- */
-
-static bool host_has_apparmor(void)
-{
-	cleanup_free char *v = NULL;
-
-	if (read_file("/sys/module/apparmor/parameters/enabled", &v, NULL,
-		      NULL) < 0)
-		return false;
-	return v[0] == 'Y';
-}
-
-/* Does sysctr run in a user namespace of its own (a system container
- * with nesting)? The initial one maps all of 0-4294967294 onto itself. */
-static bool host_in_userns(void)
-{
-	cleanup_fclose FILE *f = fopen("/proc/self/uid_map", "re");
-	unsigned long inside, outside, count;
-
-	if (f == NULL ||
-	    fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3)
-		return false;
-	return !(inside == 0 && outside == 0 && count == 4294967295UL);
-}
 
 /* The container's own files belong to the root it was created for; a
  * security.privileged changed since would boot a tree that its root does
@@ -105,16 +81,6 @@ static int check_apparmor(const struct sysctr_ct_config *ct,
 	return sysctr_err(err, SYSCTR_E_FAILED, 0,
 			  "AppArmor is on in this kernel but apparmor_parser "
 			  "is missing: install the apparmor package");
-}
-
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
 }
 
 /* An unprivileged container's root mounts its rootfs and bind mounts
@@ -161,19 +127,15 @@ static int check_reach(struct sysctr *s, char *const *lowers, const char *own,
 static int check_includes(const char *common, bool privileged,
 			  struct sysctr_error **err)
 {
-	bool plain = common == NULL || strcmp(common, "common") == 0;
 	cleanup_free char *c = NULL, *u = NULL;
 
-	c = plain ? xasprintf("%s/common.conf", LXC_CONFIG_DIR)
-		  : xasprintf("%s/%s.common.conf", LXC_CONFIG_DIR, common);
-	u = plain ? xasprintf("%s/userns.conf", LXC_CONFIG_DIR)
-		  : xasprintf("%s/%s.userns.conf", LXC_CONFIG_DIR, common);
+	sysctr_lxcconf_includes(LXC_CONFIG_DIR, common, privileged, &c, &u);
 	if (!path_exists(c))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "%s is missing: install the lxc-templates "
 				  "package",
 				  c);
-	if (!privileged && !path_exists(u))
+	if (u != NULL && !path_exists(u))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "%s is missing: install the lxc-templates "
 				  "package",
@@ -266,9 +228,9 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 		return NULL;
 	in.lease_hwaddr = hwaddr;
 	warn_unenforced(name, ct, &cg);
-	in.apparmor = host_has_apparmor();
+	in.apparmor = apparmor_enabled();
 	in.userxattr = kernel_at_least(5, 11);
-	in.in_userns = host_in_userns();
+	in.in_userns = in_user_namespace();
 	if (in.apparmor && check_apparmor(ct, err) < 0)
 		return NULL;
 	in.idmap_base = (long)s->cfg->idmap.base;

@@ -124,19 +124,26 @@ SYSCTR_PUBLIC struct sysctr *sysctr_open(const struct sysctr_options *opts,
 	else
 		s->templates_dir = xstrdup(SYSCTR_TEMPLATES_DIR);
 
-	if (!opts->open_store)
-		return s;
-	if (make_dirs(s, err) < 0)
+	if (opts->open_store && sysctr_open_store(s, err) < 0)
 		goto undo_ctx;
-	/* The store names the registry in its error. */
-	if (sysctr_store_open(s->db_path, &s->store, err) < 0)
-		goto undo_ctx;
-	log_debug("opened the registry");
 	return s;
 
 undo_ctx:
 	sysctr_close(s);
 	return NULL;
+}
+
+int sysctr_open_store(struct sysctr *s, struct sysctr_error **err)
+{
+	if (s->store != NULL)
+		return 0;
+	if (make_dirs(s, err) < 0)
+		return -1;
+	/* The store names the registry in its error. */
+	if (sysctr_store_open(s->db_path, &s->store, err) < 0)
+		return -1;
+	log_debug("opened the registry");
+	return 0;
 }
 
 SYSCTR_PUBLIC void sysctr_close(struct sysctr *s)

@@ -25,6 +25,11 @@ struct sysctr {
 /* Report progress of a long step, if anybody listens. */
 void sysctr_progress(struct sysctr *s, const char *step, int done, int total);
 
+/* What sysctr_open() does with open_store, for a caller that opened
+ * without (doctor, which reports a registry it cannot open): the host
+ * directories, then the registry. Nothing when it is open already. */
+int sysctr_open_store(struct sysctr *s, struct sysctr_error **err);
+
 /* A store must be open for this command: SYSCTR_E_FAILED if not. */
 int sysctr_need_store(struct sysctr *s, struct sysctr_error **err);
 

@@ -235,39 +235,49 @@ int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
 	return 0;
 }
 
-/* Does FILE give root the range [base, base+size)? Another user's range
- * overlapping it is an error: their ids would be our container's. */
-static int subid_check(const char *file, long long base, long long size,
-		       bool *has, struct sysctr_error **err)
+int sysctr_idmap_subid_parse(const char *text, const char *file, long long base,
+			     long long size, bool *has,
+			     struct sysctr_error **err)
 {
-	cleanup_fclose FILE *f = fopen(file, "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-
 	*has = false;
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return sysctr_err(err, SYSCTR_E_FAILED, errno, "read %s", file);
-	}
-	while (getline(&line, &cap, f) > 0) {
+	for (const char *line = text; line != NULL && *line != '\0';) {
+		const char *next = strchr(line, '\n');
 		char who[256];
 		long long b, n;
 
-		if (sscanf(line, "%255[^:]:%lld:%lld", who, &b, &n) != 3)
-			continue;
-		if (strcmp(who, "root") == 0 || strcmp(who, "0") == 0) {
-			if (b <= base && base + size <= b + n)
+		if (sscanf(line, "%255[^:\n]:%lld:%lld", who, &b, &n) == 3) {
+			bool root =
+			    strcmp(who, "root") == 0 || strcmp(who, "0") == 0;
+
+			if (root && b <= base && base + size <= b + n)
 				*has = true;
-			continue;
+			/* another user's ids would be our container's */
+			else if (!root && b < base + size && base < b + n)
+				return sysctr_err(err, SYSCTR_E_FAILED, 0,
+						  "%s: the id range %lld-%lld "
+						  "of sysctr.conf overlaps "
+						  "%s's",
+						  file, base, base + size - 1,
+						  who);
 		}
-		if (b < base + size && base < b + n)
-			return sysctr_err(err, SYSCTR_E_FAILED, 0,
-					  "%s: the id range %lld-%lld of "
-					  "sysctr.conf overlaps %s's",
-					  file, base, base + size - 1, who);
+		line = next == NULL ? NULL : next + 1;
 	}
 	return 0;
+}
+
+int sysctr_idmap_subid_check(const char *file, long long base, long long size,
+			     bool *has, struct sysctr_error **err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_error struct sysctr_error *e = NULL;
+
+	*has = false;
+	if (read_file(file, &text, NULL, &e) < 0) {
+		if (e->kind == SYSCTR_E_NOT_FOUND)
+			return 0;
+		return sysctr_err_pass(err, &e);
+	}
+	return sysctr_idmap_subid_parse(text, file, base, size, has, err);
 }
 
 /* liblxc maps ids through newuidmap when the host has it, and then
@@ -283,7 +293,8 @@ int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err)
 		cleanup_fclose FILE *f = NULL;
 		bool has;
 
-		if (subid_check(files[i], base, size, &has, err) < 0)
+		if (sysctr_idmap_subid_check(files[i], base, size, &has, err) <
+		    0)
 			return -1;
 		if (has)
 			continue;

@@ -6,6 +6,7 @@
 #ifndef SYSCTR_IDMAP_H
 #define SYSCTR_IDMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,17 @@ int sysctr_idmap_prepare(struct sysctr *s, const char *image_dir,
  * (appending it when there is no entry); an overlap with another user's
  * range is an error. */
 int sysctr_idmap_reserve(struct sysctr *s, struct sysctr_error **err);
+
+/* Does the text of a subuid or subgid file (named file in errors) give
+ * root the whole range [base, base + size)? *has says so. Another user's
+ * range overlapping it is an error (SYSCTR_E_FAILED naming that user):
+ * their ids would be the containers'. */
+int sysctr_idmap_subid_parse(const char *text, const char *file, long long base,
+			     long long size, bool *has,
+			     struct sysctr_error **err);
+/* The same of the file itself; a missing file has no range. */
+int sysctr_idmap_subid_check(const char *file, long long base, long long size,
+			     bool *has, struct sysctr_error **err);
 
 /* The name of an image's shifted rootfs beside its rootfs
  * ("rootfs.idmap-BASE-SIZE"). */

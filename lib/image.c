@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "image.h"
@@ -622,6 +626,7 @@ SYSCTR_PUBLIC int sysctr_images_list(struct sysctr *s,
 		info->arch = steal_ptr(&rows[i].arch);
 		info->created = rows[i].created;
 		info->size = rows[i].size;
+		info->disk = tree_size(rows[i].path);
 		info->hash = steal_ptr(&rows[i].hash);
 		info->path = steal_ptr(&rows[i].path);
 		if (sysctr_store_image_users(s->store, info->id,
@@ -707,5 +712,75 @@ SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
 	if (sysctr_store_image_delete(s->store, img.id, err) < 0)
 		return -1;
 	rm_rf_or_warn(img.path, "remove image files");
+	return 0;
+}
+
+SYSCTR_PUBLIC void sysctr_prune_result_clear(struct sysctr_prune_result *r)
+{
+	strv_free(r->removed);
+	strv_free(r->busy);
+	memset(r, 0, sizeof(*r));
+}
+
+/* IMAGES/.cache/TEMPLATE, each unless a template run holds its lock */
+static void prune_cache(struct sysctr *s, struct sysctr_prune_result *out)
+{
+	cleanup_free char *cache = xasprintf("%s/.cache", s->images_dir);
+	cleanup_closedir DIR *d = opendir(cache);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		cleanup_free char *dir = NULL, *lock = NULL;
+		cleanup_close int fd = -1;
+		int64_t bytes;
+
+		if (e->d_name[0] == '.')
+			continue;
+		dir = xasprintf("%s/%s", cache, e->d_name);
+		lock = xasprintf("%s/.lock", dir);
+		fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			strv_push(&out->busy, e->d_name);
+			continue;
+		}
+		bytes = tree_size(dir);
+		if (rm_rf(dir, NULL) == 0) {
+			out->cache_bytes += bytes;
+			out->freed_bytes += bytes;
+		}
+	}
+}
+
+SYSCTR_PUBLIC int sysctr_images_prune(struct sysctr *s,
+				      struct sysctr_prune_result *out,
+				      struct sysctr_error **err)
+{
+	struct sysctr_image_info *infos = NULL;
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->removed = xcalloc(1, sizeof(char *));
+	out->busy = xcalloc(1, sizeof(char *));
+	if (sysctr_images_list(s, &infos, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_error struct sysctr_error *e = NULL;
+		char id[24];
+
+		if (infos[i].containers[0] != NULL)
+			continue;
+		snprintf(id, sizeof(id), "%lld", (long long)infos[i].id);
+		/* a create that took it since the list: it stays */
+		if (sysctr_image_remove(s, id, &e) < 0) {
+			if (e->kind == SYSCTR_E_STATE)
+				continue;
+			sysctr_image_info_free_array(infos, n);
+			return sysctr_err_pass(err, &e);
+		}
+		strv_push(&out->removed, infos[i].name);
+		out->freed_bytes += infos[i].disk;
+	}
+	sysctr_image_info_free_array(infos, n);
+	prune_cache(s, out);
 	return 0;
 }

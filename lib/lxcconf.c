@@ -26,6 +26,20 @@ const char *sysctr_lxcconf_net_bridge(const struct sysctr_ct_config *ct,
 	return host->network.bridge;
 }
 
+void sysctr_lxcconf_includes(const char *dir, const char *lxc_common,
+			     bool privileged, char **common, char **userns)
+{
+	bool plain = lxc_common == NULL || strcmp(lxc_common, "common") == 0;
+
+	*common = plain ? xasprintf("%s/common.conf", dir)
+			: xasprintf("%s/%s.common.conf", dir, lxc_common);
+	*userns = NULL;
+	if (!privileged)
+		*userns = plain
+			      ? xasprintf("%s/userns.conf", dir)
+			      : xasprintf("%s/%s.userns.conf", dir, lxc_common);
+}
+
 /* Every value goes on one line of its own: a newline in a value would let
  * container.conf smuggle arbitrary liblxc keys past validation. */
 static bool one_line(const char *v)
@@ -119,6 +133,7 @@ char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 {
 	const struct sysctr_ct_config *ct = in->ct;
 	cleanup_free char *buf = NULL;
+	cleanup_free char *common = NULL, *userns = NULL;
 	size_t size = 0;
 	FILE *f;
 	int ret = 0;
@@ -138,19 +153,11 @@ char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 	if (in->userxattr && (!ct->security.privileged || in->in_userns) &&
 	    str_starts_with(in->rootfs, "overlay:"))
 		put(f, "lxc.rootfs.options", "userxattr");
-	if (in->lxc_common == NULL || strcmp(in->lxc_common, "common") == 0)
-		fprintf(f, "lxc.include = %s/common.conf\n",
-			in->lxc_config_dir);
-	else
-		fprintf(f, "lxc.include = %s/%s.common.conf\n",
-			in->lxc_config_dir, in->lxc_common);
+	sysctr_lxcconf_includes(in->lxc_config_dir, in->lxc_common,
+				ct->security.privileged, &common, &userns);
+	put(f, "lxc.include", common);
 	if (!ct->security.privileged) {
-		if (in->lxc_common && strcmp(in->lxc_common, "common") != 0)
-			fprintf(f, "lxc.include = %s/%s.userns.conf\n",
-				in->lxc_config_dir, in->lxc_common);
-		else
-			fprintf(f, "lxc.include = %s/userns.conf\n",
-				in->lxc_config_dir);
+		put(f, "lxc.include", userns);
 		fprintf(f, "lxc.idmap = u 0 %ld %ld\n", in->idmap_base,
 			in->idmap_size);
 		fprintf(f, "lxc.idmap = g 0 %ld %ld\n", in->idmap_base,

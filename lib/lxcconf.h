@@ -41,6 +41,14 @@ struct sysctr_lxcconf_input {
 char *sysctr_lxcconf_generate(const struct sysctr_lxcconf_input *in,
 			      struct sysctr_error **err);
 
+/* The distribution configs of liblxc that the generated config includes
+ * (lxc.include) for an image whose lxc_common is given ("debian"; NULL or
+ * "common" for the plain ones) below dir: *common always, *userns for an
+ * unprivileged container (else NULL). They come from lxc-templates.
+ * Free both. */
+void sysctr_lxcconf_includes(const char *dir, const char *lxc_common,
+			     bool privileged, char **common, char **userns);
+
 /* Effective network mode and bridge: container.conf's, else sysctr.conf's. */
 const char *sysctr_lxcconf_net_mode(const struct sysctr_ct_config *ct,
 				    const struct sysctr_host_config *host);

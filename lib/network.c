@@ -810,3 +810,90 @@ SYSCTR_PUBLIC int sysctr_net_show(struct sysctr *s,
 	sysctr_lease_rows_free(rows, n);
 	return collect_forwards(s, &out->forwards, &out->nforwards, err);
 }
+
+/* ---- doctor ------------------------------------------------------------ */
+
+void sysctr_net_health_clear(struct sysctr_net_health *h)
+{
+	strv_free(h->missing);
+	strv_free(h->users);
+	strv_free(h->absent);
+	free(h->clash);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Which registered containers are on a bridge: the managed one (users),
+ * or one that sysctr does not manage and that does not exist (absent,
+ * "NAME (BRIDGE)"). */
+static void bridge_users(struct sysctr *s, struct sysctr_net_health *h)
+{
+	struct sysctr_ct_row *rows = NULL;
+	struct sysctr_error *e = NULL;
+	size_t n = 0;
+
+	if (s->store == NULL ||
+	    sysctr_store_ct_list(s->store, &rows, &n, &e) < 0) {
+		sysctr_error_free(e);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *path = sysctr_ct_conf_path(s, rows[i].name);
+		cleanup_ctconf struct sysctr_ct_config *ct = NULL;
+		const char *mode, *br;
+
+		if (sysctr_ct_config_load(path, &ct, &e) < 0) {
+			sysctr_error_free(e);
+			e = NULL;
+			continue;
+		}
+		mode = sysctr_lxcconf_net_mode(ct, s->cfg);
+		br = sysctr_lxcconf_net_bridge(ct, s->cfg);
+		if (strcmp(mode, "bridge") != 0)
+			continue;
+		if (sysctr_net_is_managed(s, br)) {
+			strv_push(&h->users, rows[i].name);
+		} else if (!bridge_exists(br)) {
+			cleanup_free char *what =
+			    xasprintf("%s (%s)", rows[i].name, br);
+
+			strv_push(&h->absent, what);
+		}
+	}
+	sysctr_ct_rows_free(rows, n);
+}
+
+void sysctr_net_health(struct sysctr *s, struct sysctr_net_health *h)
+{
+	/* what ip_cmd(), apply_nft() and start_dnsmasq() need */
+	static const char *const tools[][2] = {
+		{ "ip", "iproute2" },
+		{ "dnsmasq", "dnsmasq-base" },
+		{ "nft", "nftables" },
+	};
+	cleanup_free char *routes = NULL;
+	struct subnet n;
+	char buf[64], dev[64], route[INET_ADDRSTRLEN + 4];
+
+	memset(h, 0, sizeof(*h));
+	h->missing = xcalloc(1, sizeof(char *));
+	h->users = xcalloc(1, sizeof(char *));
+	h->absent = xcalloc(1, sizeof(char *));
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+		struct sysctr_error *e = NULL;
+
+		if (need_tool(tools[i][0], tools[i][1], buf, sizeof(buf), &e) <
+		    0)
+			strv_push(&h->missing, e->msg);
+		sysctr_error_free(e);
+	}
+	h->subnet_ok = subnet_of(s, &n, NULL) == 0;
+	if (h->subnet_ok &&
+	    read_file("/proc/net/route", &routes, NULL, NULL) == 0 &&
+	    sysctr_net_route_clash(routes, n.first - 1, n.prefix,
+				   s->cfg->network.bridge, dev, sizeof(dev),
+				   route, sizeof(route)) == 1)
+		h->clash = xasprintf("%s on %s", route, dev);
+	h->up = bridge_exists(s->cfg->network.bridge);
+	h->dnsmasq = dnsmasq_pid(s);
+	bridge_users(s, h);
+}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "context.h"
 
@@ -42,5 +43,21 @@ int sysctr_net_refresh(struct sysctr *s, struct sysctr_error **err);
 
 /* The lease address of name on the managed bridge, or NULL. */
 char *sysctr_net_lease_of(struct sysctr *s, const char *name);
+
+/* What doctor asks of the bridges, read without changing anything. */
+struct sysctr_net_health {
+	char **missing; /* the host tools the managed bridge needs that are
+			   missing, as need_tool() says it; never NULL */
+	bool subnet_ok; /* sysctr.conf's network.ipv4 is a subnet */
+	char *clash;	/* a host route it overlaps, "10.0.0.0/8 on tun0";
+			   NULL none */
+	bool up;	/* the managed bridge exists */
+	pid_t dnsmasq;	/* its dnsmasq, 0 when none runs */
+	char **users;	/* registered containers on the managed bridge */
+	char **absent;	/* "NAME (BRIDGE)": on a bridge sysctr does not
+			   manage, which does not exist */
+};
+void sysctr_net_health(struct sysctr *s, struct sysctr_net_health *h);
+void sysctr_net_health_clear(struct sysctr_net_health *h);
 
 #endif

@@ -60,20 +60,50 @@ int sysctr_reach_check(const char *path, uint32_t base, uint32_t size,
 		       const char *what, struct sysctr_error **err)
 {
 	cleanup_free char *real = realpath(path, NULL);
+	cleanup_free char *dir = NULL;
+	int ret;
 
 	if (real == NULL)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s %s", what,
 				  path);
-	if (check_one("/", path, base, size, what, err) < 0)
-		return -1;
+	ret = sysctr_reach_blocker(real, base, size, &dir, err);
+	if (ret <= 0)
+		return ret;
+	return check_one(dir, path, base, size, what, err);
+}
+
+/* 1 with *blocker when dir stops BASE, 0 when it does not. */
+static int stops(const char *dir, uint32_t base, uint32_t size, char **blocker,
+		 struct sysctr_error **err)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s", dir);
+	if (can_search(dir, &st, base, size))
+		return 0;
+	*blocker = xstrdup(dir);
+	return 1;
+}
+
+int sysctr_reach_blocker(const char *path, uint32_t base, uint32_t size,
+			 char **blocker, struct sysctr_error **err)
+{
+	cleanup_free char *real = realpath(path, NULL);
+	int ret;
+
+	*blocker = NULL;
+	if (real == NULL)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "%s", path);
+	ret = stops("/", base, size, blocker, err);
 	/* each prefix /a, /a/b, ... then the whole path */
-	for (char *slash = strchr(real + 1, '/'); slash != NULL;
+	for (char *slash = strchr(real + 1, '/'); ret == 0 && slash != NULL;
 	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		if (check_one(real, path, base, size, what, err) < 0)
-			return -1;
+		ret = stops(real, base, size, blocker, err);
 		*slash = '/';
 	}
-	return real[1] == '\0' ? 0
-			       : check_one(real, path, base, size, what, err);
+	if (ret == 0 && real[1] != '\0')
+		ret = stops(real, base, size, blocker, err);
+	return ret;
 }

@@ -17,5 +17,10 @@
  * fix. WHAT says what PATH is ("the image's rootfs"). */
 int sysctr_reach_check(const char *path, uint32_t base, uint32_t size,
 		       const char *what, struct sysctr_error **err);
+/* The same question for doctor: 1 with *blocker (free it) the first
+ * directory from / down to PATH that uid/gid BASE cannot search, 0 when
+ * there is none, -1 when a directory cannot be looked at. */
+int sysctr_reach_blocker(const char *path, uint32_t base, uint32_t size,
+			 char **blocker, struct sysctr_error **err);
 
 #endif

@@ -371,10 +371,18 @@ static int image_insert(struct sysctr_store *st, struct sysctr_image_row *row,
 	cleanup_stmt sqlite3_stmt *s = NULL;
 	int64_t created = row->created ? row->created : now_realtime();
 
+	/* the next id after every one ever given (image_ids), in the
+	 * caller's transaction */
+	if (store_exec(st->db,
+		       "UPDATE image_ids SET last = MAX(last, (SELECT "
+		       "COALESCE(MAX(id), 0) FROM images)) + 1;",
+		       err) < 0)
+		return -1;
 	s = store_prepare(st->db,
-			  "INSERT INTO images (template, release, arch, path, "
-			  "created, size, hash, init) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  "INSERT INTO images (id, template, release, arch, "
+			  "path, created, size, hash, init) "
+			  "VALUES ((SELECT last FROM image_ids), ?1, ?2, ?3, "
+			  "?4, ?5, ?6, ?7, ?8)",
 			  err);
 	if (s == NULL)
 		return -1;

@@ -404,10 +404,23 @@ static int migrate_v6(sqlite3 *db, struct sysctr_error **err)
 			  err);
 }
 
+/* Image ids are never reused (an id in a script or a log names one image
+ * for good): the highest ever given, which INTEGER PRIMARY KEY alone
+ * would hand out again once that image is removed. */
+static int migrate_v7(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db,
+			  "CREATE TABLE image_ids (last INTEGER NOT NULL);"
+			  "INSERT INTO image_ids SELECT COALESCE(MAX(id), 0) "
+			  "FROM images;",
+			  err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
-	migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6,
+	migrate_v1, migrate_v2, migrate_v3, migrate_v4,
+	migrate_v5, migrate_v6, migrate_v7,
 };
 
 int sysctr_store_schema_version(void)
@@ -747,4 +760,33 @@ bool sysctr_store_busy(struct sysctr_store *st)
 int64_t sysctr_store_host_id(struct sysctr_store *st)
 {
 	return st->host_id;
+}
+
+/* ---- doctor ------------------------------------------------------------ */
+
+int sysctr_store_check(struct sysctr_store *st, size_t max, char ***problems,
+		       int *version, struct sysctr_error **err)
+{
+	cleanup_stmt sqlite3_stmt *s = NULL;
+	cleanup_strv char **found = xcalloc(1, sizeof(char *));
+	int rc;
+
+	if (read_user_version(st->db, version, err) < 0)
+		return -1;
+	s = store_prepare(st->db, "PRAGMA integrity_check", err);
+	if (s == NULL)
+		return -1;
+	/* one row "ok", or a row per problem (100 at most) */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(s, 0);
+
+		if (line == NULL || strcmp(line, "ok") == 0)
+			continue;
+		if (strv_length(found) < max)
+			strv_push(&found, line);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st->db, "integrity check", err);
+	*problems = steal_ptr(&found);
+	return 0;
 }

@@ -94,6 +94,14 @@ bool sysctr_store_busy(struct sysctr_store *st);
 /* This host's id in `hosts`. */
 int64_t sysctr_store_host_id(struct sysctr_store *st);
 
+/* For doctor: SQLite's integrity check of the whole database (every page,
+ * index and constraint). *problems gets the first max problems it
+ * reports (NULL-terminated, empty when it finds none; free with
+ * strv_free()), *version the schema version the file has (PRAGMA
+ * user_version). -1 when the check itself cannot run. */
+int sysctr_store_check(struct sysctr_store *st, size_t max, char ***problems,
+		       int *version, struct sysctr_error **err);
+
 /* Each clear function frees a row's strings and zeroes it, so a cleared
  * row (or one initialised with { 0 }) can be cleared again. */
 void sysctr_ct_row_clear(struct sysctr_ct_row *r);

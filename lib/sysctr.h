@@ -686,7 +686,9 @@ struct sysctr_image_info {
 	char *release;
 	char *arch;
 	int64_t created; /* unix time */
-	int64_t size;	 /* bytes */
+	int64_t size;	 /* bytes of its rootfs when it was made */
+	int64_t disk;	 /* bytes its directory takes now: the rootfs and
+			    each shifted copy of it (unprivileged maps) */
 	char *hash;	 /* sha256 of its rootfs, NULL if unknown */
 	char *path;
 	char **containers; /* names of the containers made from it */
@@ -699,6 +701,18 @@ int sysctr_images_list(struct sysctr *s, struct sysctr_image_info **out,
 /* Remove an image (by id or name) and its files; SYSCTR_E_STATE while a
  * container uses it, SYSCTR_E_NOT_FOUND if there is none. */
 int sysctr_image_remove(struct sysctr *s, const char *image,
+			struct sysctr_error **err);
+/* What images prune did. */
+struct sysctr_prune_result {
+	char **removed;	     /* the images removed (names), NULL-terminated */
+	char **busy;	     /* template caches in use now, kept */
+	int64_t freed_bytes; /* images and downloads */
+	int64_t cache_bytes; /* of which the templates' downloads */
+};
+void sysctr_prune_result_clear(struct sysctr_prune_result *r);
+/* Remove every image no container uses, and the templates' download
+ * cache (but a template's cache a template run holds now). */
+int sysctr_images_prune(struct sysctr *s, struct sysctr_prune_result *out,
 			struct sysctr_error **err);
 
 /* The version of sysctr and of the liblxc it runs on. */

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -678,8 +679,7 @@ bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* mountinfo escapes blanks and backslashes as \ooo. */
-static void unescape_octal(char *s)
+void unescape_octal(char *s)
 {
 	char *w = s;
 
@@ -916,4 +916,36 @@ int copy_tree(const char *from, const char *to, struct sysctr_error **err)
 	if (run_capture(argv, NULL, err) < 0)
 		return sysctr_err_prefix(err, "copy %s to %s", from, to);
 	return 0;
+}
+
+bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* The initial user namespace maps all of 0-4294967294 onto itself. */
+bool in_user_namespace(void)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inside, outside, count;
+
+	if (f == NULL ||
+	    fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return false;
+	return !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
+bool apparmor_enabled(void)
+{
+	cleanup_free char *v = NULL;
+
+	if (read_file("/sys/module/apparmor/parameters/enabled", &v, NULL,
+		      NULL) < 0)
+		return false;
+	return v[0] == 'Y';
 }

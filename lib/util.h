@@ -104,4 +104,17 @@ int write_file_beneath(int rootfd, const char *relpath, const char *data,
 bool path_exists(const char *path);
 bool is_dir(const char *path);
 
+/* mountinfo's fields escape blanks and backslashes as \ooo: undo it in
+ * place. */
+void unescape_octal(char *s);
+
+/* Is the running kernel at least major.minor? */
+bool kernel_at_least(int major, int minor);
+/* Does sysctr run in a user namespace of its own (a system container
+ * with nesting)? */
+bool in_user_namespace(void);
+/* Is AppArmor on in the kernel (so liblxc confines each container by a
+ * profile it generates)? */
+bool apparmor_enabled(void);
+
 #endif

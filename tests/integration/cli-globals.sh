@@ -72,4 +72,16 @@ check_out "--since YYYY-MM-DDTHH:MM" "$(json_of "len(d)" printf '%s' "$h")" json
 check_exit "--since nonsense: usage (2)" 2 sysctr history --since yesterday
 check_out "SUDO_USER that is no name is not kept" None json_of "d[-1]['sudo_user']" sh -c "SUDO_USER='a b;c' '$SYSCTR' --root '$TROOT' config set '$c' autostart.order=30 >/dev/null && '$SYSCTR' --root '$TROOT' history '$c' --format json"
 
+# --- progress when stderr is no terminal: a line per step, with its time
+# (--refresh: a new image, which the template builds, in this root)
+sed -i "s|images = .*|images = \"$TROOT/images\"|" "$TROOT/etc/sysctr/sysctr.conf"
+sysctr create busybox "${PFX}-g4" --refresh >"$TROOT/out" 2>"$TROOT/err"
+check_eq "create with stderr in a file" 0 "$?"
+check_has "a line per step with its time" "+ installing busybox" cat "$TROOT/err"
+check_eq "each as + STEP: N.N s" 0 "$(grep -cv '^+ .*: [0-9][0-9]*\.[0-9] s$' "$TROOT/err")"
+check_out "the outcome on stdout, after them" "${PFX}-g4: create" cat "$TROOT/out"
+check_out "-q: no progress" "" sh -c "'$SYSCTR' --root '$TROOT' create busybox '${PFX}-g5' -q --refresh 2>&1"
+check "destroy ${PFX}-g4" sysctr destroy "${PFX}-g4"
+check "destroy ${PFX}-g5" sysctr destroy "${PFX}-g5"
+
 done_testing

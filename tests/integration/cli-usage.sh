@@ -37,7 +37,7 @@ nl='
 # shellcheck disable=SC2016 # '$(id)' is a name, never expanded
 for bad in "" "-lead" ".." "a/b" "../etc" "a b" "a_b" "x.y" "$(printf 'a%.0s' $(seq 1 64))" "a${nl}b" '$(id)'; do
 	check_exit "invalid name '$bad' is refused (2)" 2 sysctr create busybox "$bad"
-	lines=$(sysctr create busybox "$bad" 2>&1 | wc -l)
+	lines=$(sysctr create busybox "$bad" 2>&1 | grep -vc '^+ ')
 	check_eq "one line of error for '$bad'" 1 "$lines"
 done
 check_out "nothing was created" 0 json_of 'len(d)' sysctr list --format json
@@ -54,7 +54,7 @@ for bad in "http://a b" "http://deb.debian.org/debian${nl}x" "ftp://x" "deb.debi
 	rc=$?
 	check_eq "--mirror '$bad' is usage (2)" 2 "$rc"
 	case $err in "sysctr: ${PFX}-s: --mirror: invalid mirror '"*) ok "in sysctr.conf's words" ;; *) not_ok "error: $err" ;; esac
-	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	check_eq "in one line" 1 "$(err_lines "$err")"
 done
 check_out "still nothing created" 0 json_of 'len(d)' sysctr list --format json
 
@@ -73,7 +73,7 @@ for f in /dev/zero "$TROOT/big.conf"; do
 	rc=$?
 	t1=$(date +%s)
 	check_eq "create -c $f is usage (2)" 2 "$rc"
-	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	check_eq "in one line" 1 "$(err_lines "$err")"
 	case $err in *"$f"*) ok "naming the file" ;; *) not_ok "error: $err" ;; esac
 	if [ $((t1 - t0)) -le 2 ]; then ok "at once ($((t1 - t0)) s)"; else not_ok "took $((t1 - t0)) s"; fi
 done

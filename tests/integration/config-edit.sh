@@ -122,7 +122,7 @@ ED
 chmod +x "$TROOT/ed-race"
 err=$(EDITOR="$TROOT/ed-race" sysctr config edit "$c" 2>&1 </dev/null)
 check_eq "an edit racing a config set is refused (1)" 1 "$?"
-check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+check_eq "in one line" 1 "$(err_lines "$err")"
 check_out "the set is kept" 33 sysctr config get "$c" autostart.order
 check_out "the edit did not land" 512M sysctr config get "$c" resources.memory
 kept=$(printf '%s\n' "$err" | sed -n 's/.*your version is in \(.*\)$/\1/p')

@@ -58,6 +58,7 @@ builds() { count_lines find "$TROOT/images-alt" -mindepth 1 -maxdepth 1 -name '.
 # --- a template that fails halfway
 err=$(alt_sysctr create broken "${PFX}-br" 2>&1)
 rc=$?
+err=$(no_progress "$err")
 check_eq "failing template exits 1" 1 "$rc"
 case $err in
 "sysctr: ${PFX}-br: template broken: broken: step two failed (log: "*")") ok "one line naming the template's reason and log" ;;
@@ -119,7 +120,7 @@ network { mode = "bridge"
 	err=$(sysctr start "$c" 2>&1)
 	rc=$?
 	check_eq "hostile config refused with usage (2)" 2 "$rc"
-	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	check_eq "in one line" 1 "$(err_lines "$err")"
 	case $err in *"container.conf"*) ok "the error names the file" ;; *) not_ok "error: $err" ;; esac
 done
 check "list still works with a broken config" sysctr list

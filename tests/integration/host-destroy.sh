@@ -53,7 +53,7 @@ imm="$ctdir/$c/overlay/delta/root/stuck"
 if chattr +i "$imm" 2>/dev/null; then
 	err=$(sysctr destroy -f "$c" 2>&1)
 	check_eq "destroy -f of a tree it cannot remove fails (1)" 1 "$?"
-	check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	check_eq "in one line" 1 "$(err_lines "$err")"
 	case $err in
 	"sysctr: $c: "*"Operation not permitted"*) ok "naming the cause: $err" ;;
 	*) not_ok "error: $err" ;;

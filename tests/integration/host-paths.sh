@@ -26,7 +26,7 @@ check "create below a 0700 directory" hsysctr create busybox "$c"
 err=$(hsysctr start "$c" 2>&1)
 rc=$?
 check_eq "start is refused (1)" 1 "$rc"
-check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+check_eq "in one line" 1 "$(err_lines "$err")"
 case $err in
 "sysctr: $c: "*"cannot reach"*"$hidden is mode 0700"*"chmod o+x $hidden"*) ok "the line names the directory and the fix" ;;
 *) not_ok "error: $err" ;;

@@ -70,6 +70,7 @@ create_hostile() {
 	shift 2
 	err=$(sysctr create local "$n" --from "$TROOT/$case_.tar" "$@" 2>&1)
 	rc=$?
+	err=$(no_progress "$err")
 	outcome "$case_" "$n" "$rc" "$err" "$*"
 }
 
@@ -86,7 +87,7 @@ outcome() {
 		check "$what: destroy it" sysctr destroy "$2"
 	else
 		check_eq "$what: fails with exit 1" 1 "$3"
-		check_eq "$what: in one line" 1 "$(printf '%s\n' "$4" | wc -l)"
+		check_eq "$what: in one line" 1 "$(err_lines "$4")"
 		case $4 in
 		"sysctr: $2: "*) ok "$what: the line names the container: $4" ;;
 		*) not_ok "$what: error: $4" ;;
@@ -120,6 +121,7 @@ for mode in --copy ""; do
 		"$fake_etc" "$SYSCTR" --root "$TROOT" create local "$n" \
 		--from "$TROOT/etc-host.tar" $mode 2>&1)
 	rc=$?
+	err=$(no_progress "$err")
 	outcome etc-host "$n" "$rc" "$err" "$mode"
 	check_eq "etc-host${mode:+ $mode}: the /etc seen by sysctr is untouched" "$fake_hostname0" \
 		"$(stat -c '%Y %s' "$fake_etc/hostname"; cat "$fake_etc/hostname")"

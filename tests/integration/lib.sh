@@ -263,6 +263,17 @@ build_killat() {
 		skip_all "cannot build the kill library with ${CC:-cc}"
 }
 
+# no_progress TEXT: TEXT without those lines
+no_progress() {
+	printf '%s\n' "$1" | grep -v '^+ '
+}
+
+# err_lines TEXT: the lines of TEXT (a command's stderr) but the "+ STEP:
+# N s" lines of progress that sysctr writes when stderr is no terminal
+err_lines() {
+	printf '%s\n' "$1" | grep -vc '^+ '
+}
+
 json_get() {
 	# json_get EXPR: evaluate a Python expression on the parsed stdin as d
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"

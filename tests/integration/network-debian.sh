@@ -39,7 +39,12 @@ check_has "networkd says the link is configured" "routable" sysctr exec "$d" -- 
 python3 -m http.server --bind "$gw" 18$(($$ % 900 + 100)) --directory "$SYSCTR_SRCDIR/config" >/dev/null 2>&1 &
 # shellcheck disable=SC2034 # read by $TEST_CLEANUP_MORE
 listener=$!
-sleep 1
+# until it listens (python starts slowly on a busy machine)
+i=0
+while [ $i -lt 50 ] && ! ss -ltnH "sport = :18$(($$ % 900 + 100))" | grep -q .; do
+	sleep 0.2
+	i=$((i + 1))
+done
 check "it reaches the host (a listener on the bridge's address)" sysctr exec "$d" -- bash -c "exec 3<>/dev/tcp/$gw/18$(($$ % 900 + 100))"
 check_has "it reaches its neighbour" hello-from-busybox sysctr exec "$d" -- bash -c "exec 3<>/dev/tcp/$lb/8080 && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3"
 check_out "it resolves the neighbour by name (the lease's domain searched)" "$lb" sh -c "'$SYSCTR' --root '$TROOT' exec '$d' -- getent hosts '$b' | awk '{print \$1}'"

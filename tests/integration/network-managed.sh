@@ -125,7 +125,7 @@ case $err in
 *"overlaps the host's route $pfx.200/30 on $dum"*) ok "the error names the route and its interface" ;;
 *) not_ok "error: $err" ;;
 esac
-check_eq "in one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+check_eq "in one line" 1 "$(err_lines "$err")"
 check_exit "no bridge made" 1 test -e "/sys/class/net/$br"
 check "the route gone" ip link del "$dum"
 check "network up" sysctr network up

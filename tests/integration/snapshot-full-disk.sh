@@ -100,7 +100,7 @@ try_restore() {
 		return
 	fi
 	check_eq "restore with $1 free fails (1)" 1 "$_rc"
-	check_eq "with one line of error ($1)" 1 "$(printf '%s\n' "$_out" | wc -l)"
+	check_eq "with one line of error ($1)" 1 "$(err_lines "$_out")"
 	# on a disk too full for the registry's WAL index even its open
 	# fails, before the container is looked at
 	case $_out in

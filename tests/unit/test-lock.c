@@ -260,6 +260,79 @@ static void test_no_symlink(void **state)
 	assert_false(path_exists(target));
 }
 
+/* doctor --fix removes a lock file only while nobody holds it. */
+static void test_free_and_remove(void **state)
+{
+	struct sysctr s = { .locks_dir = NULL };
+	struct sysctr_error *e = NULL;
+	cleanup_strv char **keys = NULL;
+	int fd;
+
+	(void)state;
+	s.locks_dir = dir;
+	fd = sysctr_lock(&s, "web1", 0, &e);
+	assert_true(fd >= 0);
+	keys = sysctr_lock_keys(&s);
+	assert_non_null(keys[0]);
+	assert_string_equal(keys[0], "web1");
+	assert_null(keys[1]);
+	assert_int_equal(sysctr_lock_free(&s, "web1", true, &e), 0);
+	assert_true(path_exists(lockfile));
+	sysctr_unlock(fd);
+	assert_int_equal(sysctr_lock_free(&s, "web1", false, &e), 1);
+	assert_true(path_exists(lockfile));
+	assert_int_equal(sysctr_lock_free(&s, "web1", true, &e), 1);
+	assert_false(path_exists(lockfile));
+	assert_int_equal(sysctr_lock_free(&s, "web1", true, &e), 1);
+	assert_null(e);
+}
+
+/* A waiter that opened the file before its holder removed it (as doctor
+ * --fix does, holding the lock) does not keep the lock of the unlinked
+ * file: it takes the new one, which a later taker contends for. */
+static void test_removed_while_waited(void **state)
+{
+	struct sysctr_error *e = NULL;
+	int fd, res[2], status;
+	struct stat st;
+	ino_t got = 0;
+	pid_t child;
+
+	(void)state;
+	fd = sysctr_lock_path(lockfile, 0, &e);
+	assert_true(fd >= 0);
+	assert_int_equal(pipe(res), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int held;
+		struct stat mine;
+
+		/* the parent's lock is its open file, which the child
+		 * shares until it lets go of it */
+		close(fd);
+		held = sysctr_lock_path(lockfile, 10, NULL);
+		if (held < 0 || fstat(held, &mine) < 0 ||
+		    write(res[1], &mine.st_ino, sizeof(mine.st_ino)) !=
+			sizeof(mine.st_ino))
+			_exit(1);
+		usleep(300 * 1000);
+		_exit(0);
+	}
+	close(res[1]);
+	/* the child is waiting on the old file by now */
+	usleep(200 * 1000);
+	assert_int_equal(unlink(lockfile), 0);
+	sysctr_unlock(fd);
+	assert_int_equal(read(res[0], &got, sizeof(got)), sizeof(got));
+	close(res[0]);
+	assert_int_equal(stat(lockfile, &st), 0);
+	assert_true(got == st.st_ino);
+	assert_false(free_for_others());
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +350,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlink, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_free_and_remove, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_removed_while_waited,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -423,6 +423,20 @@ static void test_images(void **state)
 	assert_int_equal(got.id, dup.id);
 	sysctr_image_row_clear(&got);
 	assert_int_equal(sysctr_store_image_delete(fx->st, dup.id, &err), 0);
+	/* The id of the removed newest image is not given again. */
+	{
+		struct sysctr_image_row again = dup;
+		int64_t gone = dup.id;
+
+		again.path =
+		    (char *)"/var/cache/sysctr/images/debian-bookworm.3";
+		again.id = 0;
+		assert_int_equal(
+		    sysctr_store_image_insert(fx->st, &again, &err), 0);
+		assert_true(again.id > gone);
+		assert_int_equal(
+		    sysctr_store_image_delete(fx->st, again.id, &err), 0);
+	}
 
 	assert_int_equal(sysctr_store_image_find(fx->st, "debian", "bookworm",
 						 "amd64", &got, &err),
