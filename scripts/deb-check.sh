@@ -115,6 +115,7 @@ else
 		--exclude=./build-dist --exclude=autom4te.cache -cf - . |
 		tar -C "$build/usr/src/sysctr" -xf -
 fi
+# the packaging tools: that part of debian-packages.txt, its last, to the end
 sed -n '/^# the \.deb (scripts\/deb-check\.sh)/,$p' "$top/scripts/debian-packages.txt" |
 	grep -v '^[[:space:]]*#' >"$build/usr/src/deb-tools.txt"
 # shellcheck disable=SC2016 # expanded by the root's shell
