@@ -560,19 +560,9 @@ int sysctr_ct_config_items_of(const char *path,
 			      struct sysctr_config_item **items, size_t *n,
 			      struct sysctr_error **err)
 {
-	cleanup_free char *text = NULL;
-	cleanup_cfg cfg_t *cfg = NULL;
-
-	*items = NULL;
-	*n = 0;
 	/* path NULL: the defaults of an empty file */
-	if ((path != NULL && sysctr_conf_read(path, false, &text, err) < 0) ||
-	    sysctr_conf_parse_cfg(text, path ? path : "container.conf", ct_opts,
-				  ct_checks, ARRAY_SIZE(ct_checks), &cfg,
-				  err) < 0)
-		return -1;
-	sysctr_conf_items(cfg, ct_opts, items, n);
-	return 0;
+	return sysctr_conf_items_of(path, "container.conf", ct_opts, ct_checks,
+				    ARRAY_SIZE(ct_checks), items, n, err);
 }
 
 bool sysctr_ct_config_key_needs_restart(const char *key)

@@ -197,18 +197,8 @@ int sysctr_host_config_items(const char *path,
 			     struct sysctr_config_item **items, size_t *n,
 			     struct sysctr_error **err)
 {
-	cleanup_free char *text = NULL;
-	cleanup_cfg cfg_t *cfg = NULL;
-
-	*items = NULL;
-	*n = 0;
-	if ((path != NULL && sysctr_conf_read(path, false, &text, err) < 0) ||
-	    sysctr_conf_parse_cfg(text, path ? path : "sysctr.conf", host_opts,
-				  host_checks, ARRAY_SIZE(host_checks), &cfg,
-				  err) < 0)
-		return -1;
-	sysctr_conf_items(cfg, host_opts, items, n);
-	return 0;
+	return sysctr_conf_items_of(path, "sysctr.conf", host_opts, host_checks,
+				    ARRAY_SIZE(host_checks), items, n, err);
 }
 
 void sysctr_host_config_free(struct sysctr_host_config *c)

@@ -438,3 +438,21 @@ void sysctr_conf_items(cfg_t *cfg, cfg_opt_t *opts,
 		}
 	}
 }
+
+int sysctr_conf_items_of(const char *path, const char *name, cfg_opt_t *opts,
+			 const struct sysctr_conf_check *checks, size_t nchecks,
+			 struct sysctr_config_item **items, size_t *n,
+			 struct sysctr_error **err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_cfg cfg_t *cfg = NULL;
+
+	*items = NULL;
+	*n = 0;
+	if ((path != NULL && sysctr_conf_read(path, false, &text, err) < 0) ||
+	    sysctr_conf_parse_cfg(text, path ? path : name, opts, checks,
+				  nchecks, &cfg, err) < 0)
+		return -1;
+	sysctr_conf_items(cfg, opts, items, n);
+	return 0;
+}

@@ -78,5 +78,11 @@ char *sysctr_conf_opt_text(cfg_opt_t *opt);
  * "SECTION.TITLE.key", a free-form one as its keys in the file's order). */
 void sysctr_conf_items(cfg_t *cfg, cfg_opt_t *opts,
 		       struct sysctr_config_item **items, size_t *n);
+/* The items of the file at path (NULL: the defaults of an empty file,
+ * named name in errors), parsed and checked with opts and checks. */
+int sysctr_conf_items_of(const char *path, const char *name, cfg_opt_t *opts,
+			 const struct sysctr_conf_check *checks, size_t nchecks,
+			 struct sysctr_config_item **items, size_t *n,
+			 struct sysctr_error **err);
 
 #endif

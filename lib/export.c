@@ -319,18 +319,18 @@ static int64_t plan_bytes(struct sysctr *s, const struct plan *p,
 	for (size_t i = 0; p->layers[i] != NULL; i++) {
 		cleanup_free char *fs = sysctr_layer_fs(s, p->layers[i]);
 
-		total += sysctr_tree_size(fs);
+		total += tree_size(fs);
 	}
 	if (p->with_upper) {
 		cleanup_free char *up =
 		    sysctr_stack_path(s, p->row.name, "overlay/delta");
 
-		total += sysctr_tree_size(up);
+		total += tree_size(up);
 	}
 	if (with_image && p->image.path != NULL) {
 		cleanup_free char *r = xasprintf("%s/rootfs", p->image.path);
 
-		total += sysctr_tree_size(r);
+		total += tree_size(r);
 	}
 	return total;
 }

@@ -686,20 +686,19 @@ static char *join_names(char *const *names)
 	return list;
 }
 
-SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
-				      struct sysctr_error **err)
+/* Remove the image of row img unless a container uses it (then
+ * SYSCTR_E_STATE, naming them). */
+static int remove_unused(struct sysctr *s, const struct sysctr_image_row *img,
+			 struct sysctr_error **err)
 {
-	cleanup_image_row struct sysctr_image_row img = { 0 };
 	cleanup_lock int lock = -1;
 	cleanup_strv char **users = NULL;
 
-	if (sysctr_need_store(s, err) < 0 || find_image(s, ref, &img, err) < 0)
-		return -1;
 	/* Nobody may be shifting or copying it while it goes. */
-	lock = sysctr_image_lock(s, img.path, err);
+	lock = sysctr_image_lock(s, img->path, err);
 	if (lock < 0)
 		return -1;
-	if (sysctr_store_image_users(s->store, img.id, &users, err) < 0)
+	if (sysctr_store_image_users(s->store, img->id, &users, err) < 0)
 		return -1;
 	if (users[0] != NULL) {
 		cleanup_free char *list = join_names(users);
@@ -709,10 +708,20 @@ SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
 	}
 	/* The row first: files left by a failure are an unregistered
 	 * directory, which nothing uses. */
-	if (sysctr_store_image_delete(s->store, img.id, err) < 0)
+	if (sysctr_store_image_delete(s->store, img->id, err) < 0)
 		return -1;
-	rm_rf_or_warn(img.path, "remove image files");
+	rm_rf_or_warn(img->path, "remove image files");
 	return 0;
+}
+
+SYSCTR_PUBLIC int sysctr_image_remove(struct sysctr *s, const char *ref,
+				      struct sysctr_error **err)
+{
+	cleanup_image_row struct sysctr_image_row img = { 0 };
+
+	if (sysctr_need_store(s, err) < 0 || find_image(s, ref, &img, err) < 0)
+		return -1;
+	return remove_unused(s, &img, err);
 }
 
 SYSCTR_PUBLIC void sysctr_prune_result_clear(struct sysctr_prune_result *r)
@@ -755,32 +764,39 @@ SYSCTR_PUBLIC int sysctr_images_prune(struct sysctr *s,
 				      struct sysctr_prune_result *out,
 				      struct sysctr_error **err)
 {
-	struct sysctr_image_info *infos = NULL;
+	struct sysctr_image_row *rows = NULL;
 	size_t n = 0;
+	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->removed = xcalloc(1, sizeof(char *));
 	out->busy = xcalloc(1, sizeof(char *));
-	if (sysctr_images_list(s, &infos, &n, err) < 0)
+	if (sysctr_need_store(s, err) < 0 ||
+	    sysctr_store_image_list(s->store, &rows, &n, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	/* The rows are read once; only an unused image is measured, just
+	 * before it goes (remove_unused looks at its users again, under the
+	 * image's lock: a create that took it since then keeps it). */
+	for (size_t i = 0; i < n && ret == 0; i++) {
 		cleanup_error struct sysctr_error *e = NULL;
-		char id[24];
+		cleanup_strv char **users = NULL;
+		int64_t bytes;
 
-		if (infos[i].containers[0] != NULL)
+		ret =
+		    sysctr_store_image_users(s->store, rows[i].id, &users, err);
+		if (ret < 0 || users[0] != NULL)
 			continue;
-		snprintf(id, sizeof(id), "%lld", (long long)infos[i].id);
-		/* a create that took it since the list: it stays */
-		if (sysctr_image_remove(s, id, &e) < 0) {
-			if (e->kind == SYSCTR_E_STATE)
-				continue;
-			sysctr_image_info_free_array(infos, n);
-			return sysctr_err_pass(err, &e);
+		bytes = tree_size(rows[i].path);
+		if (remove_unused(s, &rows[i], &e) < 0) {
+			if (e->kind != SYSCTR_E_STATE)
+				ret = sysctr_err_pass(err, &e);
+			continue;
 		}
-		strv_push(&out->removed, infos[i].name);
-		out->freed_bytes += infos[i].disk;
+		strv_push(&out->removed, base_name(rows[i].path));
+		out->freed_bytes += bytes;
 	}
-	sysctr_image_info_free_array(infos, n);
-	prune_cache(s, out);
-	return 0;
+	sysctr_image_rows_free(rows, n);
+	if (ret == 0)
+		prune_cache(s, out);
+	return ret;
 }

@@ -194,7 +194,7 @@ static void live_figures(struct sysctr *s, struct sysctr_ct_info *info)
 	own = info->storage != NULL && strcmp(info->storage, "dir") == 0
 		  ? xasprintf("%s/rootfs", info->path)
 		  : xasprintf("%s/overlay/delta", info->path);
-	info->disk_bytes = is_dir(own) ? sysctr_tree_size(own) : -1;
+	info->disk_bytes = is_dir(own) ? tree_size(own) : -1;
 }
 
 /* Keep the summaries of the files list read anew, in one transaction;

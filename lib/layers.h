@@ -29,7 +29,4 @@ int sysctr_layer_take(struct sysctr *s, const char *name, const char *from,
 /* Remove layer name's files; absent is fine. */
 int sysctr_layer_remove(struct sysctr *s, const char *name,
 			struct sysctr_error **err);
-/* Bytes on disk of the tree at path (each inode once). */
-int64_t sysctr_tree_size(const char *path);
-
 #endif

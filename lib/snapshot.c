@@ -589,7 +589,7 @@ SYSCTR_PUBLIC int sysctr_snapshot_list(struct sysctr *s, const char *name,
 			cleanup_free char *fs = sysctr_layer_fs(s, r->layer);
 			struct sysctr_error *e = NULL;
 
-			r->size = sysctr_tree_size(fs);
+			r->size = tree_size(fs);
 			if (sysctr_store_layer_set_size(s->store, r->layer,
 							r->size, &e) < 0)
 				sysctr_log_warn_error(e, "remember a size");

@@ -731,14 +731,38 @@ static int umount_below(const char *path)
 	return n;
 }
 
-static int64_t size_below(int dirfd)
+/* Inodes seen with more than one link, so a hard link counts once. */
+struct seen {
+	dev_t *dev;
+	ino_t *ino;
+	size_t n, cap;
+};
+
+static bool seen_before(struct seen *v, const struct stat *st)
 {
-	cleanup_closedir DIR *d = fdopendir(dirfd);
+	for (size_t i = 0; i < v->n; i++)
+		if (v->dev[i] == st->st_dev && v->ino[i] == st->st_ino)
+			return true;
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		v->dev = xrealloc(v->dev, v->cap * sizeof(*v->dev));
+		v->ino = xrealloc(v->ino, v->cap * sizeof(*v->ino));
+	}
+	v->dev[v->n] = st->st_dev;
+	v->ino[v->n] = st->st_ino;
+	v->n++;
+	return false;
+}
+
+static int64_t dir_size(int dfd, struct seen *seen, int depth)
+{
+	DIR *d;
 	struct dirent *de;
 	int64_t total = 0;
 
+	d = fdopendir(dfd);
 	if (d == NULL) {
-		close(dirfd);
+		close(dfd);
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -747,27 +771,38 @@ static int64_t size_below(int dirfd)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (st.st_nlink > 1 && !S_ISDIR(st.st_mode) &&
+		    seen_before(seen, &st))
 			continue;
 		total += (int64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, de->d_name,
+		/* deeper than any sane tree: the rest is not counted */
+		if (S_ISDIR(st.st_mode) && depth < 256) {
+			int sub = openat(dirfd(d), de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					     O_CLOEXEC);
+
 			if (sub >= 0)
-				total += size_below(sub);
+				total += dir_size(sub, seen, depth + 1);
 		}
 	}
+	closedir(d);
 	return total;
 }
 
 int64_t tree_size(const char *path)
 {
+	struct seen seen = { 0 };
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int64_t total;
 
 	if (fd < 0)
 		return 0;
-	return size_below(fd);
+	total = dir_size(fd, &seen, 0);
+	free(seen.dev);
+	free(seen.ino);
+	return total;
 }
 
 int die_with_parent(pid_t parent, int sig)

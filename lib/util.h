@@ -60,7 +60,8 @@ int write_file_atomic(const char *path, const char *data, size_t len,
 int write_file_replace(const char *path, const char *data, size_t len,
 		       mode_t mode, struct sysctr_error **err);
 
-/* Total disk usage of a tree in bytes (st_blocks), not following links. */
+/* Bytes on disk of the tree at path (st_blocks), not following links,
+ * each inode once (hard links are not counted twice). */
 int64_t tree_size(const char *path);
 
 /* Run argv (argv[0] a full path) and wait; its stdout into *out when out

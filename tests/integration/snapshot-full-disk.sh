@@ -66,10 +66,18 @@ files_state() {
 	ls -a "$ctdir/overlay" && ls -a "$layers"
 }
 # fill: write until the disk says no more, in big then small pieces
+# (ext4 reserves blocks for delayed allocation and gives back what the
+# writeback did not need: the tail is topped up after each sync until the
+# disk stays full)
 fill() {
 	dd if=/dev/zero of="$state/filler" bs=1M 2>/dev/null
-	dd if=/dev/zero of="$state/filler.tail" bs=4k 2>/dev/null
-	sync
+	_fill_try=0
+	while [ "$_fill_try" -lt 5 ]; do
+		dd if=/dev/zero bs=4k 2>/dev/null >>"$state/filler.tail"
+		sync
+		[ "$(avail_kb)" = 0 ] && break
+		_fill_try=$((_fill_try + 1))
+	done
 }
 avail_kb() { df -k --output=avail "$state" | tail -n 1 | tr -d ' '; }
 
