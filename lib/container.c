@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cgroup-self.h"
 #include "conf.h"
 #include "container-attach.h"
 #include "container-lxc.h"
@@ -305,6 +306,8 @@ static int start_run(struct sysctr *s, const char *name, const char *text,
 	cleanup_free char *path =
 	    xasprintf("%s/%s/config", s->containers_dir, name);
 	cleanup_ct struct lxc_container *c = NULL;
+	cleanup_strv char **own_cgroups = NULL;
+	bool started;
 
 	if (!file_holds(path, text) &&
 	    write_file_replace(path, text, strlen(text), SYSCTR_CT_CONF_MODE,
@@ -320,8 +323,13 @@ static int start_run(struct sysctr *s, const char *name, const char *text,
 	c->want_close_all_fds(c, true);
 	/* Daemonized, liblxc returns once the monitor reported the state
 	 * after the start, and true only when that state is RUNNING
-	 * (wait_on_daemonized_start() in lxccontainer.c): no wait after. */
-	if (!c->start(c, 0, NULL))
+	 * (wait_on_daemonized_start() in lxccontainer.c): no wait after.
+	 * It moves us into the monitor's cgroup too: back where we were
+	 * (cgroup-self.h). */
+	own_cgroups = sysctr_cg_self_save();
+	started = c->start(c, 0, NULL);
+	sysctr_cg_self_restore(own_cgroups);
+	if (!started)
 		return liblxc_failed(s, name, "start", err);
 	log_debug("%s: running", name);
 	/* for list, which then needs no liblxc handle (container-live.c) */

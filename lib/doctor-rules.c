@@ -92,49 +92,6 @@ void sysctr_doctor_bytes(uint64_t b, char *buf, size_t len)
 
 /* ---- mountinfo ----------------------------------------------------------- */
 
-/* One line of mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS
- * [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS". Cuts line in place; the
- * mount point unescaped. False for a line that is not one. */
-static bool mount_fields(char *line, char **point, char **fstype, char **super)
-{
-	char *save = NULL, *tok = strtok_r(line, " \n", &save);
-
-	for (int i = 1; tok != NULL && i < 5; i++)
-		tok = strtok_r(NULL, " \n", &save);
-	if (tok == NULL)
-		return false;
-	*point = tok;
-	/* the optional fields end at a lone "-" */
-	while ((tok = strtok_r(NULL, " \n", &save)) != NULL &&
-	       strcmp(tok, "-") != 0)
-		;
-	*fstype = strtok_r(NULL, " \n", &save);
-	if (tok == NULL || *fstype == NULL ||
-	    strtok_r(NULL, " \n", &save) == NULL)
-		return false;
-	*super = strtok_r(NULL, " \n", &save);
-	if (*super == NULL)
-		*super = (char *)"";
-	unescape_octal(*point);
-	return true;
-}
-
-/* Is word one of the words of list, separated by any of seps? */
-static bool has_word(const char *list, const char *word, const char *seps)
-{
-	size_t len = strlen(word);
-
-	for (const char *p = list; p != NULL && *p != '\0';) {
-		size_t n = strcspn(p, seps);
-
-		if (n == len && strncmp(p, word, len) == 0)
-			return true;
-		p += n;
-		p += strspn(p, seps);
-	}
-	return false;
-}
-
 static const struct sysctr_doctor_ctl ctls[] = {
 	{ "memory", "memory", "resources.memory, resources.memory_swap" },
 	{ "cpu", "cpu", "resources.cpu_weight, resources.cpu_max" },
@@ -161,22 +118,22 @@ enum sysctr_doctor_cg_layout sysctr_doctor_cgroups(const char *mountinfo,
 	*have = 0;
 	if (cgroup2) {
 		for (size_t i = 0; i < ARRAY_SIZE(ctls); i++)
-			if (has_word(v2_controllers, ctls[i].v2, " \n"))
+			if (word_in_list(v2_controllers, ctls[i].v2, " \n"))
 				*have |= 1u << i;
 		return SYSCTR_DOCTOR_CG_V2;
 	}
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *point, *fstype, *super;
+		struct mountinfo_line m;
 
-		if (!mount_fields(line, &point, &fstype, &super))
+		if (!mountinfo_fields(line, &m))
 			continue;
-		if (strcmp(fstype, "cgroup2") == 0) {
+		if (strcmp(m.fstype, "cgroup2") == 0) {
 			unified = true;
-		} else if (strcmp(fstype, "cgroup") == 0) {
+		} else if (strcmp(m.fstype, "cgroup") == 0) {
 			v1 = true;
 			for (size_t i = 0; i < ARRAY_SIZE(ctls); i++)
-				if (has_word(super, ctls[i].v1, ","))
+				if (word_in_list(m.super, ctls[i].v1, ","))
 					*have |= 1u << i;
 		}
 	}
@@ -238,11 +195,13 @@ char **sysctr_doctor_stale_mounts(const char *mountinfo, char *const *dirs,
 
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *point, *fstype, *super;
+		struct mountinfo_line m;
+		char *point;
 		bool mine = false;
 
-		if (!mount_fields(line, &point, &fstype, &super))
+		if (!mountinfo_fields(line, &m))
 			continue;
+		point = m.point;
 		for (size_t i = 0; dirs[i] != NULL && !mine; i++)
 			mine = below(point, dirs[i]);
 		if (!mine || of_running(point, containers_dir, running))

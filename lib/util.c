@@ -696,6 +696,49 @@ void unescape_octal(char *s)
 	*w = '\0';
 }
 
+bool mountinfo_fields(char *line, struct mountinfo_line *m)
+{
+	char *save = NULL, *tok = strtok_r(line, " \n", &save);
+
+	for (int i = 1; tok != NULL && i < 5; i++) {
+		tok = strtok_r(NULL, " \n", &save);
+		if (i == 3)
+			m->root = tok;
+	}
+	if (tok == NULL)
+		return false;
+	m->point = tok;
+	/* the optional fields end at a lone "-" */
+	while ((tok = strtok_r(NULL, " \n", &save)) != NULL &&
+	       strcmp(tok, "-") != 0)
+		;
+	m->fstype = strtok_r(NULL, " \n", &save);
+	if (tok == NULL || m->fstype == NULL ||
+	    strtok_r(NULL, " \n", &save) == NULL)
+		return false;
+	m->super = strtok_r(NULL, " \n", &save);
+	if (m->super == NULL)
+		m->super = (char *)"";
+	unescape_octal(m->root);
+	unescape_octal(m->point);
+	return true;
+}
+
+bool word_in_list(const char *list, const char *word, const char *seps)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, seps);
+
+		if (n == len && strncmp(p, word, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, seps);
+	}
+	return false;
+}
+
 /* Detach every mount at or below path, deepest first: a template or a
  * container that died can leave mounts behind, and nothing of them may
  * survive the removal of their directory. */

@@ -108,6 +108,15 @@ bool is_dir(const char *path);
 /* mountinfo's fields escape blanks and backslashes as \ooo: undo it in
  * place. */
 void unescape_octal(char *s);
+/* The fields of one line of mountinfo ("ID PARENT MAJ:MIN ROOT
+ * MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS"), cut
+ * in place; root and point unescaped. False for a line that is not one. */
+struct mountinfo_line {
+	char *root, *point, *fstype, *super;
+};
+bool mountinfo_fields(char *line, struct mountinfo_line *m);
+/* Is word one of the words of list, separated by any of seps? */
+bool word_in_list(const char *list, const char *word, const char *seps);
 
 /* Is the running kernel at least major.minor? */
 bool kernel_at_least(int major, int minor);

@@ -179,6 +179,12 @@ cleanup() {
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$TROOT"
 	rm -f "$check_err"
+	# liblxc's cgroups of this test's containers, where a monitor could
+	# not remove its own: rmdir takes only the empty ones
+	for _cg in /sys/fs/cgroup/lxc.monitor."$PFX"-* /sys/fs/cgroup/lxc.payload."$PFX"-* \
+		/sys/fs/cgroup/*/lxc.monitor."$PFX"-* /sys/fs/cgroup/*/lxc.payload."$PFX"-*; do
+		[ -d "$_cg" ] && find "$_cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
 	if [ -n "${TEST_CLEANUP_EXTRA:-}" ]; then
 		eval "$TEST_CLEANUP_EXTRA"
 	fi

@@ -24,6 +24,25 @@ check "stop" sysctr stop -k "$c"
 check_exit "--wait=systemd where no systemd runs fails after --timeout (1)" 1 sysctr start "$c" --wait=systemd --timeout 1
 check "stop" sysctr stop -k "$c"
 
+# liblxc's start moves its caller into the monitor's cgroup; a sysctr
+# that waits on must be back in its own (else the monitor cannot remove
+# its cgroup at the stop, and a sysctr run by a unit leaves the unit's)
+own_cgroups=$(cat /proc/self/cgroup)
+"$SYSCTR" --root "$TROOT" start "$c" --wait=tcp:8081 --timeout 3 >/dev/null 2>&1 &
+waiter=$!
+waiter_cgroups=
+for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	sleep 0.1
+	sysctr info "$c" 2>/dev/null | grep -q "^state: *RUNNING" && sleep 0.3 && waiter_cgroups=$(cat "/proc/$waiter/cgroup" 2>/dev/null) && break
+done
+wait "$waiter"
+case $waiter_cgroups in
+"") not_ok "read the cgroups of the waiting sysctr" ;;
+*lxc.monitor*) not_ok "a waiting sysctr is in the monitor's cgroup: $waiter_cgroups" ;;
+*) check_eq "a waiting sysctr is in its own cgroups" "$own_cgroups" "$waiter_cgroups" ;;
+esac
+check "stop" sysctr stop -k "$c"
+
 # the default: its autostart.ready and autostart.timeout
 check "autostart.ready = exec:true" sysctr config set "$c" autostart.ready=exec:true
 check_has "--wait takes it" "ready (exec:true)" sysctr start "$c" --wait
@@ -41,6 +60,15 @@ check_exit "a container stopped while waited for: state (4)" 4 sysctr start "$c"
 wait "$stopper"
 took=$(($(date +%s) - t0))
 if [ "$took" -lt 30 ]; then ok "the wait ended when it stopped ($took s)"; else not_ok "the wait took $took s"; fi
+# the monitor removed its cgroup as it ended (it leaked one per such stop
+# while the waiting sysctr sat in it)
+left=
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	left=$(ls -d /sys/fs/cgroup/lxc.monitor."$c"* /sys/fs/cgroup/*/lxc.monitor."$c"* 2>/dev/null)
+	[ -z "$left" ] && break
+	sleep 0.5
+done
+check_eq "no monitor cgroup is left behind" "" "$left"
 
 # bad arguments
 check_exit "--wait=bogus: usage (2)" 2 sysctr start "$c" --wait=bogus
