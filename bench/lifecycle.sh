@@ -41,7 +41,14 @@
 # - kill: `sysctr stop -k` vs `lxc-stop -k`, of an up container (busybox:
 #   0.3 s after its start, once rcS has run).
 # - destroy: of a stopped container that was started once; each run gets a
-#   fresh container on both sides, made in the prepare step.
+#   fresh container on both sides, made in the prepare step. sysctr destroy
+#   removes the container's log with it, so the lxc twin keeps its log in
+#   its own directory, where lxc-destroy removes it too: both sides free the
+#   same files, but for sysctr's container.conf. That matters on machines
+#   whose root filesystem frees blocks with a synchronous discard (ext4
+#   mounted "discard" without a journal, as on the development VMs: every
+#   unlink of a file or directory waits 0.1-0.6 ms for the disk), where a
+#   small container's destroy is mostly the count of what it frees.
 # - exec: `sysctr exec N -- /bin/true` vs
 #   `lxc-attach -P P -n N --clear-env -- /bin/true` in an up container.
 # - list: BENCH_LIST_N busybox containers made with `sysctr create` in a
@@ -129,7 +136,7 @@ make_lxc() { # NAME TEMPLATE
 		printf '%s\n' "$n" >"$d/overlay/delta/etc/hostname"
 	fi
 	awk -v name="$n" -v upper="$d/overlay/delta" \
-		-v logf="$BENCH_ROOT/lxclog/$n.log" '
+		-v logf="$d/$n.log" '
 		function val(s) { sub(/^[^=]*=[ \t]*/, "", s); return s }
 		/^lxc\.uts\.name[ \t]*=/ { print "lxc.uts.name = " name; next }
 		/^lxc\.log\.file[ \t]*=/ { print "lxc.log.file = " logf; next }
@@ -265,7 +272,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 write_conf "$ROOT"
-mkdir -p "$ROOT/lxc" "$ROOT/lxclog" "$ROOT/stash" "$ROOT/hf"
+mkdir -p "$ROOT/lxc" "$ROOT/stash" "$ROOT/hf"
 chmod 0711 "$ROOT/lxc"
 
 RESULTS="$ROOT/results"

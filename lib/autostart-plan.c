@@ -130,7 +130,7 @@ static bool ready_to_place(const struct sysctr_as_entry *e, size_t n,
 }
 
 int sysctr_as_plan_make(const struct sysctr_as_entry *e, size_t n,
-			const char *group, int stop_s,
+			const char *group, int kill_s,
 			struct sysctr_as_plan *out, struct sysctr_error **err)
 {
 	cleanup_free bool *placed = xcalloc(n + 1, sizeof(*placed));
@@ -201,7 +201,9 @@ int sysctr_as_plan_make(const struct sysctr_as_entry *e, size_t n,
 		out->level_len[out->nlevels] = cnt;
 		out->nlevels++;
 		out->boot_worst_s += wait + delay;
-		out->shutdown_worst_s += stop_s;
+		/* at shutdown the level's containers stop together, each
+		 * within its timeout, then the kill */
+		out->shutdown_worst_s += wait + kill_s;
 	}
 	return 0;
 }

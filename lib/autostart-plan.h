@@ -29,18 +29,20 @@ struct sysctr_as_plan {
 	size_t **levels;
 	int boot_worst_s;     /* every ready check taking its whole timeout,
 				 with the delays */
-	int shutdown_worst_s; /* every level's slowest stop (stop_s each),
-				 levels one after the other */
+	int shutdown_worst_s; /* every level's slowest stop (its largest
+				 timeout, then kill_s for the kill), levels
+				 one after the other */
 };
 void sysctr_as_plan_free(struct sysctr_as_plan *p);
 
 /* Plan the enabled entries (of group when group is not NULL): a
  * container starts once every container it is `after` is up; of the
  * containers that may start, those with the lowest order go first, all
- * of them at once. stop_s: the stop timeout of one container. Errors
+ * of them at once. kill_s: what a kill takes at worst, after a
+ * container's timeout (which is also its stop timeout at shutdown). Errors
  * (SYSCTR_E_USAGE), naming the containers: `after` naming a container
  * that is not among the entries or not enabled, a cycle in `after`. */
 int sysctr_as_plan_make(const struct sysctr_as_entry *e, size_t n,
-			const char *group, int stop_s,
+			const char *group, int kill_s,
 			struct sysctr_as_plan *out, struct sysctr_error **err);
 #endif

@@ -14,7 +14,9 @@
  * Shutdown: first the running containers the plan does not start, then
  * the plan's levels in reverse. Each wave gets the halt signal at once
  * (under each container's lock), is polled until it stopped, and what
- * still runs after timeouts.stop is killed. Without a plan (a broken
+ * still runs after its timeout is killed: a planned container's
+ * autostart.timeout (its stop timeout at shutdown, as DESIGN.md has it),
+ * timeouts.stop for the others. Without a plan (a broken
  * autostart section), every running container is stopped in one wave:
  * the host goes down either way.
  *
@@ -355,17 +357,19 @@ struct halt {
 	char *name;
 	int lock;
 	double t0;
+	double deadline;
 	bool done;
 };
 
 /* Stop the wave's running containers together: the halt signal to all,
- * then each polled until it stopped, the rest killed at the timeout. */
-static void stop_wave(struct sysctr *s, char **names,
+ * then each polled until it stopped, each killed when still running after
+ * its timeout (timeout_s[i] seconds for names[i]; timeouts.stop for all
+ * when timeout_s is NULL). */
+static void stop_wave(struct sysctr *s, char **names, const int *timeout_s,
 		      struct sysctr_autostart_report *rep)
 {
 	size_t n = strv_length(names), left = 0;
 	struct halt *h = xcalloc(n + 1, sizeof(*h));
-	double deadline;
 
 	for (size_t i = 0; i < n; i++) {
 		struct sysctr_error *e = NULL;
@@ -376,6 +380,8 @@ static void stop_wave(struct sysctr *s, char **names,
 		if (!sysctr_ct_is_active(s, names[i]))
 			continue;
 		h[i].t0 = now_monotonic();
+		h[i].deadline = h[i].t0 + (timeout_s ? timeout_s[i]
+						     : s->cfg->timeouts.stop);
 		h[i].lock = sysctr_ct_lock(s, names[i], &e);
 		if (h[i].lock >= 0 &&
 		    sysctr_ct_halt_held(s, names[i], &e) == 0) {
@@ -394,10 +400,7 @@ static void stop_wave(struct sysctr *s, char **names,
 		}
 		sysctr_error_free(e);
 	}
-	deadline = now_monotonic() + s->cfg->timeouts.stop;
 	while (left > 0) {
-		bool late = now_monotonic() >= deadline;
-
 		for (size_t i = 0; i < n; i++) {
 			struct sysctr_autostart_outcome *o;
 			struct sysctr_error *e = NULL;
@@ -406,7 +409,7 @@ static void stop_wave(struct sysctr *s, char **names,
 			if (h[i].done)
 				continue;
 			if (sysctr_ct_is_active(s, h[i].name)) {
-				if (!late)
+				if (now_monotonic() < h[i].deadline)
 					continue;
 				killed = true;
 				if (sysctr_ct_kill_held(s, h[i].name, &e) < 0)
@@ -459,10 +462,6 @@ SYSCTR_PUBLIC int sysctr_autostart_shutdown(struct sysctr *s, const char *group,
 		log_warn("autostart: %s: stopping every running container at "
 			 "once",
 			 perr->msg);
-	else if (p.shutdown_worst_s > SYSCTR_UNIT_STOP_TIMEOUT_S)
-		log_warn("autostart: the shutdown may take %d s, more than the "
-			 "%d s sysctr.service allows (TimeoutStopSec)",
-			 p.shutdown_worst_s, SYSCTR_UNIT_STOP_TIMEOUT_S);
 	active = sysctr_ct_active_names(s);
 	rep->outcomes =
 	    xcalloc(strv_length(active) + 1, sizeof(*rep->outcomes));
@@ -476,15 +475,28 @@ SYSCTR_PUBLIC int sysctr_autostart_shutdown(struct sysctr *s, const char *group,
 		if (!in && (group == NULL || !planned))
 			strv_push(&first, active[i]);
 	}
-	stop_wave(s, first, rep);
+	if (planned) {
+		int worst = p.shutdown_worst_s + (first[0] ? p.stop_s : 0);
+
+		if (worst > SYSCTR_UNIT_STOP_TIMEOUT_S)
+			log_warn("autostart: the shutdown may take %d s, more "
+				 "than the %d s sysctr.service allows "
+				 "(TimeoutStopSec)",
+				 worst, SYSCTR_UNIT_STOP_TIMEOUT_S);
+	}
+	stop_wave(s, first, NULL, rep);
 	for (int l = planned ? p.nlevels : 0; l >= 1; l--) {
 		cleanup_strv char **wave = xcalloc(1, sizeof(*wave));
+		cleanup_free int *timeout_s = xcalloc(p.n + 1, sizeof(int));
 
 		for (size_t k = 0; k < p.n; k++)
 			if (p.items[k].level == l &&
-			    strv_contains(active, p.items[k].name))
+			    strv_contains(active, p.items[k].name)) {
+				timeout_s[strv_length(wave)] =
+				    p.items[k].timeout;
 				strv_push(&wave, p.items[k].name);
-		stop_wave(s, wave, rep);
+			}
+		stop_wave(s, wave, timeout_s, rep);
 	}
 	sysctr_autostart_plan_clear(&p);
 	return summary(rep, "containers did not stop cleanly", err);

@@ -14,8 +14,10 @@
 #include "store.h"
 #include "util.h"
 
-/* What a stop of one container may take at host shutdown: the clean
- * stop's timeout, then the kill. */
+/* What the kill of a container takes at worst, after its clean stop's
+ * timeout ran out at host shutdown. A planned container's stop timeout is
+ * its autostart.timeout (DESIGN.md: "also its stop timeout at
+ * shutdown"); one the plan does not start gets timeouts.stop. */
 #define KILL_GRACE_S 5
 
 SYSCTR_PUBLIC void sysctr_autostart_plan_clear(struct sysctr_autostart_plan *p)
@@ -82,8 +84,7 @@ SYSCTR_PUBLIC int sysctr_autostart_plan(struct sysctr *s, const char *group,
 	memset(out, 0, sizeof(*out));
 	if (sysctr_need_store(s, err) < 0 ||
 	    read_all(s, &configs, &e, &n, err) < 0 ||
-	    sysctr_as_plan_make(
-		e, n, group, s->cfg->timeouts.stop + KILL_GRACE_S, &p, err) < 0)
+	    sysctr_as_plan_make(e, n, group, KILL_GRACE_S, &p, err) < 0)
 		goto out;
 	out->items = xcalloc(n + 1, sizeof(*out->items));
 	for (size_t l = 0; l < p.nlevels; l++)
@@ -152,7 +153,6 @@ int sysctr_autostart_check(struct sysctr *s, const char *name,
 	struct sysctr_as_plan p = { 0 };
 	cleanup_error struct sysctr_error *before = NULL;
 	struct sysctr_error *after = NULL;
-	int stop_s = s->cfg->timeouts.stop + KILL_GRACE_S;
 	size_t n = 0;
 	int ret = 0;
 
@@ -164,7 +164,7 @@ int sysctr_autostart_check(struct sysctr *s, const char *name,
 		log_warn("cannot check the boot plan: %s", before->msg);
 		goto out;
 	}
-	if (sysctr_as_plan_make(e, n, NULL, stop_s, &p, &before) == 0)
+	if (sysctr_as_plan_make(e, n, NULL, KILL_GRACE_S, &p, &before) == 0)
 		sysctr_as_plan_free(&p);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(e[i].name, name) != 0)
@@ -177,7 +177,7 @@ int sysctr_autostart_check(struct sysctr *s, const char *name,
 		e[i].timeout = c->autostart.timeout;
 		e[i].group = c->autostart.group ? c->autostart.group : "";
 	}
-	if (sysctr_as_plan_make(e, n, NULL, stop_s, &p, &after) == 0) {
+	if (sysctr_as_plan_make(e, n, NULL, KILL_GRACE_S, &p, &after) == 0) {
 		sysctr_as_plan_free(&p);
 	} else if (before == NULL) {
 		sysctr_err_pass(err, &after);

@@ -556,6 +556,27 @@ int sysctr_ct_config_get_key(const char *path, const char *key, char **value,
 	return lookup(cfg, &ref, path, value, err);
 }
 
+bool sysctr_ct_config_text_sets(const char *text, const char *key)
+{
+	cleanup_free char *title = NULL;
+	cleanup_cfg cfg_t *cfg = NULL;
+	struct keyref ref;
+	cfg_t *sec;
+	cfg_opt_t *opt;
+
+	if (resolve_key(key, &ref, NULL) < 0)
+		return false;
+	title = ref.title;
+	if (ref.opt == NULL || ref.title != NULL ||
+	    sysctr_conf_parse_cfg(text, "container.conf", ct_opts, ct_checks,
+				  ARRAY_SIZE(ct_checks), &cfg, NULL) < 0)
+		return false;
+	sec = ref.section ? cfg_getsec(cfg, ref.section->name) : cfg;
+	opt = sec ? cfg_getopt(sec, ref.opt->name) : NULL;
+	/* libconfuse marks what a file set, even to the default's value */
+	return opt != NULL && (opt->flags & CFGF_MODIFIED) != 0;
+}
+
 int sysctr_ct_config_items_of(const char *path,
 			      struct sysctr_config_item **items, size_t *n,
 			      struct sysctr_error **err)

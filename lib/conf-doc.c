@@ -39,11 +39,12 @@ static const struct sysctr_key_doc ct_docs[] = {
 	  "When it counts as up: its init runs (started), systemd inside "
 	  "reports running or degraded (systemd), something listens on TCP "
 	  "PORT inside (tcp:PORT), or COMMAND exits 0 inside (exec:COMMAND). "
-	  "Also what `start --wait` waits for." },
+	  "Also what `start --wait` waits for. create writes \"started\" "
+	  "for an image whose init is not systemd (busybox, Alpine)." },
 	{ "autostart.timeout", NULL,
 	  "Seconds to wait for it to get ready at boot (and for `start "
-	  "--wait` without --timeout). At shutdown every container gets "
-	  "sysctr.conf's timeouts.stop." },
+	  "--wait` without --timeout), and for it to stop cleanly at host "
+	  "shutdown (`autostart --shutdown`) before it is killed." },
 	{ "autostart.group", "a word, or empty",
 	  "A group name: `autostart --boot --group G` starts only group G." },
 	{ "resources.memory",
@@ -139,7 +140,9 @@ static const struct sysctr_key_doc host_docs[] = {
 	{ "defaults.arch", "an architecture, or empty for the host's",
 	  "The architecture of create without -a." },
 	{ "timeouts.stop", NULL,
-	  "Seconds a clean stop may take before the container is killed." },
+	  "Seconds a clean stop may take before the container is killed; at "
+	  "host shutdown, for the running containers the boot plan does not "
+	  "start (the others get their autostart.timeout)." },
 	{ "timeouts.start", NULL,
 	  "Not used: liblxc's start reports RUNNING or a failure itself, and "
 	  "`start --wait` has its own timeout. Kept so that files setting it "

@@ -165,6 +165,11 @@ int sysctr_ct_config_items_of(const char *path,
 			      struct sysctr_config_item **items, size_t *n,
 			      struct sysctr_error **err);
 
+/* Whether the container.conf text sets key ("section.key" of an untitled
+ * section) itself, rather than leaving it to its default. False for text
+ * that does not parse (its own error comes from the parse). */
+bool sysctr_ct_config_text_sets(const char *text, const char *key);
+
 /* Value of "section.key" (or "key" at top level, or "mount.NAME.key") in
  * the file as text; lists come as "a,b". An unknown key is SYSCTR_E_USAGE;
  * a known key that the file does not set gives its default. */

@@ -310,6 +310,22 @@ create_from_image(struct sysctr *s, const struct sysctr_create_opts *o,
 	cleanup_ctconf struct sysctr_ct_config *ct = NULL;
 
 	text = build_conf(o, base, conf_name, img->release, img->arch, err);
+	/* autostart.ready's default, "systemd", never passes where systemd
+	 * is not the init (busybox, Alpine's OpenRC): for an image that says
+	 * so, the new container.conf says "started" where -c and --set left
+	 * the key unset, visibly, for the admin to refine (tcp:PORT, ...). */
+	if (text != NULL && img->init != NULL &&
+	    strcmp(img->init, "systemd") != 0 &&
+	    !sysctr_ct_config_text_sets(text, "autostart.ready")) {
+		const char *ready[] = { "autostart.ready=started" };
+		char *with = NULL;
+
+		if (sysctr_ct_config_apply(text, conf_name, ready, 1, &with,
+					   err) < 0)
+			return -1;
+		free(text);
+		text = with;
+	}
 	if (text == NULL ||
 	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
 		return -1;

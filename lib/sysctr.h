@@ -407,7 +407,8 @@ struct sysctr_autostart_plan {
 	int nlevels;
 	int boot_worst_s;     /* every ready check taking its whole timeout */
 	int shutdown_worst_s; /* every level's slowest stop, in turn */
-	int stop_s;	      /* one container's stop at worst (timeouts.stop,
+	int stop_s;	      /* the stop at worst of a running container the
+				 plan does not start (timeouts.stop,
 				 then the kill) */
 };
 void sysctr_autostart_plan_clear(struct sysctr_autostart_plan *p);

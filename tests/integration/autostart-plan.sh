@@ -25,10 +25,10 @@ check "web at order 5, after db" sysctr config set "$web" autostart.enabled=true
 check "mon at order 90 in group ops" sysctr config set "$mon" autostart.enabled=true autostart.order=90 autostart.group=ops
 check_out "after first, then order; the same order together (by name)" "$cache $db|$web|$mon" levels
 check_out "worst-case boot: each level's slowest ready check and delay" 185 json_of "d['boot_worst_s']" sysctr autostart --plan --format json
-check_out "worst-case shutdown: a stop per level" 105 json_of "d['shutdown_worst_s']" sysctr autostart --plan --format json
+check_out "worst-case shutdown: per level its slowest timeout and the kill" 195 json_of "d['shutdown_worst_s']" sysctr autostart --plan --format json
 check_out "web's edge is in the plan" "$db" json_of "d['levels'][1][0]['after'][0]" sysctr autostart --plan --format json
 check_has "the table names the edge" "$db" sysctr autostart --plan
-check_has "and the worst case" "worst case: boot 185 s, shutdown 105 s" sysctr autostart --plan
+check_has "and the worst case" "worst case: boot 185 s, shutdown 195 s" sysctr autostart --plan
 check_out "--group ops" "$mon" json_of "' '.join(c['name'] for l in d['levels'] for c in l)" sysctr autostart --plan --group ops --format json
 
 # --- config set keeps the plan whole -------------------------------------------

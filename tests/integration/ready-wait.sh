@@ -7,6 +7,19 @@
 
 c="${PFX}-rw"
 check "create" sysctr create busybox "$c"
+# busybox's image says its init is not systemd: the default "systemd"
+# would never pass, so create writes "started", where the admin sees it
+check_out "create wrote autostart.ready = started for busybox" started sysctr config get "$c" autostart.ready
+check_has "in the file itself" 'ready = "started"' cat "$TROOT/var/lib/sysctr/containers/$c/container.conf"
+check_has "--wait takes it" "ready (started)" sysctr start "$c" --wait
+check "stop" sysctr stop -k "$c"
+c2="${PFX}-rw2" c3="${PFX}-rw3"
+check "create --set autostart.ready=tcp:80" sysctr create busybox "$c2" --set autostart.ready=tcp:80
+check_out "keeps the admin's choice" tcp:80 sysctr config get "$c2" autostart.ready
+printf 'autostart {\n  ready = "systemd"\n}\n' >"$TROOT/ready-systemd.conf"
+check "create -c FILE that says systemd" sysctr create busybox "$c3" -c "$TROOT/ready-systemd.conf"
+check_out "keeps it too" systemd sysctr config get "$c3" autostart.ready
+check "destroy both" sh -c "'$SYSCTR' --root '$TROOT' destroy '$c2' >/dev/null && '$SYSCTR' --root '$TROOT' destroy '$c3' >/dev/null"
 check_has "--wait=started" "ready (started)" sysctr start "$c" --wait=started
 check "stop" sysctr stop -k "$c"
 check_has "--wait=exec:COMMAND" "ready (exec:test -d /proc/1)" sysctr start "$c" "--wait=exec:test -d /proc/1"

@@ -56,7 +56,7 @@ static void expect_plan(const struct sysctr_as_entry *e, size_t n,
 	struct sysctr_error *err = NULL;
 	char *got;
 
-	assert_int_equal(sysctr_as_plan_make(e, n, group, 30, &p, &err), 0);
+	assert_int_equal(sysctr_as_plan_make(e, n, group, 5, &p, &err), 0);
 	got = plan_text(e, &p);
 	assert_string_equal(got, want);
 	free(got);
@@ -69,7 +69,7 @@ static void expect_error(const struct sysctr_as_entry *e, size_t n,
 	struct sysctr_as_plan p;
 	struct sysctr_error *err = NULL;
 
-	assert_int_equal(sysctr_as_plan_make(e, n, NULL, 30, &p, &err), -1);
+	assert_int_equal(sysctr_as_plan_make(e, n, NULL, 5, &p, &err), -1);
 	assert_non_null(err);
 	assert_int_equal(err->kind, SYSCTR_E_USAGE);
 	if (strstr(err->msg, has) == NULL)
@@ -151,11 +151,13 @@ static void test_worst_case(void **state)
 	e[0].delay = 5;
 	e[1].timeout = 30;
 	e[2].timeout = 20;
-	assert_int_equal(sysctr_as_plan_make(e, 3, NULL, 30, &p, &err), 0);
+	assert_int_equal(sysctr_as_plan_make(e, 3, NULL, 5, &p, &err), 0);
 	/* level 1: db and cache, the slower 90 s and db's 5 s delay; level
 	 * 2: web 30 s */
 	assert_int_equal(p.boot_worst_s, 90 + 5 + 30);
-	assert_int_equal(p.shutdown_worst_s, 2 * 30);
+	/* shutdown: each level's slowest timeout (its stop timeout) and the
+	 * 5 s kill, levels in turn */
+	assert_int_equal(p.shutdown_worst_s, (90 + 5) + (30 + 5));
 	sysctr_as_plan_free(&p);
 }
 
@@ -210,7 +212,7 @@ static void test_empty(void **state)
 	struct sysctr_error *err = NULL;
 
 	(void)state;
-	assert_int_equal(sysctr_as_plan_make(NULL, 0, NULL, 30, &p, &err), 0);
+	assert_int_equal(sysctr_as_plan_make(NULL, 0, NULL, 5, &p, &err), 0);
 	assert_int_equal(p.nlevels, 0);
 	assert_int_equal(p.boot_worst_s, 0);
 	sysctr_as_plan_free(&p);

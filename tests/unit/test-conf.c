@@ -874,6 +874,29 @@ static void test_same_at_start(void **state)
 	sysctr_ct_config_free(a);
 }
 
+/* What a file sets itself, told from what it leaves to the defaults (create
+ * fills autostart.ready in only where the admin did not). */
+static void test_text_sets(void **state)
+{
+	(void)state;
+	assert_false(sysctr_ct_config_text_sets("", "autostart.ready"));
+	assert_false(sysctr_ct_config_text_sets("autostart {\n order = 5\n}\n",
+						"autostart.ready"));
+	assert_true(sysctr_ct_config_text_sets(
+	    "autostart {\n ready = \"started\"\n}\n", "autostart.ready"));
+	/* set to the default's own value is still set */
+	assert_true(sysctr_ct_config_text_sets(
+	    "autostart {\n ready = \"systemd\"\n}\n", "autostart.ready"));
+	assert_true(
+	    sysctr_ct_config_text_sets("template = \"debian\"\n", "template"));
+	assert_false(sysctr_ct_config_text_sets("", "template"));
+	/* unknown keys, titled sections and broken text: not set */
+	assert_false(sysctr_ct_config_text_sets("", "autostart.nosuch"));
+	assert_false(sysctr_ct_config_text_sets("", "mount.data.path"));
+	assert_false(
+	    sysctr_ct_config_text_sets("autostart {", "autostart.ready"));
+}
+
 static void test_needs_restart(void **state)
 {
 	assert_false(sysctr_ct_config_key_needs_restart("autostart.order"));
@@ -912,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_same_at_start),
 		cmocka_unit_test(test_needs_restart),
+		cmocka_unit_test(test_text_sets),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
