@@ -168,7 +168,8 @@ static const struct cli_command commands[] = {
 	  "      --fix              repair what is safe to repair: root's\n"
 	  "                         subuid/subgid range, the inotify limit\n"
 	  "                         (until reboot), the managed bridge,\n"
-	  "                         leftover directories, stale mounts and\n"
+	  "                         leftover directories, stale mounts,\n"
+	  "                         cgroups of stopped containers and\n"
 	  "                         lock files; never a mode, never a\n"
 	  "                         registered container\n" },
 	{ "version", NULL, cmd_version, CMD_NO_CONTEXT, "",

@@ -221,3 +221,39 @@ char **sysctr_doctor_stale_mounts(const char *mountinfo, char *const *dirs,
 	free(found);
 	return out;
 }
+
+char **sysctr_doctor_cgroup_roots(const char *mountinfo)
+{
+	cleanup_free char *text = xstrdup(mountinfo ? mountinfo : "");
+	char **out = xcalloc(1, sizeof(char *));
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct mountinfo_line m;
+
+		if (!mountinfo_fields(line, &m) ||
+		    (strcmp(m.fstype, "cgroup") != 0 &&
+		     strcmp(m.fstype, "cgroup2") != 0) ||
+		    strcmp(m.root, "/") != 0 || strv_contains(out, m.point))
+			continue;
+		strv_push(&out, m.point);
+	}
+	return out;
+}
+
+bool sysctr_doctor_cgroup_stale(const char *entry, char *const *registered,
+				char *const *running)
+{
+	static const char *const prefixes[] = { "lxc.monitor.",
+						"lxc.payload." };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		const char *name = entry + strlen(prefixes[i]);
+
+		if (str_starts_with(entry, prefixes[i]))
+			return strv_contains(registered, name) &&
+			       !strv_contains(running, name);
+	}
+	return false;
+}

@@ -6,6 +6,7 @@
  * name). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -192,6 +193,14 @@ static void check_leftovers(struct doctor *d)
 			  not_done);
 }
 
+/* What a repair could not do to what, and why (errno), for the report. */
+static void push_failure(char ***failed, const char *what)
+{
+	cleanup_free char *why = xasprintf("%s: %s", what, strerror(errno));
+
+	strv_push(failed, why);
+}
+
 /* ---- 13. mounts left behind ---------------------------------------------- */
 
 static void check_mounts(struct doctor *d)
@@ -236,12 +245,8 @@ static void check_mounts(struct doctor *d)
 	}
 	failed = xcalloc(1, sizeof(char *));
 	for (size_t i = 0; stale[i] != NULL; i++) {
-		if (umount2(stale[i], MNT_DETACH) < 0 && errno != EINVAL) {
-			cleanup_free char *why =
-			    xasprintf("%s: %s", stale[i], strerror(errno));
-
-			strv_push(&failed, why);
-		}
+		if (umount2(stale[i], MNT_DETACH) < 0 && errno != EINVAL)
+			push_failure(&failed, stale[i]);
 	}
 	if (failed[0] == NULL) {
 		sysctr_doctor_add(d->r, "mounts", SYSCTR_DOCTOR_FIXED, NULL,
@@ -254,7 +259,115 @@ static void check_mounts(struct doctor *d)
 			  "could not detach %s", not_done);
 }
 
-/* ---- 14. lock files left behind ----------------------------------------- */
+/* ---- 14. cgroups left behind --------------------------------------------- */
+
+/* A cgroup and the ones below it, deepest first; rmdir takes only what no
+ * process is in. */
+static int cgroup_remove(const char *path)
+{
+	cleanup_closedir DIR *dir = opendir(path);
+	struct dirent *de;
+
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		cleanup_free char *sub = NULL;
+
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (cgroup_remove(sub) < 0)
+			return -1;
+	}
+	return rmdir(path);
+}
+
+/* Does a process live in the cgroup itself (a container of that name
+ * that another tool runs, from another lxcpath)? */
+static bool cgroup_in_use(const char *path)
+{
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", path);
+	cleanup_free char *text = NULL;
+
+	return read_file(procs, &text, NULL, NULL) == 0 && text[0] != '\0';
+}
+
+/* liblxc's lxc.monitor.NAME and lxc.payload.NAME of stopped containers: a
+ * sysctr before 2026-12 stayed in the monitor's cgroup after a start that
+ * it outlived (start --wait, autostart), so the monitor could not remove
+ * it at the stop. Thousands of them make every start slow. */
+static void check_cgroups(struct doctor *d)
+{
+	cleanup_free char *info = NULL, *text = NULL, *not_done = NULL;
+	cleanup_strv char **roots = NULL, **names = registered(d);
+	cleanup_strv char **running = sysctr_ct_active_names(d->s);
+	cleanup_strv char **stale = xcalloc(1, sizeof(char *));
+	cleanup_strv char **failed = xcalloc(1, sizeof(char *));
+	size_t done = 0;
+
+	if (names == NULL) {
+		not_checked(d, "cgroups");
+		return;
+	}
+	if (read_file("/proc/self/mountinfo", &info, NULL, NULL) < 0) {
+		sysctr_doctor_add(d->r, "cgroups", SYSCTR_DOCTOR_WARN, NULL,
+				  "not checked: cannot read "
+				  "/proc/self/mountinfo");
+		return;
+	}
+	roots = sysctr_doctor_cgroup_roots(info);
+	for (size_t i = 0; roots[i] != NULL; i++) {
+		cleanup_closedir DIR *dir = opendir(roots[i]);
+		struct dirent *de;
+
+		while (dir != NULL && (de = readdir(dir)) != NULL)
+			if (de->d_type == DT_DIR &&
+			    sysctr_doctor_cgroup_stale(de->d_name, names,
+						       running)) {
+				cleanup_free char *p =
+				    xasprintf("%s/%s", roots[i], de->d_name);
+
+				if (!cgroup_in_use(p))
+					strv_push(&stale, p);
+			}
+	}
+	if (stale[0] == NULL) {
+		sysctr_doctor_add(d->r, "cgroups", SYSCTR_DOCTOR_OK, NULL,
+				  "no liblxc cgroup of a stopped container is "
+				  "left behind");
+		return;
+	}
+	text = xasprintf("%zu liblxc cgroups of stopped containers (%s%s)",
+			 strv_length(stale), stale[0], stale[1] ? ", ..." : "");
+	if (!d->fix) {
+		sysctr_doctor_add(d->r, "cgroups", SYSCTR_DOCTOR_WARN,
+				  "sysctr doctor --fix removes them (rmdir: "
+				  "only empty ones go)",
+				  "left behind: %s; many of them slow every "
+				  "start down",
+				  text);
+		return;
+	}
+	for (size_t i = 0; stale[i] != NULL; i++) {
+		if (cgroup_remove(stale[i]) == 0) {
+			done++;
+			continue;
+		}
+		if (strv_length(failed) < 3)
+			push_failure(&failed, stale[i]);
+	}
+	if (done == strv_length(stale)) {
+		sysctr_doctor_add(d->r, "cgroups", SYSCTR_DOCTOR_FIXED, NULL,
+				  "fixed: removed %s", text);
+		return;
+	}
+	not_done = strv_join(failed, "; ");
+	sysctr_doctor_add(d->r, "cgroups", SYSCTR_DOCTOR_WARN,
+			  "a process is still in each: see its cgroup.procs",
+			  "removed %zu of %s; could not remove %s", done, text,
+			  not_done);
+}
+
+/* ---- 15. lock files left behind ----------------------------------------- */
 
 static void check_locks(struct doctor *d)
 {
@@ -349,9 +462,12 @@ SYSCTR_PUBLIC int sysctr_doctor(struct sysctr *s, bool fix,
 		not_checked(&d, "leftovers");
 	}
 	check_mounts(&d);
-	if (d.store_ok)
+	if (d.store_ok) {
+		check_cgroups(&d);
 		check_locks(&d);
-	else
+	} else {
+		not_checked(&d, "cgroups");
 		not_checked(&d, "locks");
+	}
 	return 0;
 }

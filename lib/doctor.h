@@ -85,4 +85,14 @@ char **sysctr_doctor_stale_mounts(const char *mountinfo, char *const *dirs,
 				  const char *containers_dir,
 				  char *const *running);
 
+/* The mount points of the whole cgroup hierarchies in mountinfo text (v1
+ * and cgroup2; a mount of a subtree is left out). NULL-terminated, never
+ * NULL. */
+char **sysctr_doctor_cgroup_roots(const char *mountinfo);
+/* Is entry, a directory at the top of a cgroup hierarchy, liblxc's cgroup
+ * (lxc.monitor.NAME or lxc.payload.NAME) of a registered container that
+ * is not running: one its monitor could not remove at the stop? */
+bool sysctr_doctor_cgroup_stale(const char *entry, char *const *registered,
+				char *const *running);
+
 #endif

@@ -649,9 +649,10 @@ const char *sysctr_doctor_status_name(enum sysctr_doctor_status st);
  * and the configs it includes, what the mapped root can reach, AppArmor,
  * the network, free space, inotify instances, the registry's integrity,
  * rows without files and files without rows, mounts and lock files left
- * behind. With fix, repair what is safe to repair (root's id range, the
- * inotify limit until the next boot, the managed bridge, leftover
- * directories, stale mounts and unheld lock files; never a mode or a
+ * behind, liblxc cgroups stopped containers left behind. With fix, repair
+ * what is safe to repair (root's id range, the inotify limit until the
+ * next boot, the managed bridge, leftover directories, stale mounts,
+ * empty cgroups of stopped containers and unheld lock files; never a mode or a
  * registered container) and say so (SYSCTR_DOCTOR_FIXED). Opens the
  * registry itself when s has none, so that one it cannot open is a failed
  * check. Takes the locks that destroy takes for the leftovers it removes.

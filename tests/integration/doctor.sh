@@ -80,7 +80,7 @@ run_doctor "$TROOT"
 check_eq "a healthy root exits 0" 0 "$doc_rc"
 check_eq "no check fails" 0 "$(printf '%s' "$doc" | json_get "d['fail']")"
 for name in userns subuid subgid overlayfs liblxc paths network registry \
-	rows leftovers mounts locks; do
+	rows leftovers mounts cgroups locks; do
 	check_eq "$name is ok" ok "$(st "$name")"
 done
 for name in cgroup apparmor space inotify; do
@@ -216,6 +216,36 @@ check "the running container's stays" mountpoint -q "$cts/$rn/mnt"
 run_doctor "$r"
 check_eq "then mounts is ok" ok "$(st mounts)"
 umount "$cts/$rn/mnt"
+
+# ---- liblxc cgroups left behind by stopped containers (what a sysctr that
+# stayed in the monitor's cgroup made the monitor leave): --fix removes
+# those of registered, stopped containers, nothing of another name
+new_root
+gone="${PFX}-cg" other="${PFX}-cgx"
+check "create a stopped container (cgroups root)" "$SYSCTR" --root "$r" create busybox "$gone"
+cgroot=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { fs = $(i + 1); break }
+	if ((fs == "cgroup" || fs == "cgroup2") && $4 == "/") { print $5; exit } }' /proc/self/mountinfo)
+if [ -n "$cgroot" ] && mkdir "$cgroot/lxc.monitor.$gone" 2>/dev/null; then
+	check "and its payload cgroup with one below" mkdir -p "$cgroot/lxc.payload.$gone/init.scope"
+	check "a monitor cgroup of a name sysctr does not know" mkdir "$cgroot/lxc.monitor.$other"
+	run_doctor "$r"
+	check_eq "cgroups warns" warn "$(st cgroups)"
+	has "counting them" "2 liblxc cgroups of stopped containers" "$(msg cgroups)"
+	case $(msg cgroups) in
+	*"$other"*) not_ok "it names another's: $(msg cgroups)" ;;
+	*) ok "not the other name's" ;;
+	esac
+	run_doctor "$r" --fix
+	check_eq "--fix: fixed" fixed "$(st cgroups)"
+	check "the monitor's is gone" test ! -e "$cgroot/lxc.monitor.$gone"
+	check "the payload's too, with what was below it" test ! -e "$cgroot/lxc.payload.$gone"
+	check "the other name's stays" test -d "$cgroot/lxc.monitor.$other"
+	rmdir "$cgroot/lxc.monitor.$other"
+	run_doctor "$r"
+	check_eq "then cgroups is ok" ok "$(st cgroups)"
+else
+	not_ok "no cgroup hierarchy to write a test cgroup into (found: ${cgroot:-none})"
+fi
 
 # ---- root without a subuid/subgid range. /etc/subuid is the host's, not
 # relocated by --root: doctor runs in a mount namespace of its own where

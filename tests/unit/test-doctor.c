@@ -81,6 +81,62 @@ static void test_stale_mounts(void **state)
 	assert_null(m[0]);
 }
 
+static void test_cgroup_roots(void **state)
+{
+	static const char info[] =
+	    "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n"
+	    "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup "
+	    "rw,cpu,cpuacct\n"
+	    "32 30 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+	    "33 30 0:30 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
+	    /* a container's view of its own subtree: not a whole hierarchy */
+	    "34 40 0:30 /lxc.payload.c1 /var/lib/x/pids rw - cgroup cgroup "
+	    "rw,pids\n"
+	    /* the same hierarchy mounted twice: once */
+	    "35 30 0:30 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
+	    "garbage\n";
+	cleanup_strv char **r = NULL;
+
+	(void)state;
+	r = sysctr_doctor_cgroup_roots(info);
+	assert_int_equal(strv_length(r), 3);
+	assert_string_equal(r[0], "/sys/fs/cgroup/cpu,cpuacct");
+	assert_string_equal(r[1], "/sys/fs/cgroup/unified");
+	assert_string_equal(r[2], "/sys/fs/cgroup/pids");
+	strv_free(steal_ptr(&r));
+	r = sysctr_doctor_cgroup_roots(NULL);
+	assert_null(r[0]);
+}
+
+static void test_cgroup_stale(void **state)
+{
+	char *registered[] = { (char *)"web1", (char *)"db", NULL };
+	char *running[] = { (char *)"db", NULL };
+
+	(void)state;
+	assert_true(sysctr_doctor_cgroup_stale("lxc.monitor.web1", registered,
+					       running));
+	assert_true(sysctr_doctor_cgroup_stale("lxc.payload.web1", registered,
+					       running));
+	/* a running container's are its own */
+	assert_false(
+	    sysctr_doctor_cgroup_stale("lxc.monitor.db", registered, running));
+	/* a name sysctr does not know is another tool's */
+	assert_false(
+	    sysctr_doctor_cgroup_stale("lxc.payload.web", registered, running));
+	assert_false(sysctr_doctor_cgroup_stale("lxc.payload.web10", registered,
+						running));
+	assert_false(
+	    sysctr_doctor_cgroup_stale("lxc.pivot", registered, running));
+	assert_false(
+	    sysctr_doctor_cgroup_stale("system.slice", registered, running));
+	assert_false(
+	    sysctr_doctor_cgroup_stale("lxc.monitor.", registered, running));
+	/* nothing runs */
+	assert_true(
+	    sysctr_doctor_cgroup_stale("lxc.monitor.db", registered, NULL));
+}
+
 static const char v1_mounts[] =
     "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
     "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
@@ -282,6 +338,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stale_mounts),
+		cmocka_unit_test(test_cgroup_roots),
+		cmocka_unit_test(test_cgroup_stale),
 		cmocka_unit_test(test_cgroups),
 		cmocka_unit_test(test_subid),
 		cmocka_unit_test(test_thresholds),
