@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,37 +61,53 @@ static bool tcp_listening(pid_t pid, long port)
 	return false;
 }
 
+/* How a probe's child ends (its exit status). */
+enum { PROBE_PASSED = 0, PROBE_FAILED = 1, PROBE_GONE = 3 };
+
 /* Run script with sh inside, fds 0-2 on /dev/null (a probe reads no
  * terminal and prints nothing): 1 it exited 0, 0 not (or it could not
- * run yet), -1 the container is not running. */
-static int probe_sh(struct sysctr *s, const char *name, const char *script,
-		    struct sysctr_error **err)
+ * run yet), -1 the container is not running.
+ *
+ * The attach runs in a child of ours. liblxc 5.0's attach can end the
+ * process that calls it (an _exit(1) with nothing said) when the
+ * container dies in the middle of it: a `start --wait` or an `autostart
+ * --boot` that polls then vanished with exit status 1, the boot of every
+ * other container with it. In a child, that is one failed probe. */
+static int probe_sh(struct sysctr *s, const char *name, const char *kind,
+		    const char *script, struct sysctr_error **err)
 {
 	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script,
 			 NULL };
-	cleanup_error struct sysctr_error *e = NULL;
-	int saved[3], null, status = -1, ret;
+	int ws = 0;
+	pid_t pid;
 
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0)
-		return sysctr_err(err, SYSCTR_E_FAILED, errno,
-				  "open /dev/null");
-	for (int i = 0; i < 3; i++) {
-		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
-		dup2(null, i);
-	}
 	fflush(stdout);
-	ret = sysctr_ct_exec(s, name, argv, &status, &e);
-	for (int i = 0; i < 3; i++) {
-		if (saved[i] >= 0) {
-			dup2(saved[i], i);
-			close(saved[i]);
-		}
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, errno, "fork");
+	if (pid == 0) {
+		struct sysctr_error *e = NULL;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int status = -1;
+
+		for (int i = 0; null >= 0 && i < 3; i++)
+			dup2(null, i);
+		if (sysctr_ct_exec(s, name, argv, &status, &e) < 0)
+			_exit(e != NULL && e->kind == SYSCTR_E_STATE
+				  ? PROBE_GONE
+				  : PROBE_FAILED);
+		_exit(status == 0 ? PROBE_PASSED : PROBE_FAILED);
 	}
-	close(null);
-	if (ret < 0 && e->kind == SYSCTR_E_STATE)
-		return sysctr_err_pass(err, &e);
-	return ret == 0 && status == 0 ? 1 : 0;
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR)
+			return sysctr_err(err, SYSCTR_E_FAILED, errno,
+					  "wait for the ready check");
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == PROBE_GONE)
+		return sysctr_err(err, SYSCTR_E_STATE, 0,
+				  "stopped while waiting to be ready (%s)",
+				  kind);
+	return WIFEXITED(ws) && WEXITSTATUS(ws) == PROBE_PASSED ? 1 : 0;
 }
 
 int sysctr_ct_ready_probe(struct sysctr *s, const char *name, const char *kind,
@@ -103,13 +120,13 @@ int sysctr_ct_ready_probe(struct sysctr *s, const char *name, const char *kind,
 	if (strcmp(kind, "started") == 0)
 		return 1;
 	if (strcmp(kind, "systemd") == 0)
-		return probe_sh(s, name,
+		return probe_sh(s, name, kind,
 				"case $(systemctl is-system-running "
 				"2>/dev/null) in running|degraded) exit 0;; "
 				"esac; exit 1",
 				err);
 	if (str_starts_with(kind, "exec:"))
-		return probe_sh(s, name, kind + strlen("exec:"), err);
+		return probe_sh(s, name, kind, kind + strlen("exec:"), err);
 	if (str_starts_with(kind, "tcp:")) {
 		struct sysctr_ct_live live = { 0 };
 		bool up;

@@ -83,6 +83,25 @@ for _i in 1 2 3 4 5 6 7 8 9 10; do
 done
 check_eq "no monitor cgroup is left behind" "" "$left"
 
+# killed while a probe attaches: liblxc's attach can _exit(1) the process
+# that calls it when the container dies under it, so the probes attach
+# from a child; the wait must end as "stopped" (4) with its message, every
+# time, never silently with 1. Kills at moments spread over the probes'
+# 200 ms period make a probe in its attach likely in some of them.
+bad=
+for delay in 0.45 0.5 0.55 0.6 0.65 0.7 0.75 0.8 0.85 0.9; do
+	( sleep "$delay"; "$SYSCTR" --root "$TROOT" stop -k "$c" >/dev/null 2>&1 ) &
+	killer=$!
+	out=$("$SYSCTR" --root "$TROOT" start "$c" --wait 2>&1)
+	rc=$?
+	wait "$killer"
+	case "$rc:$out" in
+	4:?*) ;;
+	*) bad="$bad [after $delay s: exit $rc: '$out']" ;;
+	esac
+done
+check_eq "killed while probed, ten times: each wait ends as stopped (4), saying so" "" "$bad"
+
 # bad arguments
 check_exit "--wait=bogus: usage (2)" 2 sysctr start "$c" --wait=bogus
 check_out "and it was not started" STOPPED json_of "d['state']" sysctr info "$c" --format json
