@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conf-cache.h"
 #include "conf.h"
 #include "container.h"
 #include "error.h"
@@ -58,29 +59,6 @@ static void from_row(struct sysctr *s, struct sysctr_ct_row *row,
 	info->log_path = sysctr_ct_log_path(s, info->name);
 }
 
-/* What list and info show of container.conf, as the registry keeps it
- * (store-summary.c). */
-static void summary_of(const char *name, const struct sysctr_ct_config *ct,
-		       const char *stamp, struct sysctr_summary *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->name = xstrdup(name);
-	out->stamp = xstrdup(stamp ? stamp : "");
-	out->autostart = ct->autostart.enabled;
-	out->autostart_order = ct->autostart.order;
-	out->autostart_group =
-	    xstrdup(ct->autostart.group ? ct->autostart.group : "");
-	out->autostart_ready =
-	    xstrdup(ct->autostart.ready ? ct->autostart.ready : "started");
-	out->autostart_timeout = ct->autostart.timeout;
-	out->memory = ct->resources.memory;
-	out->privileged = ct->security.privileged;
-	if (ct->network.ipv4 != NULL && strchr(ct->network.ipv4, '/') != NULL)
-		out->ipv4 = xstrdup(ct->network.ipv4);
-	out->net_mode = xstrdup(ct->network.mode ? ct->network.mode : "");
-	out->net_bridge = xstrdup(ct->network.bridge ? ct->network.bridge : "");
-}
-
 static void apply_summary(struct sysctr *s, struct sysctr_ct_info *info,
 			  const struct sysctr_summary *sum)
 {
@@ -106,19 +84,6 @@ static void apply_summary(struct sysctr *s, struct sysctr_ct_info *info,
 		info->ipv4 = sysctr_net_lease_of(s, info->name);
 }
 
-/* container.conf's stamp: it changed when this did. NULL when missing. */
-static char *conf_stamp(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return NULL;
-	return xasprintf("%llu:%lld:%lld.%09ld:%lld.%09ld",
-			 (unsigned long long)st.st_ino, (long long)st.st_size,
-			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-			 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-}
-
 /* What container.conf says; a broken file is a warning here, not a
  * reason to hide the container from list. With cached (list), the
  * registry's summary serves while the file is unchanged; a file read
@@ -127,28 +92,15 @@ static void from_conf(struct sysctr *s, struct sysctr_ct_info *info,
 		      const struct sysctr_summary *cached,
 		      struct sysctr_summary *fresh)
 {
-	cleanup_free char *path = sysctr_ct_conf_path(s, info->name);
-	cleanup_free char *stamp = cached || fresh ? conf_stamp(path) : NULL;
-	struct sysctr_ct_config *ct = NULL;
 	struct sysctr_error *e = NULL;
 	struct sysctr_summary sum;
 
-	if (cached != NULL && stamp != NULL &&
-	    strcmp(cached->stamp, stamp) == 0) {
-		apply_summary(s, info, cached);
-		return;
-	}
-	if (sysctr_ct_config_load(path, &ct, &e) < 0) {
+	if (sysctr_conf_summary(s, info->name, cached, &sum, fresh, &e) < 0) {
 		sysctr_log_warn_error(e, info->name);
 		return;
 	}
-	summary_of(info->name, ct, stamp, &sum);
-	sysctr_ct_config_free(ct);
 	apply_summary(s, info, &sum);
-	if (fresh != NULL && stamp != NULL)
-		*fresh = sum;
-	else
-		sysctr_summary_clear(&sum);
+	sysctr_summary_clear(&sum);
 }
 
 /* The live part (container-live.c): state and pid, and what asks
@@ -197,29 +149,6 @@ static void live_figures(struct sysctr *s, struct sysctr_ct_info *info)
 	info->disk_bytes = is_dir(own) ? tree_size(own) : -1;
 }
 
-/* Keep the summaries of the files list read anew, in one transaction;
- * a registry that cannot take them only costs the next list a parse. */
-static void keep_summaries(struct sysctr *s, struct sysctr_summary *fresh,
-			   size_t n)
-{
-	struct sysctr_error *e = NULL;
-
-	if (n == 0)
-		return;
-	if (sysctr_store_begin(s->store, &e) < 0) {
-		sysctr_error_free(e);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (sysctr_store_summary_put(s->store, &fresh[i], &e) < 0) {
-			sysctr_error_free(e);
-			sysctr_store_rollback(s->store);
-			return;
-		}
-	if (sysctr_store_commit(s->store, &e) < 0)
-		sysctr_error_free(e);
-}
-
 /* list's live part: from /proc and the cgroup with the pid its start
  * recorded, else from liblxc. */
 static void from_live(struct sysctr *s, struct sysctr_ct_info *info, pid_t pid)
@@ -246,7 +175,7 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 	struct sysctr_ct_info *infos;
 	struct sysctr_summary *sums = NULL, *fresh = NULL;
 	struct sysctr_error *e = NULL;
-	size_t nrows = 0, count = 0, nsums = 0, nfresh = 0, k = 0;
+	size_t nrows = 0, count = 0, nsums = 0, nfresh = 0;
 
 	if (sysctr_need_store(s, err) < 0 ||
 	    sysctr_store_ct_list(s->store, &rows, &nrows, err) < 0)
@@ -275,19 +204,14 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 			from_live(s, info, (pid_t)rows[i].pid);
 		else
 			info->state = xstrdup("STOPPED");
-		/* both lists are by name (rows[i]'s went to info) */
-		while (k < nsums && strcmp(sums[k].name, info->name) < 0)
-			k++;
 		from_conf(s, info,
-			  k < nsums && strcmp(sums[k].name, info->name) == 0
-			      ? &sums[k]
-			      : NULL,
+			  sysctr_conf_cache_find(sums, nsums, info->name),
 			  &fresh[nfresh]);
 		if (fresh[nfresh].name != NULL)
 			nfresh++;
 		count++;
 	}
-	keep_summaries(s, fresh, nfresh);
+	sysctr_conf_cache_keep(s, fresh, nfresh);
 	sysctr_summaries_free(fresh, nfresh);
 	sysctr_summaries_free(sums, nsums);
 	sysctr_ct_rows_free(rows, nrows);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf-cache.h"
 #include "conf-check.h"
 #include "conf.h"
 #include "container.h"
@@ -281,36 +282,54 @@ static int write_hosts(struct sysctr *s, struct sysctr_error **err)
 	return ret;
 }
 
-/* Every forward of every registered container, with its lease. */
+/* Every forward of every registered container, with its lease. Each
+ * container.conf as the registry's summary of it says while the file is
+ * unchanged (conf-cache.h): a start on a host of hundreds of containers
+ * reads only the files that changed. */
 static int collect_forwards(struct sysctr *s, struct sysctr_net_forward **out,
 			    size_t *nout, struct sysctr_error **err)
 {
 	struct sysctr_ct_row *rows = NULL;
+	struct sysctr_summary *sums = NULL, *fresh = NULL;
 	struct sysctr_net_forward *fw = NULL;
-	size_t n = 0, count = 0;
+	size_t n = 0, count = 0, nsums = 0, nfresh = 0;
+	struct sysctr_error *e = NULL;
 
 	if (sysctr_store_ct_list(s->store, &rows, &n, err) < 0)
 		return -1;
+	if (sysctr_store_summary_list(s->store, &sums, &nsums, &e) < 0) {
+		sysctr_error_free(e); /* then every file is read */
+		e = NULL;
+	}
+	fresh = xcalloc(n + 1, sizeof(*fresh));
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *path = sysctr_ct_conf_path(s, rows[i].name);
-		cleanup_ctconf struct sysctr_ct_config *ct = NULL;
-		struct sysctr_error *e = NULL;
-		cleanup_free char *ip = NULL;
+		struct sysctr_summary sum;
+		cleanup_free char *list = NULL, *ip = NULL;
+		char *save = NULL;
 
-		if (sysctr_ct_config_load(path, &ct, &e) < 0) {
+		if (sysctr_conf_summary(
+			s, rows[i].name,
+			sysctr_conf_cache_find(sums, nsums, rows[i].name), &sum,
+			&fresh[nfresh], &e) < 0) {
 			sysctr_error_free(e);
+			e = NULL;
 			continue;
 		}
-		if (ct->network.forward[0] == NULL)
+		if (fresh[nfresh].name != NULL)
+			nfresh++;
+		list = steal_ptr(&sum.forwards);
+		sysctr_summary_clear(&sum);
+		if (list[0] == '\0')
 			continue;
 		ip = sysctr_net_lease_of(s, rows[i].name);
-		for (size_t k = 0; ct->network.forward[k] != NULL; k++) {
+		for (char *spec = strtok_r(list, ",", &save); spec != NULL;
+		     spec = strtok_r(NULL, ",", &save)) {
 			struct sysctr_net_forward *f;
 			const char *proto;
 			unsigned hp, p;
 
-			if (sysctr_conf_parse_forward(ct->network.forward[k],
-						      &hp, &p, &proto) < 0)
+			if (sysctr_conf_parse_forward(spec, &hp, &p, &proto) <
+			    0)
 				continue;
 			fw = xrealloc(fw, (count + 1) * sizeof(*fw));
 			f = &fw[count++];
@@ -321,6 +340,9 @@ static int collect_forwards(struct sysctr *s, struct sysctr_net_forward **out,
 			f->proto = xstrdup(proto);
 		}
 	}
+	sysctr_conf_cache_keep(s, fresh, nfresh);
+	sysctr_summaries_free(fresh, nfresh);
+	sysctr_summaries_free(sums, nsums);
 	sysctr_ct_rows_free(rows, n);
 	*out = fw;
 	*nout = count;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What list shows of each container.conf, kept with the stamp (inode,
- * size, modification and change times) of the file it was read from:
- * list parses only the files that changed since (by sysctr or by hand),
- * not all of them. A row goes with its container. Constant SQL with bound
+/* What list and the managed network read of each container.conf (through
+ * lib/conf-cache.c), kept with the stamp (inode, size, modification and
+ * change times) of the file it was read from: they parse only the files
+ * that changed since (by sysctr or by hand), not all of them. A row goes with its container. Constant SQL with bound
  * parameters only, like store-rows.c. */
 #include "config.h"
 
@@ -22,6 +22,7 @@ void sysctr_summary_clear(struct sysctr_summary *r)
 	free(r->ipv4);
 	free(r->net_mode);
 	free(r->net_bridge);
+	free(r->forwards);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -48,6 +49,9 @@ static void summary_read(sqlite3_stmt *s, void *p)
 	r->ipv4 = store_col_text(s, 9);
 	r->net_mode = store_col_text(s, 10);
 	r->net_bridge = store_col_text(s, 11);
+	r->forwards = store_col_text(s, 12);
+	if (r->forwards == NULL)
+		r->forwards = xstrdup("");
 }
 
 static void summary_clear_v(void *p)
@@ -65,7 +69,8 @@ int sysctr_store_summary_list(struct sysctr_store *st,
 	s = store_prepare(st->db,
 			  "SELECT c.name, m.stamp, m.autostart, m.ord, m.grp, "
 			  "m.ready, m.timeout, m.memory, m.privileged, m.ipv4, "
-			  "m.net_mode, m.net_bridge FROM conf_summary m "
+			  "m.net_mode, m.net_bridge, m.forwards "
+			  "FROM conf_summary m "
 			  "JOIN containers c ON c.id = m.container_id "
 			  "ORDER BY c.name",
 			  err);
@@ -88,8 +93,8 @@ int sysctr_store_summary_put(struct sysctr_store *st,
 	    st->db,
 	    "INSERT OR REPLACE INTO conf_summary (container_id, stamp, "
 	    "autostart, ord, grp, ready, timeout, memory, privileged, ipv4, "
-	    "net_mode, net_bridge) SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12 FROM containers WHERE name = ?1",
+	    "net_mode, net_bridge, forwards) SELECT id, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13 FROM containers WHERE name = ?1",
 	    err);
 	if (s == NULL)
 		return -1;
@@ -104,7 +109,8 @@ int sysctr_store_summary_put(struct sysctr_store *st,
 	    store_bind_int(s, 9, r->privileged) != SQLITE_OK ||
 	    store_bind_text(s, 10, r->ipv4) != SQLITE_OK ||
 	    store_bind_text(s, 11, r->net_mode) != SQLITE_OK ||
-	    store_bind_text(s, 12, r->net_bridge) != SQLITE_OK)
+	    store_bind_text(s, 12, r->net_bridge) != SQLITE_OK ||
+	    store_bind_text(s, 13, r->forwards) != SQLITE_OK)
 		return store_fail(st->db, "bind", err);
 	return store_step_done(st->db, s, err);
 }

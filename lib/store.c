@@ -416,11 +416,22 @@ static int migrate_v7(sqlite3 *db, struct sysctr_error **err)
 			  err);
 }
 
+/* The managed network's forwards come from the summaries too (each start,
+ * stop and destroy on the bridge read every container.conf before). The
+ * summaries kept so far lack them: dropped, read anew on next use. */
+static int migrate_v8(sqlite3 *db, struct sysctr_error **err)
+{
+	return store_exec(db,
+			  "ALTER TABLE conf_summary ADD COLUMN forwards TEXT;"
+			  "DELETE FROM conf_summary;",
+			  err);
+}
+
 /* Step i takes the schema from version i to i + 1. Append only: a step
  * that shipped is never changed. */
 static int (*const migrations[])(sqlite3 *db, struct sysctr_error **err) = {
 	migrate_v1, migrate_v2, migrate_v3, migrate_v4,
-	migrate_v5, migrate_v6, migrate_v7,
+	migrate_v5, migrate_v6, migrate_v7, migrate_v8,
 };
 
 int sysctr_store_schema_version(void)

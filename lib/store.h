@@ -270,6 +270,7 @@ struct sysctr_summary {
 	char *ipv4;	  /* a static address/prefix, or NULL */
 	char *net_mode;	  /* container.conf's ("" sysctr.conf's) */
 	char *net_bridge; /* container.conf's ("" sysctr.conf's) */
+	char *forwards;	  /* network.forward, joined by commas ("" none) */
 };
 void sysctr_summary_clear(struct sysctr_summary *r);
 void sysctr_summaries_free(struct sysctr_summary *rows, size_t n);

@@ -80,6 +80,14 @@ check_out "shown by network show" "$hp:8080:$lb" json_of "'%d:%d:%s' % (d['forwa
 check_out "the host reaches it through the bridge's address" hello-from-b python3 -c "import urllib.request; print(urllib.request.urlopen('http://$gw:$hp/', timeout=5).read().decode().strip())"
 check "the forward removed" sysctr config set "$b" "network.forward="
 check_exit "is gone from nftables" 1 sh -c "nft list table ip $table | grep -q 'dport $hp'"
+# the forwards come from the registry's summary of each container.conf
+# while the file is unchanged: a hand edit is seen at the next look
+check_out "network show, with the summary kept" 0 json_of "len(d['forwards'])" sysctr network show --format json
+conf_b="$TROOT/var/lib/sysctr/containers/$b/container.conf"
+check "a forward added to $b's container.conf by hand" sh -c "printf 'network {\n  forward = {\"$hp:8080/tcp\"}\n}\n' >>'$conf_b'"
+check_out "network show sees it" "$hp:8080" json_of "'%d:%d' % (d['forwards'][0]['host_port'], d['forwards'][0]['port'])" sysctr network show --format json
+check "and removed by hand" sh -c "head -n -3 '$conf_b' >'$conf_b.new' && mv '$conf_b.new' '$conf_b'"
+check_out "network show sees that too" 0 json_of "len(d['forwards'])" sysctr network show --format json
 
 # stable across a restart
 check "stop $a" sysctr stop -k "$a"
