@@ -409,6 +409,20 @@ static int stop_handle(struct sysctr *s, struct lxc_container *c,
 	return 0;
 }
 
+/* A registered container's liblxc handle, with its lock taken into *lock
+ * (released by the caller's cleanup_lock): what stop, restart and freeze
+ * begin with. */
+static struct lxc_container *locked_handle(struct sysctr *s, const char *name,
+					   int *lock, struct sysctr_error **err)
+{
+	if (sysctr_ct_must_exist(s, name, err) < 0)
+		return NULL;
+	*lock = sysctr_ct_lock(s, name, err);
+	if (*lock < 0)
+		return NULL;
+	return sysctr_ct_handle(s, name, err);
+}
+
 SYSCTR_PUBLIC int sysctr_ct_stop(struct sysctr *s, const char *name,
 				 int timeout, bool kill,
 				 struct sysctr_stop_result *res,
@@ -422,12 +436,7 @@ SYSCTR_PUBLIC int sysctr_ct_stop(struct sysctr *s, const char *name,
 
 	if (res == NULL)
 		res = &local;
-	if (sysctr_ct_must_exist(s, name, err) < 0)
-		return -1;
-	lock = sysctr_ct_lock(s, name, err);
-	if (lock < 0)
-		return -1;
-	c = sysctr_ct_handle(s, name, err);
+	c = locked_handle(s, name, &lock, err);
 	if (c == NULL)
 		return -1;
 	ret = stop_handle(s, c, name, timeout, kill, res, err);
@@ -506,12 +515,7 @@ SYSCTR_PUBLIC int sysctr_ct_restart(struct sysctr *s, const char *name,
 	struct sysctr_stop_result res;
 	int ret = 0;
 
-	if (sysctr_ct_must_exist(s, name, err) < 0)
-		return -1;
-	lock = sysctr_ct_lock(s, name, err);
-	if (lock < 0)
-		return -1;
-	c = sysctr_ct_handle(s, name, err);
+	c = locked_handle(s, name, &lock, err);
 	if (c == NULL)
 		return -1;
 	if (c->is_running(c)) {
@@ -619,12 +623,7 @@ static int freeze_common(struct sysctr *s, const char *name, bool freeze,
 	const char *state;
 	int ret = 0;
 
-	if (sysctr_ct_must_exist(s, name, err) < 0)
-		return -1;
-	lock = sysctr_ct_lock(s, name, err);
-	if (lock < 0)
-		return -1;
-	c = sysctr_ct_handle(s, name, err);
+	c = locked_handle(s, name, &lock, err);
 	if (c == NULL)
 		return -1;
 	state = c->state(c);
