@@ -2,8 +2,8 @@
 /* What list and the managed network read of each container.conf (through
  * lib/conf-cache.c), kept with the stamp (inode, size, modification and
  * change times) of the file it was read from: they parse only the files
- * that changed since (by sysctr or by hand), not all of them. A row goes with its container. Constant SQL with bound
- * parameters only, like store-rows.c. */
+ * that changed since (by sysctr or by hand), not all of them. A row goes with
+ * its container. Constant SQL with bound parameters only, like store-rows.c. */
 #include "config.h"
 
 #include <stdlib.h>
