@@ -54,24 +54,13 @@ int sysctr_ct_cgroup_write(struct sysctr *s, const char *name,
 			      : "");
 }
 
-static bool item(struct lxc_container *c, const char *key, char *buf,
-		 size_t size)
-{
-	int n = c->get_cgroup_item(c, key, buf, size);
-
-	if (n <= 0 || (size_t)n >= size)
-		return false;
-	buf[n] = '\0';
-	return true;
-}
-
 /* A number; "max" or v1's "unlimited" (above 2^62) is 0. */
 static int64_t number(struct lxc_container *c, const char *key, bool limit)
 {
 	char buf[64];
 	long long n;
 
-	if (!item(c, key, buf, sizeof(buf)))
+	if (!sysctr_ct_cgroup_text(c, key, buf, sizeof(buf)))
 		return -1;
 	if (limit && strncmp(buf, "max", 3) == 0)
 		return 0;
@@ -138,28 +127,21 @@ void sysctr_ct_usage_read(struct sysctr *s, const char *name,
 	c = sysctr_ct_handle(s, name, NULL);
 	if (c == NULL || !c->is_running(c))
 		return;
-	v2 = item(c, "memory.current", buf, sizeof(buf));
+	out->memory = sysctr_ct_memory_used(c);
+	v2 = sysctr_ct_cgroup_text(c, "memory.max", buf, sizeof(buf));
 	if (v2) {
-		out->memory = strtoll(buf, NULL, 10);
-		if (item(c, "memory.stat", buf, sizeof(buf)))
-			out->memory =
-			    sysctr_cg_working_set(out->memory, buf, true);
 		out->memory_limit = number(c, "memory.max", true);
-		if (item(c, "cpu.stat", buf, sizeof(buf)) &&
+		if (sysctr_ct_cgroup_text(c, "cpu.stat", buf, sizeof(buf)) &&
 		    keyed(buf, "usage_usec") >= 0)
 			out->cpu_ns = keyed(buf, "usage_usec") * 1000;
-		if (item(c, "io.stat", buf, sizeof(buf)))
+		if (sysctr_ct_cgroup_text(c, "io.stat", buf, sizeof(buf)))
 			io_bytes(buf, true, &out->io_read, &out->io_write);
 	} else {
-		out->memory = number(c, "memory.usage_in_bytes", false);
-		if (out->memory >= 0 &&
-		    item(c, "memory.stat", buf, sizeof(buf)))
-			out->memory =
-			    sysctr_cg_working_set(out->memory, buf, false);
 		out->memory_limit = number(c, "memory.limit_in_bytes", true);
 		out->cpu_ns = number(c, "cpuacct.usage", false);
-		if (item(c, "blkio.throttle.io_service_bytes_recursive", buf,
-			 sizeof(buf)))
+		if (sysctr_ct_cgroup_text(
+			c, "blkio.throttle.io_service_bytes_recursive", buf,
+			sizeof(buf)))
 			io_bytes(buf, false, &out->io_read, &out->io_write);
 	}
 	out->pids = number(c, "pids.current", false);

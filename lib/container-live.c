@@ -64,15 +64,30 @@ void sysctr_ct_live_clear(struct sysctr_ct_live *live)
 	memset(live, 0, sizeof(*live));
 }
 
-static int64_t cgroup_int(struct lxc_container *c, const char *key)
+bool sysctr_ct_cgroup_text(struct lxc_container *c, const char *key, char *buf,
+			   size_t size)
 {
-	char buf[64];
-	int n = c->get_cgroup_item(c, key, buf, sizeof(buf));
+	int n = c->get_cgroup_item(c, key, buf, size);
 
-	if (n <= 0 || n >= (int)sizeof(buf))
-		return 0;
+	if (n <= 0 || (size_t)n >= size)
+		return false;
 	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
+	return true;
+}
+
+int64_t sysctr_ct_memory_used(struct lxc_container *c)
+{
+	char buf[8192];
+	bool v2 = sysctr_ct_cgroup_text(c, "memory.current", buf, sizeof(buf));
+	int64_t usage;
+
+	if (!v2 && !sysctr_ct_cgroup_text(c, "memory.usage_in_bytes", buf,
+					  sizeof(buf)))
+		return -1;
+	usage = strtoll(buf, NULL, 10);
+	if (sysctr_ct_cgroup_text(c, "memory.stat", buf, sizeof(buf)))
+		usage = sysctr_cg_working_set(usage, buf, v2);
+	return usage;
 }
 
 void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
@@ -96,21 +111,9 @@ void sysctr_ct_live_read(struct sysctr *s, const char *name, unsigned what,
 	if (strcmp(out->state, "RUNNING") != 0)
 		return;
 	if (what & SYSCTR_LIVE_MEMORY) {
-		char stat[8192];
-		int n;
-		bool v2 = false;
+		int64_t used = sysctr_ct_memory_used(c);
 
-		out->memory_usage = cgroup_int(c, "memory.usage_in_bytes");
-		if (out->memory_usage == 0) {
-			out->memory_usage = cgroup_int(c, "memory.current");
-			v2 = true;
-		}
-		n = c->get_cgroup_item(c, "memory.stat", stat, sizeof(stat));
-		if (n > 0 && n < (int)sizeof(stat)) {
-			stat[n] = '\0';
-			out->memory_usage =
-			    sysctr_cg_working_set(out->memory_usage, stat, v2);
-		}
+		out->memory_usage = used > 0 ? used : 0;
 	}
 	if (what & SYSCTR_LIVE_IPV4) {
 		cleanup_strv char **ips = c->get_ips(c, "eth0", "inet", 0);

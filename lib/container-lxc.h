@@ -23,4 +23,14 @@ static inline void lxc_container_put_p(struct lxc_container **c)
 struct lxc_container *sysctr_ct_handle(struct sysctr *s, const char *name,
 				       struct sysctr_error **err);
 
+/* One cgroup file of c into buf, NUL-terminated; false when liblxc has
+ * none (or it does not fit). */
+bool sysctr_ct_cgroup_text(struct lxc_container *c, const char *key, char *buf,
+			   size_t size);
+
+/* The memory a running container uses, its working set (the usage less
+ * the inactive file cache, as cgroup v2 or v1 say them: what list, info
+ * and top show); -1 when its cgroup does not say. */
+int64_t sysctr_ct_memory_used(struct lxc_container *c);
+
 #endif
