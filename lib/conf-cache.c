@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "container-registry.h"
 #include "error.h"
+#include "log.h"
 #include "macro.h"
 
 /* container.conf's stamp: it changed when this did. NULL when missing. */
@@ -62,13 +63,44 @@ static void summary_copy(const struct sysctr_summary *from,
 	to->forwards = xstrdup(from->forwards);
 }
 
-int sysctr_conf_summary(struct sysctr *s, const char *name,
-			const struct sysctr_summary *cached,
-			struct sysctr_summary *out,
-			struct sysctr_summary *fresh, struct sysctr_error **err)
+/* The registry's summary of name in cc, by name (the registry's BINARY
+ * collation is strcmp's order); NULL when there is none. */
+static const struct sysctr_summary *
+cached_of(const struct sysctr_conf_cache *cc, const char *name)
+{
+	size_t lo = 0, hi = cc->nsums;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(cc->sums[mid].name, name);
+
+		if (c == 0)
+			return &cc->sums[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void sysctr_conf_cache_open(struct sysctr *s, struct sysctr_conf_cache *cc)
+{
+	struct sysctr_error *e = NULL;
+
+	memset(cc, 0, sizeof(*cc));
+	if (s->store != NULL &&
+	    sysctr_store_summary_list(s->store, &cc->sums, &cc->nsums, &e) < 0)
+		sysctr_log_warn_error(e, "the registry's summaries");
+}
+
+int sysctr_conf_cache_get(struct sysctr *s, struct sysctr_conf_cache *cc,
+			  const char *name, struct sysctr_summary *out,
+			  struct sysctr_error **err)
 {
 	cleanup_free char *path = sysctr_ct_conf_path(s, name);
-	cleanup_free char *stamp = cached || fresh ? conf_stamp(path) : NULL;
+	cleanup_free char *stamp = cc != NULL ? conf_stamp(path) : NULL;
+	const struct sysctr_summary *cached = cc ? cached_of(cc, name) : NULL;
 	struct sysctr_ct_config *ct = NULL;
 
 	if (cached != NULL && stamp != NULL &&
@@ -80,50 +112,31 @@ int sysctr_conf_summary(struct sysctr *s, const char *name,
 		return -1;
 	summary_of(name, ct, stamp, out);
 	sysctr_ct_config_free(ct);
-	if (fresh != NULL && stamp != NULL)
-		summary_copy(out, fresh);
+	if (cc != NULL && stamp != NULL) {
+		cc->fresh =
+		    xrealloc(cc->fresh, (cc->nfresh + 1) * sizeof(*cc->fresh));
+		summary_copy(out, &cc->fresh[cc->nfresh++]);
+	}
 	return 0;
 }
 
-void sysctr_conf_cache_keep(struct sysctr *s, struct sysctr_summary *fresh,
-			    size_t n)
+void sysctr_conf_cache_close(struct sysctr *s, struct sysctr_conf_cache *cc)
 {
 	struct sysctr_error *e = NULL;
+	size_t i = 0;
 
-	if (n == 0 || s->store == NULL)
-		return;
-	if (sysctr_store_begin(s->store, &e) < 0) {
-		sysctr_error_free(e);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (sysctr_store_summary_put(s->store, &fresh[i], &e) < 0) {
-			sysctr_error_free(e);
+	if (cc->nfresh > 0 && s->store != NULL &&
+	    sysctr_store_begin(s->store, &e) == 0) {
+		while (i < cc->nfresh && sysctr_store_summary_put(
+					     s->store, &cc->fresh[i], &e) == 0)
+			i++;
+		if (i < cc->nfresh)
 			sysctr_store_rollback(s->store);
-			return;
-		}
-	if (sysctr_store_commit(s->store, &e) < 0)
-		sysctr_error_free(e);
-}
-
-const struct sysctr_summary *
-sysctr_conf_cache_find(const struct sysctr_summary *sums, size_t n,
-		       const char *name)
-{
-	size_t lo = 0, hi = n;
-
-	/* by name, as the registry sorts them (its BINARY collation is
-	 * strcmp's order) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(sums[mid].name, name);
-
-		if (c == 0)
-			return &sums[mid];
-		if (c < 0)
-			lo = mid + 1;
 		else
-			hi = mid;
+			sysctr_store_commit(s->store, &e);
 	}
-	return NULL;
+	sysctr_error_free(e);
+	sysctr_summaries_free(cc->fresh, cc->nfresh);
+	sysctr_summaries_free(cc->sums, cc->nsums);
+	memset(cc, 0, sizeof(*cc));
 }

@@ -9,26 +9,28 @@
 #include "context.h"
 #include "store.h"
 
-/* The summary of name's container.conf in *out. cached (may be NULL) is
- * the registry's, used when the file's stamp still matches; else the file
- * is read anew, and when fresh is not NULL *fresh gets a copy to keep
- * (sysctr_conf_cache_keep()). -1 when the file cannot be read (err). */
-int sysctr_conf_summary(struct sysctr *s, const char *name,
-			const struct sysctr_summary *cached,
-			struct sysctr_summary *out,
-			struct sysctr_summary *fresh,
-			struct sysctr_error **err);
+/* One pass over containers: the registry's summaries, and those read anew
+ * on the way, kept when the pass ends. */
+struct sysctr_conf_cache {
+	struct sysctr_summary *sums; /* the registry's, by name */
+	size_t nsums;
+	struct sysctr_summary *fresh; /* read anew, to keep */
+	size_t nfresh;
+};
 
-/* Keep the n summaries read anew, in one transaction; a registry that
- * cannot take them (busy, or in a transaction already) only costs the
- * next reader a parse. */
-void sysctr_conf_cache_keep(struct sysctr *s, struct sysctr_summary *fresh,
-			    size_t n);
-
-/* The cached summary of name in sums (n of them, by name, as
- * sysctr_store_summary_list() gives them); NULL when there is none. */
-const struct sysctr_summary *
-sysctr_conf_cache_find(const struct sysctr_summary *sums, size_t n,
-		       const char *name);
+/* Begin a pass: the registry's summaries (none when it cannot give them:
+ * then every file is read). */
+void sysctr_conf_cache_open(struct sysctr *s, struct sysctr_conf_cache *cc);
+/* The summary of name's container.conf in *out (clear it with
+ * sysctr_summary_clear()): the registry's while the file's stamp matches,
+ * else read anew. cc NULL: read anew, nothing kept (one container). -1
+ * when the file cannot be read (err). */
+int sysctr_conf_cache_get(struct sysctr *s, struct sysctr_conf_cache *cc,
+			  const char *name, struct sysctr_summary *out,
+			  struct sysctr_error **err);
+/* End the pass: keep what was read anew, in one transaction (a registry
+ * that cannot take them, busy or in a transaction already, only costs the
+ * next pass a parse), and free the rest. */
+void sysctr_conf_cache_close(struct sysctr *s, struct sysctr_conf_cache *cc);
 
 #endif

@@ -85,17 +85,15 @@ static void apply_summary(struct sysctr *s, struct sysctr_ct_info *info,
 }
 
 /* What container.conf says; a broken file is a warning here, not a
- * reason to hide the container from list. With cached (list), the
- * registry's summary serves while the file is unchanged; a file read
- * anew gives a summary to keep (*fresh, the caller stores it). */
+ * reason to hide the container from list. cc: list's pass over the
+ * registry's summaries (NULL for info, which reads the file). */
 static void from_conf(struct sysctr *s, struct sysctr_ct_info *info,
-		      const struct sysctr_summary *cached,
-		      struct sysctr_summary *fresh)
+		      struct sysctr_conf_cache *cc)
 {
 	struct sysctr_error *e = NULL;
 	struct sysctr_summary sum;
 
-	if (sysctr_conf_summary(s, info->name, cached, &sum, fresh, &e) < 0) {
+	if (sysctr_conf_cache_get(s, cc, info->name, &sum, &e) < 0) {
 		sysctr_log_warn_error(e, info->name);
 		return;
 	}
@@ -173,9 +171,8 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 	cleanup_strv char **active = NULL;
 	struct sysctr_ct_row *rows = NULL;
 	struct sysctr_ct_info *infos;
-	struct sysctr_summary *sums = NULL, *fresh = NULL;
-	struct sysctr_error *e = NULL;
-	size_t nrows = 0, count = 0, nsums = 0, nfresh = 0;
+	struct sysctr_conf_cache cc;
+	size_t nrows = 0, count = 0;
 
 	if (sysctr_need_store(s, err) < 0 ||
 	    sysctr_store_ct_list(s->store, &rows, &nrows, err) < 0)
@@ -184,11 +181,7 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 	 * those need a liblxc handle. */
 	active = sysctr_ct_active_names(s);
 	/* container.conf's fields as the registry kept them */
-	if (sysctr_store_summary_list(s->store, &sums, &nsums, &e) < 0) {
-		sysctr_log_warn_error(e, "list");
-		e = NULL;
-	}
-	fresh = xcalloc(nrows ? nrows : 1, sizeof(*fresh));
+	sysctr_conf_cache_open(s, &cc);
 	infos = xcalloc(nrows ? nrows : 1, sizeof(*infos));
 	for (size_t i = 0; i < nrows; i++) {
 		struct sysctr_ct_info *info = &infos[count];
@@ -204,16 +197,10 @@ SYSCTR_PUBLIC int sysctr_ct_list(struct sysctr *s, const char *pattern,
 			from_live(s, info, (pid_t)rows[i].pid);
 		else
 			info->state = xstrdup("STOPPED");
-		from_conf(s, info,
-			  sysctr_conf_cache_find(sums, nsums, info->name),
-			  &fresh[nfresh]);
-		if (fresh[nfresh].name != NULL)
-			nfresh++;
+		from_conf(s, info, &cc);
 		count++;
 	}
-	sysctr_conf_cache_keep(s, fresh, nfresh);
-	sysctr_summaries_free(fresh, nfresh);
-	sysctr_summaries_free(sums, nsums);
+	sysctr_conf_cache_close(s, &cc);
 	sysctr_ct_rows_free(rows, nrows);
 	*out = infos;
 	*n = count;
@@ -280,7 +267,7 @@ SYSCTR_PUBLIC int sysctr_ct_info(struct sysctr *s, const char *name,
 			sysctr_log_warn_error(e, out->name);
 		}
 	}
-	from_conf(s, out, NULL, NULL);
+	from_conf(s, out, NULL);
 	from_kernel(s, out, SYSCTR_LIVE_MEMORY | SYSCTR_LIVE_IPV4);
 	live_figures(s, out);
 	last_boot(s, out);

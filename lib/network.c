@@ -290,33 +290,22 @@ static int collect_forwards(struct sysctr *s, struct sysctr_net_forward **out,
 			    size_t *nout, struct sysctr_error **err)
 {
 	struct sysctr_ct_row *rows = NULL;
-	struct sysctr_summary *sums = NULL, *fresh = NULL;
+	struct sysctr_conf_cache cc;
 	struct sysctr_net_forward *fw = NULL;
-	size_t n = 0, count = 0, nsums = 0, nfresh = 0;
-	struct sysctr_error *e = NULL;
+	size_t n = 0, count = 0;
 
 	if (sysctr_store_ct_list(s->store, &rows, &n, err) < 0)
 		return -1;
-	if (sysctr_store_summary_list(s->store, &sums, &nsums, &e) < 0) {
-		sysctr_error_free(e); /* then every file is read */
-		e = NULL;
-	}
-	fresh = xcalloc(n + 1, sizeof(*fresh));
+	sysctr_conf_cache_open(s, &cc);
 	for (size_t i = 0; i < n; i++) {
 		struct sysctr_summary sum;
+		cleanup_error struct sysctr_error *e = NULL;
 		cleanup_free char *list = NULL, *ip = NULL;
 		char *save = NULL;
 
-		if (sysctr_conf_summary(
-			s, rows[i].name,
-			sysctr_conf_cache_find(sums, nsums, rows[i].name), &sum,
-			&fresh[nfresh], &e) < 0) {
-			sysctr_error_free(e);
-			e = NULL;
+		/* a file that cannot be read forwards nothing */
+		if (sysctr_conf_cache_get(s, &cc, rows[i].name, &sum, &e) < 0)
 			continue;
-		}
-		if (fresh[nfresh].name != NULL)
-			nfresh++;
 		list = steal_ptr(&sum.forwards);
 		sysctr_summary_clear(&sum);
 		if (list[0] == '\0')
@@ -340,9 +329,7 @@ static int collect_forwards(struct sysctr *s, struct sysctr_net_forward **out,
 			f->proto = xstrdup(proto);
 		}
 	}
-	sysctr_conf_cache_keep(s, fresh, nfresh);
-	sysctr_summaries_free(fresh, nfresh);
-	sysctr_summaries_free(sums, nsums);
+	sysctr_conf_cache_close(s, &cc);
 	sysctr_ct_rows_free(rows, n);
 	*out = fw;
 	*nout = count;
