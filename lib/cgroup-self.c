@@ -12,42 +12,69 @@
 #include "log.h"
 #include "util.h"
 
-/* The mount point and root of the hierarchy of controllers ("" for the
- * unified one) in mountinfo, or false. */
-static bool hierarchy_mount(const char *mountinfo, const char *controllers,
-			    char **point, char **root)
+void sysctr_cg_mounts_free(struct sysctr_cg_mount *m, size_t n)
 {
-	cleanup_free char *text = xstrdup(mountinfo);
+	for (size_t i = 0; m != NULL && i < n; i++) {
+		free(m[i].point);
+		free(m[i].root);
+		free(m[i].super);
+	}
+	free(m);
+}
+
+struct sysctr_cg_mount *sysctr_cg_mounts(const char *mountinfo, size_t *n)
+{
+	cleanup_free char *text = xstrdup(mountinfo ? mountinfo : "");
+	struct sysctr_cg_mount *out = NULL;
 	char *save = NULL;
 
+	*n = 0;
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		cleanup_free char *copy = xstrdup(line);
 		struct mountinfo_line m;
+		bool v2;
+
+		if (!mountinfo_fields(line, &m))
+			continue;
+		v2 = strcmp(m.fstype, "cgroup2") == 0;
+		if (!v2 && strcmp(m.fstype, "cgroup") != 0)
+			continue;
+		out = xrealloc(out, (*n + 1) * sizeof(*out));
+		out[*n] = (struct sysctr_cg_mount){
+			.point = xstrdup(m.point),
+			.root = xstrdup(m.root),
+			.super = xstrdup(m.super),
+			.unified = v2,
+		};
+		(*n)++;
+	}
+	return out;
+}
+
+/* The mount of the hierarchy of controllers ("" for the unified one):
+ * a v1 mount with all of them; NULL when none is mounted. */
+static const struct sysctr_cg_mount *
+hierarchy_mount(const struct sysctr_cg_mount *m, size_t n,
+		const char *controllers)
+{
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *want = NULL;
+		char *wsave = NULL;
 		bool all = true;
 
-		if (!mountinfo_fields(copy, &m))
+		if (controllers[0] == '\0' || m[i].unified) {
+			if (controllers[0] == '\0' && m[i].unified)
+				return &m[i];
 			continue;
-		if (controllers[0] == '\0') {
-			if (strcmp(m.fstype, "cgroup2") != 0)
-				continue;
-		} else {
-			cleanup_free char *want = xstrdup(controllers);
-			char *wsave = NULL;
-
-			if (strcmp(m.fstype, "cgroup") != 0)
-				continue;
-			for (char *c = strtok_r(want, ",", &wsave);
-			     c != NULL && all; c = strtok_r(NULL, ",", &wsave))
-				all = word_in_list(m.super, c, ",");
 		}
-		if (!all)
-			continue;
-		*point = xstrdup(m.point);
-		*root = xstrdup(m.root);
-		return true;
+		want = xstrdup(controllers);
+		for (char *c = strtok_r(want, ",", &wsave); c != NULL && all;
+		     c = strtok_r(NULL, ",", &wsave))
+			all = word_in_list(m[i].super, c, ",");
+		if (all)
+			return &m[i];
 	}
-	return false;
+	return NULL;
 }
 
 char **sysctr_cg_procs_files(const char *proc_cgroup, const char *mountinfo)
@@ -55,40 +82,39 @@ char **sysctr_cg_procs_files(const char *proc_cgroup, const char *mountinfo)
 	cleanup_free char *text = xstrdup(proc_cgroup ? proc_cgroup : "");
 	char **out = xcalloc(1, sizeof(char *));
 	char *save = NULL;
+	size_t nm = 0;
+	struct sysctr_cg_mount *mounts = sysctr_cg_mounts(mountinfo, &nm);
 
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* "ID:CONTROLLERS:PATH"; the path may hold ':' */
 		char *ctl = strchr(line, ':'), *path;
-		cleanup_free char *point = NULL, *root = NULL;
+		const struct sysctr_cg_mount *m;
+		cleanup_free char *file = NULL;
 		size_t rlen;
 
 		if (ctl == NULL || (path = strchr(ctl + 1, ':')) == NULL)
 			continue;
 		*ctl++ = '\0';
 		*path++ = '\0';
-		if (path[0] != '/' ||
-		    !hierarchy_mount(mountinfo ? mountinfo : "", ctl, &point,
-				     &root))
+		m = path[0] == '/' ? hierarchy_mount(mounts, nm, ctl) : NULL;
+		if (m == NULL)
 			continue;
 		/* a mount of a subtree shows the paths below its root */
-		rlen = strcmp(root, "/") == 0 ? 0 : strlen(root);
+		rlen = strcmp(m->root, "/") == 0 ? 0 : strlen(m->root);
 		if (rlen > 0) {
-			if (strncmp(path, root, rlen) != 0 ||
+			if (strncmp(path, m->root, rlen) != 0 ||
 			    (path[rlen] != '/' && path[rlen] != '\0'))
 				continue;
 			path += rlen;
 		}
 		if (path[0] == '\0')
 			path = (char *)"/";
-		{
-			cleanup_free char *file =
-			    xasprintf("%s%s%scgroup.procs", point, path,
-				      path[strlen(path) - 1] == '/' ? "" : "/");
-
-			strv_push(&out, file);
-		}
+		file = xasprintf("%s%s%scgroup.procs", m->point, path,
+				 path[strlen(path) - 1] == '/' ? "" : "/");
+		strv_push(&out, file);
 	}
+	sysctr_cg_mounts_free(mounts, nm);
 	return out;
 }
 

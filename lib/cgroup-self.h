@@ -12,6 +12,20 @@
 #ifndef SYSCTR_CGROUP_SELF_H
 #define SYSCTR_CGROUP_SELF_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A cgroup hierarchy mounted: where, the cgroup its root is (a subtree's
+ * mount shows that one), its super options (v1's controllers). */
+struct sysctr_cg_mount {
+	char *point, *root, *super;
+	bool unified; /* cgroup2 */
+};
+/* The cgroup and cgroup2 mounts in mountinfo text (may be NULL), in its
+ * order; *n of them. Pure. */
+struct sysctr_cg_mount *sysctr_cg_mounts(const char *mountinfo, size_t *n);
+void sysctr_cg_mounts_free(struct sysctr_cg_mount *m, size_t n);
+
 /* The cgroup.procs file of each cgroup that proc_cgroup (the text of
  * /proc/PID/cgroup) names, found through mountinfo (the text of
  * /proc/PID/mountinfo): a v1 line's controllers on the cgroup mount that

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup-self.h"
 #include "doctor.h"
 #include "util.h"
 
@@ -224,21 +225,15 @@ char **sysctr_doctor_stale_mounts(const char *mountinfo, char *const *dirs,
 
 char **sysctr_doctor_cgroup_roots(const char *mountinfo)
 {
-	cleanup_free char *text = xstrdup(mountinfo ? mountinfo : "");
 	char **out = xcalloc(1, sizeof(char *));
-	char *save = NULL;
+	size_t n = 0;
+	struct sysctr_cg_mount *m = sysctr_cg_mounts(mountinfo, &n);
 
-	for (char *line = strtok_r(text, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct mountinfo_line m;
-
-		if (!mountinfo_fields(line, &m) ||
-		    (strcmp(m.fstype, "cgroup") != 0 &&
-		     strcmp(m.fstype, "cgroup2") != 0) ||
-		    strcmp(m.root, "/") != 0 || strv_contains(out, m.point))
-			continue;
-		strv_push(&out, m.point);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m[i].root, "/") == 0 &&
+		    !strv_contains(out, m[i].point))
+			strv_push(&out, m[i].point);
+	sysctr_cg_mounts_free(m, n);
 	return out;
 }
 
