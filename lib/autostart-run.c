@@ -488,12 +488,12 @@ SYSCTR_PUBLIC int sysctr_autostart_shutdown(struct sysctr *s, const char *group,
 	for (int l = planned ? p.nlevels : 0; l >= 1; l--) {
 		cleanup_strv char **wave = xcalloc(1, sizeof(*wave));
 		cleanup_free int *timeout_s = xcalloc(p.n + 1, sizeof(int));
+		size_t nwave = 0;
 
 		for (size_t k = 0; k < p.n; k++)
 			if (p.items[k].level == l &&
 			    strv_contains(active, p.items[k].name)) {
-				timeout_s[strv_length(wave)] =
-				    p.items[k].timeout;
+				timeout_s[nwave++] = p.items[k].timeout;
 				strv_push(&wave, p.items[k].name);
 			}
 		stop_wave(s, wave, timeout_s, rep);

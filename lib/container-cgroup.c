@@ -128,9 +128,10 @@ void sysctr_ct_usage_read(struct sysctr *s, const char *name,
 	if (c == NULL || !c->is_running(c))
 		return;
 	out->memory = sysctr_ct_memory_used(c);
-	v2 = sysctr_ct_cgroup_text(c, "memory.max", buf, sizeof(buf));
+	/* memory.max is cgroup v2's (and says so) */
+	out->memory_limit = number(c, "memory.max", true);
+	v2 = out->memory_limit >= 0;
 	if (v2) {
-		out->memory_limit = number(c, "memory.max", true);
 		if (sysctr_ct_cgroup_text(c, "cpu.stat", buf, sizeof(buf)) &&
 		    keyed(buf, "usage_usec") >= 0)
 			out->cpu_ns = keyed(buf, "usage_usec") * 1000;
