@@ -16,10 +16,11 @@
 #                       checked against their checksums, not written
 #           import-new-priv  a privileged container (security.privileged,
 #                       same files) into an empty root: the files once
-#           An unprivileged container needs its image twice on a new host
-#           (as it is, and shifted into the id range for its overlay
-#           lower, since LXC 5.0 cannot idmap an overlay here): import-new
-#           writes both copies, which tar does not.
+#           An unprivileged container's overlay lower is its image
+#           shifted into the id range (LXC 5.0 cannot idmap an overlay
+#           here): import-new writes that copy alone, as tar writes its
+#           files once; the image's own rootfs is made from it later, if
+#           something needs it.
 # Target: sysctr at 80 % of tar's speed or better, i.e. its time at most
 # 1.25 times tar's.
 #

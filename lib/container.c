@@ -191,10 +191,11 @@ static char *gen_over_image(struct sysctr *s, const char *name,
 	cleanup_free char *hwaddr = NULL;
 	bool dir = row->storage != NULL && strcmp(row->storage, "dir") == 0;
 
-	if (ct->security.privileged)
-		lower = xasprintf("%s/rootfs", img_path);
-	else if (sysctr_idmap_reserve(s, err) < 0 ||
-		 sysctr_idmap_lower(s, img_path, &lower, err) < 0)
+	if (ct->security.privileged) {
+		if (sysctr_image_rootfs(s, img_path, &lower, err) < 0)
+			return NULL;
+	} else if (sysctr_idmap_reserve(s, err) < 0 ||
+		   sysctr_idmap_lower(s, img_path, &lower, err) < 0)
 		return NULL;
 	if (dir) {
 		own = xasprintf("%s/%s/rootfs", s->containers_dir, name);

@@ -329,10 +329,11 @@ create_from_image(struct sysctr *s, const struct sysctr_create_opts *o,
 	if (text == NULL ||
 	    sysctr_ct_config_parse(text, conf_name, &ct, err) < 0)
 		return -1;
-	if (ct->security.privileged)
-		lower = xasprintf("%s/rootfs", img->path);
-	else if (sysctr_idmap_prepare(s, img->path, err) < 0 ||
-		 sysctr_idmap_lower(s, img->path, &lower, err) < 0)
+	if (ct->security.privileged) {
+		if (sysctr_image_rootfs(s, img->path, &lower, err) < 0)
+			return -1;
+	} else if (sysctr_idmap_prepare(s, img->path, err) < 0 ||
+		   sysctr_idmap_lower(s, img->path, &lower, err) < 0)
 		return -1;
 
 	tmp = xasprintf("%s/.new-%s.XXXXXX", s->containers_dir, o->name);

@@ -537,6 +537,9 @@ SYSCTR_PUBLIC int sysctr_ct_export(struct sysctr *s, const char *name,
 		goto out;
 	/* the index names the image by its content, so that an import
 	 * where it is cached already only checks it */
+	if (o->with_image && p.image.path != NULL &&
+	    sysctr_image_rootfs(s, p.image.path, NULL, err) < 0)
+		goto out;
 	if (o->with_image && p.image.path != NULL && p.image.hash == NULL)
 		free(sysctr_image_hash(s, &p.image));
 	/* a running container's layers are immutable: it may go on (and be

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "context.h"
+#include "idmap-shift.h"
 
 /* Make sure IMAGE_DIR has a rootfs shifted into sysctr.conf's range
  * (builds it under the image's lock if not). */
@@ -41,22 +42,4 @@ char *sysctr_idmap_dir_name(struct sysctr *s);
 int sysctr_idmap_lower(struct sysctr *s, const char *image_dir, char **lower,
 		       struct sysctr_error **err);
 
-/* Shift the ownership of every entry below path by +base (ids at or above
- * size become the map's nobody), keeping setuid/setgid bits and file
- * capabilities (rewritten as namespaced v3 capabilities for rootid base). */
-int sysctr_idmap_shift_tree(const char *path, uint32_t base, uint32_t size,
-			    struct sysctr_error **err);
-
-/* The pieces of the shift, for the trees that move between hosts
- * (export and import): a container's id into the map at base (ids at or
- * above size become the map's nobody); a security.capability value
- * rewritten as v3 naming rootid (v has room for v3), or a v3 naming rootid
- * as the plain v2 it is inside, returning the new length (len when it is
- * not such a value); a POSIX ACL value's user and group ids through map. */
-uint32_t sysctr_idmap_up(uint32_t id, uint32_t base, uint32_t size);
-size_t sysctr_idmap_caps_v3(unsigned char *v, size_t len, uint32_t rootid);
-size_t sysctr_idmap_caps_v2(unsigned char *v, size_t len, uint32_t rootid);
-void sysctr_idmap_acl_ids(unsigned char *v, size_t len,
-			  uint32_t (*map)(uint32_t id, const void *data),
-			  const void *data);
 #endif

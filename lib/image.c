@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "idmap-shift.h"
 #include "image.h"
 #include "lock.h"
 #include "log.h"
@@ -286,6 +287,49 @@ int sysctr_image_lock(struct sysctr *s, const char *image_dir,
 	return image_lock(s, key, err);
 }
 
+int sysctr_image_rootfs(struct sysctr *s, const char *image_dir, char **rootfs,
+			struct sysctr_error **err)
+{
+	cleanup_free char *final = xasprintf("%s/rootfs", image_dir);
+	cleanup_free char *tmp = NULL, *twin = NULL;
+	cleanup_lock int lock = -1;
+	uint32_t base = 0, size = 0;
+
+	if (is_dir(final))
+		goto done;
+	lock = sysctr_image_lock(s, image_dir, err);
+	if (lock < 0)
+		return -1;
+	if (is_dir(final))
+		goto done;
+	if (sysctr_idmap_twin_find(image_dir, &twin, &base, &size) == 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "image %s has no rootfs (remove it with "
+				  "'sysctr images rm')",
+				  image_dir);
+	tmp = xasprintf("%s.tmp", final);
+	if (rm_rf(tmp, err) < 0)
+		return -1;
+	log_info("%s: its rootfs made from %s", image_dir, twin);
+	sysctr_progress(s, "unshift image ownership", 1, 2);
+	if (copy_tree(twin, tmp, err) < 0 ||
+	    sysctr_idmap_unshift_tree(tmp, base, size, err) < 0)
+		goto undo_tmp;
+	if (rename(tmp, final) < 0) {
+		sysctr_err(err, SYSCTR_E_FAILED, errno, "rename %s", tmp);
+		goto undo_tmp;
+	}
+	sysctr_progress(s, "unshift image ownership", 2, 2);
+done:
+	if (rootfs != NULL)
+		*rootfs = steal_ptr(&final);
+	return 0;
+
+undo_tmp:
+	rm_rf_or_warn(tmp, "remove unfinished id shift");
+	return -1;
+}
+
 /* A finished image in the directory that this registry does not know
  * (the registry is new, or shares the images directory with another):
  * register the newest instead of building again. 1 if adopted. */
@@ -344,6 +388,10 @@ static char *row_hash(struct sysctr *s, struct sysctr_image_row *r)
 
 	if (r->hash != NULL)
 		return xstrdup(r->hash);
+	if (sysctr_image_rootfs(s, r->path, NULL, &e) < 0) {
+		sysctr_log_warn_error(e, "hash the image");
+		return NULL;
+	}
 	sysctr_progress(s, "hash the image", 0, 0);
 	r->hash = tree_hash(rootfs, NULL);
 	if (r->hash != NULL &&
@@ -394,14 +442,19 @@ int sysctr_image_take_dir(struct sysctr *s, const char *template,
 {
 	cleanup_free char *key = xasprintf("%s-%s-%s", template, release, arch);
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", dir);
-	cleanup_free char *final = NULL;
+	cleanup_free char *final = NULL, *twin = NULL;
+	uint32_t base, size;
 	cleanup_image_meta struct sysctr_image_meta meta = { 0 };
 	cleanup_image_row struct sysctr_image_row row = { 0 };
 	cleanup_lock int lock = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (sysctr_image_meta_load(dir, &meta, err) < 0 || !is_dir(rootfs))
+	if (sysctr_image_meta_load(dir, &meta, err) < 0)
 		return sysctr_err_prefix(err, "the archive's image");
+	if (!is_dir(rootfs) &&
+	    sysctr_idmap_twin_find(dir, &twin, &base, &size) == 0)
+		return sysctr_err(err, SYSCTR_E_FAILED, 0,
+				  "the archive's image has no rootfs");
 	lock = image_lock(s, key, err);
 	if (lock < 0)
 		return -1;

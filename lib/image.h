@@ -73,4 +73,13 @@ char *sysctr_image_hash(struct sysctr *s, struct sysctr_image_row *r);
 int sysctr_image_lock(struct sysctr *s, const char *image_dir,
 		      struct sysctr_error **err);
 
+/* The image's own rootfs (IMAGE_DIR/rootfs, ids as the image has them),
+ * in *rootfs when not NULL. An unprivileged container's import writes
+ * only the shifted copy (lib/import-stream.c): what needs the rootfs
+ * itself (a privileged container, another map, an export, the hash)
+ * makes it here, once, from that copy shifted back, under the image's
+ * lock. */
+int sysctr_image_rootfs(struct sysctr *s, const char *image_dir, char **rootfs,
+			struct sysctr_error **err);
+
 #endif

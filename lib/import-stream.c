@@ -19,6 +19,13 @@
  * - every regular file's SHA-256 is computed as it is written and the set
  *   must equal checksums.json, the last member; a truncated or corrupted
  *   stream fails in libarchive or in that comparison.
+ * An unprivileged container's image is written once, shifted into the id
+ * range (rootfs.idmap-*, its overlay lower here), and its own rootfs is
+ * made from that copy only when something needs it
+ * (sysctr_image_rootfs()). That is exact as long as shifting back gives
+ * what the archive holds; from the first member for which it would not
+ * (an owner beyond the range, a capability of another root), the rootfs
+ * is made of what came so far and written beside the copy from then on.
  * Only then is anything registered, in one transaction; the layers move
  * into the layer store after its commit (containers.pending = "import",
  * finished by lib/layer-stack.c if sysctr is killed in between). */
@@ -527,6 +534,76 @@ static int place_finish(struct import_stream *m, const char *member,
 	return 0;
 }
 
+static uint32_t down_id_cb(uint32_t id, const void *data)
+{
+	const struct import_stream *m = data;
+
+	return sysctr_idmap_down(id, m->base, m->size);
+}
+
+/* Would shifting the current member into the range and back lose
+ * anything: an owner, a capability's root, an ACL's id? */
+static bool shift_loses(struct import_stream *m)
+{
+	const char *name;
+	const void *val;
+	size_t len;
+	unsigned char v[XATTR_MAX];
+
+	if (SYSCTR_AR->archive_entry_uid(m->e) >= m->size ||
+	    SYSCTR_AR->archive_entry_gid(m->e) >= m->size)
+		return true;
+	SYSCTR_AR->archive_entry_xattr_reset(m->e);
+	while (SYSCTR_AR->archive_entry_xattr_next(m->e, &name, &val, &len) ==
+	       ARCHIVE_OK) {
+		size_t n;
+
+		if (len > XATTR_MAX)
+			return false; /* refused when it is set */
+		memcpy(v, val, len);
+		n = shift_xattr(m, name, v, len);
+		if (strcmp(name, "security.capability") == 0)
+			n = sysctr_idmap_caps_v2(v, n, m->base);
+		else if (str_starts_with(name, "system.posix_acl_"))
+			sysctr_idmap_acl_ids(v, n, down_id_cb, m);
+		if (n != len || memcmp(v, val, len) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* From now on the image's own rootfs is written too: make it of the
+ * shifted copy so far (exact: every member before this one shifted back
+ * losslessly), its directories' times to be set with the copy's. */
+static int start_raw(struct import_stream *m, struct sysctr_error **err)
+{
+	cleanup_free char *twin = NULL, *raw = NULL;
+	size_t ndirs = m->ndirs;
+	size_t n = strlen("image/") + strlen(m->twin_dir);
+
+	twin = xasprintf("%s/image/%s", m->staging, m->twin_dir);
+	raw = xasprintf("%s/%s", m->staging, SYSCTR_AR_IMAGE_ROOTFS);
+	log_info("import: the image's rootfs is written as it is too");
+	if (copy_tree(twin, raw, err) < 0 ||
+	    sysctr_idmap_unshift_tree(raw, m->base, m->size, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ndirs; i++) {
+		const char *rel = m->dirs[i].rel;
+		cleanup_free char *r = NULL;
+
+		if (strncmp(rel, "image/", 6) != 0 ||
+		    strncmp(rel + 6, m->twin_dir, n - 6) != 0 ||
+		    (rel[n] != '\0' && rel[n] != '/'))
+			continue;
+		r = xasprintf("%s%s", SYSCTR_AR_IMAGE_ROOTFS, rel + n);
+		if (dir_remember(m, r) < 0)
+			return -1;
+		m->dirs[m->ndirs - 1].mtime = m->dirs[i].mtime;
+	}
+	m->raw_too = true;
+	return 0;
+}
+
 static int extract(struct import_stream *m, const char *name,
 		   struct sysctr_error **err)
 {
@@ -552,11 +629,19 @@ static int extract(struct import_stream *m, const char *name,
 		goto out;
 	}
 	p[0].shift = m->shift && (area == AREA_LAYER || area == AREA_UPPER);
-	if (area == AREA_IMAGE) {
+	if (area == AREA_IMAGE && m->twin_dir != NULL) {
+		if (!m->raw_too && shift_loses(m) && start_raw(m, err) < 0)
+			goto out;
 		p[1].rel = twin_path(m, p[0].rel);
 		p[1].shift = p[1].twin = true;
-		if (p[1].rel != NULL)
+		if (p[1].rel != NULL && m->raw_too) {
 			n = 2;
+		} else if (p[1].rel != NULL) {
+			/* the shifted copy alone */
+			free(p[0].rel);
+			p[0] = p[1];
+			p[1] = (struct place){ .pfd = -1, .fd = -1 };
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (place_open(m, member, area, key, &p[i], err) < 0)
@@ -777,6 +862,7 @@ void import_stream_close(struct import_stream *m)
 	free(m->dirs);
 	free(m->buf);
 	free(m->twin_dir);
+	free(m->staging);
 }
 
 int import_make_staging(struct import_stream *m, const char *staging,
@@ -784,6 +870,7 @@ int import_make_staging(struct import_stream *m, const char *staging,
 {
 	cleanup_free char *layers = xasprintf("%s/layers", staging);
 
+	m->staging = xstrdup(staging);
 	if (mkdir(staging, 0700) < 0 || mkdir(layers, 0700) < 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, errno, "create %s",
 				  staging);

@@ -29,6 +29,11 @@ struct import_stream {
 	bool shift;	   /* unprivileged: layers and upper into the range */
 	uint32_t base, size;
 	char *twin_dir; /* the image's shifted rootfs, made beside it */
+	/* the image's own rootfs is written too: a member whose owners or
+	 * xattrs the shift would lose came (else lib/image.c makes it from
+	 * the shifted copy when something needs it) */
+	bool raw_too;
+	char *staging;
 	struct dir_time *dirs;
 	size_t ndirs, capdirs;
 	char *buf;

@@ -33,6 +33,7 @@
 #include "error.h"
 #include "flatten.h"
 #include "idmap.h"
+#include "image.h"
 #include "layer-stack.h"
 #include "layers.h"
 #include "lock.h"
@@ -207,9 +208,10 @@ static int flatten_if_deep(struct sysctr *s, const char *name,
 	if (sysctr_ct_config_load(conf, &ct, err) < 0 ||
 	    sysctr_store_image_get(s->store, row.image_id, &img, err) < 0)
 		return -1;
-	if (ct->security.privileged)
-		base = xasprintf("%s/rootfs", img.path);
-	else if (sysctr_idmap_lower(s, img.path, &base, err) < 0)
+	if (ct->security.privileged) {
+		if (sysctr_image_rootfs(s, img.path, &base, err) < 0)
+			return -1;
+	} else if (sysctr_idmap_lower(s, img.path, &base, err) < 0)
 		return -1;
 	log_info("%s: merging its %zu layers into one", name,
 		 strv_length(stack));

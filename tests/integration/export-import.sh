@@ -27,6 +27,9 @@ registry_ok() {
 	python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])" \
 		"$TROOT/var/lib/sysctr/sysctr.db"
 }
+image_hash() { # image_hash ROOT: the hash its registry has of its one image
+	python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT hash FROM images').fetchone()[0])" "$1/var/lib/sysctr/sysctr.db"
+}
 layer_count() { find "$layers" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 # manifest_of NAME: start it, its manifest, stop it
 manifest_of() {
@@ -145,7 +148,105 @@ mhere=$(manifest_of "$c")
 check "it starts there" "$SYSCTR" --root "$R2" start "$c"
 check_eq "with the same files" "$mhere" "$(tree_manifest "$c" /srv/t "$R2")"
 check "stop it" "$SYSCTR" --root "$R2" stop -k "$c"
+# image_manifest DIR|TAR: the image's rootfs as a tree on disk or as the
+# image/rootfs members of an uncompressed archive: name, mode, owners,
+# mtime, content, link target, one line each
+image_manifest() {
+	python3 - "$1" <<'PY'
+import hashlib, os, stat, sys, tarfile
+src = sys.argv[1]
+out = []
+if os.path.isdir(src):
+    for dirpath, dirs, files in os.walk(src):
+        for name in sorted(dirs + files) + ([None] if dirpath == src else []):
+            p = dirpath if name is None else os.path.join(dirpath, name)
+            st = os.lstat(p)
+            line = [os.path.relpath(p, src), oct(st.st_mode), str(st.st_uid), str(st.st_gid), str(int(st.st_mtime))]
+            if stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    line.append(hashlib.sha256(f.read()).hexdigest()[:16])
+            if stat.S_ISLNK(st.st_mode):
+                line.append("-> " + os.readlink(p))
+            out.append(" ".join(line))
+else:
+    sums = {}
+    with tarfile.open(src) as t:
+        for m in t.getmembers():
+            if m.name != "image/rootfs" and not m.name.startswith("image/rootfs/"):
+                continue
+            rel = os.path.relpath(m.name, "image/rootfs")
+            mode = {tarfile.DIRTYPE: stat.S_IFDIR, tarfile.SYMTYPE: stat.S_IFLNK,
+                    tarfile.CHRTYPE: stat.S_IFCHR, tarfile.FIFOTYPE: stat.S_IFIFO}.get(m.type, stat.S_IFREG)
+            line = [rel, oct(mode | m.mode), str(m.uid), str(m.gid), str(int(m.mtime))]
+            if m.isfile():
+                sums[m.name] = hashlib.sha256(t.extractfile(m).read()).hexdigest()[:16]
+                line.append(sums[m.name])
+            elif m.islnk():
+                line.append(sums[m.linkname])
+            if m.issym():
+                line.append("-> " + m.linkname)
+            out.append(" ".join(line))
+print("\n".join(sorted(out)))
+PY
+}
+img_dir() { # img_dir ROOT: the one image directory of that root
+	"$SYSCTR" --root "$1" images list --format json | json_get "d[0]['path']"
+}
+zstd -q -d -c "$ar/img.tar.zst" >"$ar/img.tar"
+i2=$(img_dir "$R2")
+check_out "the image is written once there, shifted (no rootfs of its own yet)" "rootfs.idmap-100000-65536" sh -c "ls '$i2' | grep rootfs"
 check_has "a second import takes the image from the cache" "image from this host's cache" "$SYSCTR" --root "$R2" import "$ar/img.tar.zst" "${PFX}-ex4"
+check "matching the cache made its rootfs from the shifted copy" test -d "$i2/rootfs"
+check_eq "which is the archive's image exactly" "$(image_manifest "$ar/img.tar")" "$(image_manifest "$i2/rootfs")"
+check_out "and left no temporary copy" "rootfs rootfs.idmap-100000-65536" sh -c "ls '$i2' | grep rootfs | xargs"
+h1=$(image_hash "$TROOT")
+check_out "the exporter's image has a hash" 64 sh -c "printf %s '$h1' | wc -c"
+check_eq "the image's hash here is the exporter's" "$h1" "$(image_hash "$R2")"
+
+# a privileged container of an image that came shifted: its rootfs is made
+# when the container is
+R3="$R2/r3"
+mkdir -p "$R3/etc/sysctr"
+sed "s|$R2/images|$R3/images|" "$R2/etc/sysctr/sysctr.conf" >"$R3/etc/sysctr/sysctr.conf"
+TEST_CLEANUP_EXTRA="for x in \$('$SYSCTR' --root '$R3' list --format json 2>/dev/null | python3 -c 'import json,sys; [print(c[\"name\"]) for c in json.load(sys.stdin)]' 2>/dev/null); do '$SYSCTR' --root '$R3' destroy -f \$x >/dev/null 2>&1; done; $TEST_CLEANUP_EXTRA"
+check "import into a third root" "$SYSCTR" --root "$R3" import "$ar/img.tar.zst"
+i3=$(img_dir "$R3")
+check "a privileged container of that image" "$SYSCTR" --root "$R3" create busybox "${PFX}-pr" --set security.privileged=true
+check_eq "made the image's rootfs, exactly the archive's" "$(image_manifest "$ar/img.tar")" "$(image_manifest "$i3/rootfs")"
+check "it starts" "$SYSCTR" --root "$R3" start "${PFX}-pr"
+check_out "with root's files root's" "0 0" "$SYSCTR" --root "$R3" exec "${PFX}-pr" -- stat -c "%u %g" /bin/busybox
+check "stop it" "$SYSCTR" --root "$R3" stop -k "${PFX}-pr"
+check "an export --with-image from there" "$SYSCTR" --root "$R3" export "$c" "$ar/img3.tar.zst" --with-image
+check_eq "carries the same image" "$(image_manifest "$ar/img.tar")" "$(zstd -q -d -c "$ar/img3.tar.zst" >"$ar/img3.tar" && image_manifest "$ar/img3.tar")"
+
+# an image member whose owner is beyond the id range cannot come back from
+# the shifted copy: from that member on the rootfs is written as it is too
+far=$(python3 - "$ar/img.tar" "$ar/far.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], format=tarfile.PAX_FORMAT) as t:
+    members = [(m, t.extractfile(m).read() if m.isfile() else None) for m in t.getmembers()]
+files = [m.name for m, d in members if m.isfile() and m.name.startswith("image/rootfs/")]
+far = files[len(files) // 2]
+with tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as o:
+    for m, d in members:
+        if m.name == far:
+            m.uid, m.gid = 70000, 70001
+        o.addfile(m, io.BytesIO(d) if d is not None else None)
+print(far)
+PY
+)
+zstd -q -f "$ar/far.tar" -o "$ar/far.tar.zst"
+R4="$R2/r4"
+mkdir -p "$R4/etc/sysctr"
+sed "s|$R2/images|$R4/images|" "$R2/etc/sysctr/sysctr.conf" >"$R4/etc/sysctr/sysctr.conf"
+TEST_CLEANUP_EXTRA="for x in \$('$SYSCTR' --root '$R4' list --format json 2>/dev/null | python3 -c 'import json,sys; [print(c[\"name\"]) for c in json.load(sys.stdin)]' 2>/dev/null); do '$SYSCTR' --root '$R4' destroy -f \$x >/dev/null 2>&1; done; $TEST_CLEANUP_EXTRA"
+check "import of an image with an owner beyond the range" "$SYSCTR" --root "$R4" import "$ar/far.tar.zst"
+i4=$(img_dir "$R4")
+check "writes the image's rootfs at once" test -d "$i4/rootfs"
+check_eq "exactly the archive's, that owner kept" "$(image_manifest "$ar/far.tar")" "$(image_manifest "$i4/rootfs")"
+check_out "the shifted copy has the map's nobody there" "165534 165534" stat -c "%u %g" "$i4/rootfs.idmap-100000-65536/${far#image/rootfs/}"
+check "the container starts there" "$SYSCTR" --root "$R4" start "$c"
+check "stop it" "$SYSCTR" --root "$R4" stop -k "$c"
 
 # --- hostile and damaged archives ---------------------------------------------------
 # Each is made from a good archive with Python's tarfile; the import must
