@@ -103,14 +103,10 @@ uint32_t sysctr_idmap_down(uint32_t id, uint32_t base, uint32_t size)
 
 size_t sysctr_idmap_caps_v3(unsigned char *v, size_t len, uint32_t rootid)
 {
-	uint32_t magic;
-
 	if (len != XATTR_CAPS_SZ_2 && len != XATTR_CAPS_SZ_3)
 		return len;
-	memcpy(&magic, v, 4);
-	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3;
-	memcpy(v, &magic, 4);
-	/* little-endian on disk, like the rest of the structure */
+	/* little-endian on disk: the revision is the magic's top byte */
+	v[3] = (unsigned char)(VFS_CAP_REVISION_3 >> 24);
 	for (int i = 0; i < 4; i++)
 		v[XATTR_CAPS_SZ_2 + i] = (unsigned char)(rootid >> (8 * i));
 	return XATTR_CAPS_SZ_3;
@@ -118,7 +114,7 @@ size_t sysctr_idmap_caps_v3(unsigned char *v, size_t len, uint32_t rootid)
 
 size_t sysctr_idmap_caps_v2(unsigned char *v, size_t len, uint32_t rootid)
 {
-	uint32_t magic, root = 0;
+	uint32_t root = 0;
 
 	if (len != XATTR_CAPS_SZ_3)
 		return len;
@@ -126,9 +122,7 @@ size_t sysctr_idmap_caps_v2(unsigned char *v, size_t len, uint32_t rootid)
 		root |= (uint32_t)v[XATTR_CAPS_SZ_2 + i] << (8 * i);
 	if (root != rootid)
 		return len;
-	memcpy(&magic, v, 4);
-	magic = (magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_2;
-	memcpy(v, &magic, 4);
+	v[3] = (unsigned char)(VFS_CAP_REVISION_2 >> 24);
 	return XATTR_CAPS_SZ_2;
 }
 
