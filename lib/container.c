@@ -727,6 +727,7 @@ static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
 	cleanup_ct struct lxc_container *c = NULL;
 	cleanup_free char *log = NULL;
 	cleanup_strv char **env = NULL;
+	cleanup_error struct sysctr_error *e = NULL;
 
 	if (o != NULL && o->user != NULL && o->user[0] == '\0')
 		return sysctr_err(err, SYSCTR_E_USAGE, 0,
@@ -741,8 +742,29 @@ static int attach_wait(struct sysctr *s, const char *name, const char *cwd,
 	if (c == NULL)
 		return -1;
 	log = sysctr_ct_log_path(s, name);
-	return sysctr_attach_run(c, log, argv, o ? o->user : NULL,
-				 o && o->cwd ? o->cwd : cwd, env, status, err);
+	if (sysctr_attach_run(c, log, argv, o ? o->user : NULL,
+			      o && o->cwd ? o->cwd : cwd, env, status,
+			      &e) < 0) {
+		/* liblxc's own words for a container that died under the
+		 * attach are a failure and its log: say what happened (one
+		 * being stopped still counts as running for a moment) */
+		if (e->kind == SYSCTR_E_FAILED &&
+		    (!c->is_running(c) || c->wait(c, "STOPPED", 1)))
+			return sysctr_err(err, SYSCTR_E_STATE, 0,
+					  "stopped while %s was being started "
+					  "in it",
+					  argv[0]);
+		return sysctr_err_pass(err, &e);
+	}
+	/* the command's status stays the exit status; a SIGKILL that came
+	 * with the container's end (its init gone, the monitor not yet
+	 * saying so) is said once, on stderr. A SIGKILL inside a container
+	 * that goes on costs that check its second. */
+	if (*status == 128 + SIGKILL &&
+	    (!c->is_running(c) || c->wait(c, "STOPPED", 1)))
+		log_warn("%s: stopped while %s ran (it was killed with it)",
+			 name, argv[0]);
+	return 0;
 }
 
 SYSCTR_PUBLIC int sysctr_ct_exec_opts(struct sysctr *s, const char *name,

@@ -109,6 +109,32 @@ check_out "a dead container shows STOPPED" STOPPED json_of "d['state']" sysctr i
 check "and starts again" sysctr start "$c"
 check "stop" sysctr stop -k "$c"
 
+# exec while the container is killed: a command that could not start says
+# the container stopped (4), one killed with it keeps its status (128+9)
+# and says why; never liblxc's bare failure. (liblxc 5.0's attach may
+# also end the caller with a silent 1 when the container dies inside it:
+# tolerated here; README "exec when the container stops under it".)
+execs=$TROOT/execs.txt
+: >"$execs"
+for _ in 1 2 3; do
+	"$SYSCTR" --root "$TROOT" start "$c" >/dev/null 2>&1
+	sleep 0.3
+	(sleep 0.2; "$SYSCTR" --root "$TROOT" stop -k "$c" >/dev/null 2>&1) &
+	killer=$!
+	# until a few execs after the stop is done
+	after=0
+	while [ "$after" -lt 5 ]; do
+		kill -0 "$killer" 2>/dev/null || after=$((after + 1))
+		err=$("$SYSCTR" --root "$TROOT" exec "$c" -- true 2>&1 >/dev/null)
+		echo "$?|$err" >>"$execs"
+	done
+	wait "$killer"
+done
+check_out "some execs met the container stopped" 1 sh -c "grep -c '^4|' '$execs' | awk '{print (\$1 > 0)}'"
+check_out "none says only that liblxc failed" 0 sh -c "grep -c 'liblxc failed' '$execs'; true"
+check_out "every exit 4 says the container is not running or stopped" 0 sh -c "grep '^4|' '$execs' | grep -vc -e 'not running' -e 'stopped while true was being started'; true"
+check_out "a command killed with the container says so" 0 sh -c "grep '^137|' '$execs' | grep -vc 'stopped while true ran (it was killed with it)'; true"
+
 # --- hostile container.conf
 conf="$TROOT/var/lib/sysctr/containers/$c/container.conf"
 cp "$conf" "$TROOT/conf.orig"
