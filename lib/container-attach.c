@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -885,6 +886,53 @@ static int session_outcome(struct session *ss, const char *log, int *status,
 	return 0;
 }
 
+/* liblxc 5.0's attach runs its first steps in the calling process, and
+ * when one fails because the container died under it (its cgroup gone)
+ * it ends that process: exit_group(1), nothing said. So the attach runs
+ * in a helper child that only hands back the attached process's pid; the
+ * attached process (liblxc clones it as the helper's child) comes to us
+ * when the helper exits, as we are a subreaper for that moment. -1 when
+ * liblxc failed or ended the helper. */
+static pid_t attach_guarded(struct lxc_container *c, struct child *child,
+			    lxc_attach_options_t *opts)
+{
+	pid_t pid = -1, helper;
+	int was = 0, p[2];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	prctl(PR_GET_CHILD_SUBREAPER, &was);
+	if (!was)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	fflush(stdout);
+	fflush(stderr);
+	helper = fork();
+	if (helper == 0) {
+		pid_t got = -1;
+
+		close(p[0]);
+		if (c->attach(c, attached_main, child, opts, &got) < 0)
+			got = -1;
+		n = write(p[1], &got, sizeof(got));
+		_exit(n == (ssize_t)sizeof(got) ? 0 : 1);
+	}
+	close(p[1]);
+	if (helper > 0) {
+		do
+			n = read(p[0], &pid, sizeof(pid));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(pid))
+			pid = -1;
+		while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(p[0]);
+	if (!was)
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
+	return pid;
+}
+
 static int session_run(struct session *ss, struct lxc_container *c,
 		       const char *log, lxc_attach_options_t *opts, int *status,
 		       struct sysctr_error **err)
@@ -899,7 +947,8 @@ static int session_run(struct session *ss, struct lxc_container *c,
 	opts->stdin_fd = ss->child_fd[0];
 	opts->stdout_fd = ss->child_fd[1];
 	opts->stderr_fd = ss->child_fd[2];
-	if (c->attach(c, attached_main, &ss->child, opts, &pid) < 0 || pid <= 0)
+	pid = attach_guarded(c, &ss->child, opts);
+	if (pid <= 0)
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "attach: liblxc failed (log: %s)", log);
 	r->pid = pid;

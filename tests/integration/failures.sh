@@ -111,9 +111,9 @@ check "stop" sysctr stop -k "$c"
 
 # exec while the container is killed: a command that could not start says
 # the container stopped (4), one killed with it keeps its status (128+9)
-# and says why; never liblxc's bare failure. (liblxc 5.0's attach may
-# also end the caller with a silent 1 when the container dies inside it:
-# tolerated here; README "exec when the container stops under it".)
+# and says why; never liblxc's bare failure, and never a silent exit
+# (liblxc 5.0's attach ends its caller with exit 1 when the container's
+# cgroup goes under it: sysctr attaches from a helper process).
 execs=$TROOT/execs.txt
 : >"$execs"
 for _ in 1 2 3; do
@@ -133,6 +133,7 @@ done
 check_out "some execs met the container stopped" 1 sh -c "grep -c '^4|' '$execs' | awk '{print (\$1 > 0)}'"
 check_out "none says only that liblxc failed" 0 sh -c "grep -c 'liblxc failed' '$execs'; true"
 check_out "every exit 4 says the container is not running or stopped" 0 sh -c "grep '^4|' '$execs' | grep -vc -e 'not running' -e 'stopped while true was being started'; true"
+check_out "every failure says why (no silent exit)" 0 sh -c "grep -v '^0|' '$execs' | grep -c '|\$'; true"
 check_out "a command killed with the container says so" 0 sh -c "grep '^137|' '$execs' | grep -vc 'stopped while true ran (it was killed with it)'; true"
 
 # --- hostile container.conf
