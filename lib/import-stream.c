@@ -584,6 +584,10 @@ static int start_raw(struct import_stream *m, struct sysctr_error **err)
 	twin = xasprintf("%s/image/%s", m->staging, m->twin_dir);
 	raw = xasprintf("%s/%s", m->staging, SYSCTR_AR_IMAGE_ROOTFS);
 	log_info("import: the image's rootfs is written as it is too");
+	m->raw_too = true;
+	/* nothing came yet when it is the rootfs's own directory */
+	if (!is_dir(twin))
+		return 0;
 	if (copy_tree(twin, raw, err) < 0 ||
 	    sysctr_idmap_unshift_tree(raw, m->base, m->size, err) < 0)
 		return -1;
@@ -600,7 +604,6 @@ static int start_raw(struct import_stream *m, struct sysctr_error **err)
 			return -1;
 		m->dirs[m->ndirs - 1].mtime = m->dirs[i].mtime;
 	}
-	m->raw_too = true;
 	return 0;
 }
 

@@ -221,32 +221,38 @@ check_eq "carries the same image" "$(image_manifest "$ar/img.tar")" "$(zstd -q -
 
 # an image member whose owner is beyond the id range cannot come back from
 # the shifted copy: from that member on the rootfs is written as it is too
-far=$(python3 - "$ar/img.tar" "$ar/far.tar" <<'PY'
+# (a file in the middle; the rootfs's own directory, the first member)
+for where in middle top; do
+	far=$(python3 - "$ar/img.tar" "$ar/far-$where.tar" "$where" <<'PY'
 import io, sys, tarfile
 with tarfile.open(sys.argv[1], format=tarfile.PAX_FORMAT) as t:
     members = [(m, t.extractfile(m).read() if m.isfile() else None) for m in t.getmembers()]
 files = [m.name for m, d in members if m.isfile() and m.name.startswith("image/rootfs/")]
-far = files[len(files) // 2]
+far = files[len(files) // 2] if sys.argv[3] == "middle" else "image/rootfs"
 with tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as o:
     for m, d in members:
-        if m.name == far:
+        if m.name.rstrip("/") == far:
             m.uid, m.gid = 70000, 70001
         o.addfile(m, io.BytesIO(d) if d is not None else None)
 print(far)
 PY
 )
-zstd -q -f "$ar/far.tar" -o "$ar/far.tar.zst"
-R4="$R2/r4"
-mkdir -p "$R4/etc/sysctr"
-sed "s|$R2/images|$R4/images|" "$R2/etc/sysctr/sysctr.conf" >"$R4/etc/sysctr/sysctr.conf"
-TEST_CLEANUP_EXTRA="for x in \$('$SYSCTR' --root '$R4' list --format json 2>/dev/null | python3 -c 'import json,sys; [print(c[\"name\"]) for c in json.load(sys.stdin)]' 2>/dev/null); do '$SYSCTR' --root '$R4' destroy -f \$x >/dev/null 2>&1; done; $TEST_CLEANUP_EXTRA"
-check "import of an image with an owner beyond the range" "$SYSCTR" --root "$R4" import "$ar/far.tar.zst"
-i4=$(img_dir "$R4")
-check "writes the image's rootfs at once" test -d "$i4/rootfs"
-check_eq "exactly the archive's, that owner kept" "$(image_manifest "$ar/far.tar")" "$(image_manifest "$i4/rootfs")"
-check_out "the shifted copy has the map's nobody there" "165534 165534" stat -c "%u %g" "$i4/rootfs.idmap-100000-65536/${far#image/rootfs/}"
-check "the container starts there" "$SYSCTR" --root "$R4" start "$c"
-check "stop it" "$SYSCTR" --root "$R4" stop -k "$c"
+	zstd -q -f "$ar/far-$where.tar" -o "$ar/far-$where.tar.zst"
+	R4="$R2/r4-$where"
+	mkdir -p "$R4/etc/sysctr"
+	sed "s|$R2/images|$R4/images|" "$R2/etc/sysctr/sysctr.conf" >"$R4/etc/sysctr/sysctr.conf"
+	TEST_CLEANUP_EXTRA="for x in \$('$SYSCTR' --root '$R4' list --format json 2>/dev/null | python3 -c 'import json,sys; [print(c[\"name\"]) for c in json.load(sys.stdin)]' 2>/dev/null); do '$SYSCTR' --root '$R4' destroy -f \$x >/dev/null 2>&1; done; $TEST_CLEANUP_EXTRA"
+	check "import of an image with an owner beyond the range ($where)" "$SYSCTR" --root "$R4" import "$ar/far-$where.tar.zst"
+	i4=$(img_dir "$R4")
+	check "writes the image's rootfs at once ($where)" test -d "$i4/rootfs"
+	check_eq "exactly the archive's, that owner kept ($where)" "$(image_manifest "$ar/far-$where.tar")" "$(image_manifest "$i4/rootfs")"
+	rel=${far#image/rootfs}
+	check_out "the shifted copy has the map's nobody there ($where)" "165534 165534" stat -c "%u %g" "$i4/rootfs.idmap-100000-65536$rel"
+	if [ "$where" = middle ]; then
+		check "the container starts there" "$SYSCTR" --root "$R4" start "$c"
+		check "stop it" "$SYSCTR" --root "$R4" stop -k "$c"
+	fi
+done
 
 # --- hostile and damaged archives ---------------------------------------------------
 # Each is made from a good archive with Python's tarfile; the import must
