@@ -101,7 +101,9 @@ pct=$(busy 3)
 if [ "$pct" -ge 15 ] && [ "$pct" -le 35 ]; then ok "a busy loop is held near 25% ($pct%)"; else not_ok "a busy loop under cpu_max 25% used $pct% of a CPU"; fi
 check_has "the limit lifted live" "resources.cpu_max applied to the running container" sysctr config set "$c" resources.cpu_max=
 pct=$(busy 2)
-if [ "$pct" -ge 70 ]; then ok "without the quota it takes a whole CPU ($pct%)"; else not_ok "without cpu_max a busy loop used only $pct%"; fi
+# well above the quota's 35% ceiling; not a whole CPU, which another test
+# running beside this one on two cores can take a third of
+if [ "$pct" -ge 50 ]; then ok "without the quota it takes far more than 25% ($pct%)"; else not_ok "without cpu_max a busy loop used only $pct%"; fi
 
 # ---- config set on the running container ----
 check_has "memory raised live (memsw with it)" "resources.memory, resources.memory_swap applied to the running container" sysctr config set "$c" resources.memory=96M
