@@ -11,14 +11,18 @@
 
 #include "macro.h"
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
+/* Never NULL (xstrdup_or_null of NULL excepted): said to the compiler
+ * too, so its analyzer follows no path where they failed. */
+#define SYSCTR_NONNULL_RET __attribute__((returns_nonnull))
+void *xmalloc(size_t n) SYSCTR_NONNULL_RET;
+void *xcalloc(size_t n, size_t size) SYSCTR_NONNULL_RET;
+void *xrealloc(void *p, size_t n) SYSCTR_NONNULL_RET;
+char *xstrdup(const char *s) SYSCTR_NONNULL_RET;
 char *xstrdup_or_null(const char *s);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xasprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2))) SYSCTR_NONNULL_RET;
 char *xvasprintf(const char *fmt, va_list ap)
-    __attribute__((format(printf, 1, 0)));
+    __attribute__((format(printf, 1, 0))) SYSCTR_NONNULL_RET;
 
 size_t strv_length(char *const *strv);
 /* Append a copy of s; *strv may be NULL. */
