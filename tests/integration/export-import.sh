@@ -211,7 +211,11 @@ sed "s|$R2/images|$R3/images|" "$R2/etc/sysctr/sysctr.conf" >"$R3/etc/sysctr/sys
 TEST_CLEANUP_EXTRA="for x in \$('$SYSCTR' --root '$R3' list --format json 2>/dev/null | python3 -c 'import json,sys; [print(c[\"name\"]) for c in json.load(sys.stdin)]' 2>/dev/null); do '$SYSCTR' --root '$R3' destroy -f \$x >/dev/null 2>&1; done; $TEST_CLEANUP_EXTRA"
 check "import into a third root" "$SYSCTR" --root "$R3" import "$ar/img.tar.zst"
 i3=$(img_dir "$R3")
+check_exit "a create killed while the image's rootfs is made" 137 env SYSCTR_TEST_KILL="rename:rootfs.tmp" LD_PRELOAD="$killat" "$SYSCTR" --root "$R3" create busybox "${PFX}-pk" --set security.privileged=true
+check "leaves the image without a rootfs of its own" test ! -e "$i3/rootfs"
+check_exit "and no container" 3 "$SYSCTR" --root "$R3" info "${PFX}-pk"
 check "a privileged container of that image" "$SYSCTR" --root "$R3" create busybox "${PFX}-pr" --set security.privileged=true
+check_out "the next one finished it, the half-made copy gone" "rootfs rootfs.idmap-100000-65536" sh -c "ls '$i3' | grep rootfs | xargs"
 check_eq "made the image's rootfs, exactly the archive's" "$(image_manifest "$ar/img.tar")" "$(image_manifest "$i3/rootfs")"
 check "it starts" "$SYSCTR" --root "$R3" start "${PFX}-pr"
 check_out "with root's files root's" "0 0" "$SYSCTR" --root "$R3" exec "${PFX}-pr" -- stat -c "%u %g" /bin/busybox
