@@ -169,9 +169,10 @@ static const struct cli_command commands[] = {
 	  "                         subuid/subgid range, the inotify limit\n"
 	  "                         (until reboot), the managed bridge,\n"
 	  "                         leftover directories, stale mounts,\n"
-	  "                         cgroups of stopped containers and\n"
-	  "                         lock files; never a mode, never a\n"
-	  "                         registered container\n" },
+	  "                         cgroups of stopped containers, lock\n"
+	  "                         files and unfinished image copies;\n"
+	  "                         never a mode, never a registered\n"
+	  "                         container\n" },
 	{ "version", NULL, cmd_version, CMD_NO_CONTEXT, "",
 	  "show the version of sysctr and liblxc", NULL },
 	{ "help", NULL, cmd_help, CMD_NO_CONTEXT,

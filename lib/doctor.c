@@ -16,6 +16,7 @@
 #include "container.h"
 #include "doctor.h"
 #include "error.h"
+#include "image.h"
 #include "lock.h"
 #include "log.h"
 #include "util.h"
@@ -426,6 +427,59 @@ static void check_locks(struct doctor *d)
 				  d->s->locks_dir, text);
 }
 
+/* ---- 16. unfinished copies in the image store ---------------------------- */
+
+static void check_image_scraps(struct doctor *d)
+{
+	cleanup_strv char **scraps = NULL;
+	cleanup_strv char **failed = xcalloc(1, sizeof(char *));
+	cleanup_error struct sysctr_error *e = NULL;
+	cleanup_free char *text = NULL, *not_done = NULL;
+
+	if (sysctr_image_scraps(d->s, &scraps, &e) < 0) {
+		sysctr_doctor_add(d->r, "images", SYSCTR_DOCTOR_WARN, NULL,
+				  "not checked: %s", e->msg);
+		return;
+	}
+	if (scraps[0] == NULL) {
+		sysctr_doctor_add(d->r, "images", SYSCTR_DOCTOR_OK, NULL,
+				  "no unfinished copy of an image's rootfs "
+				  "in %s",
+				  d->s->images_dir);
+		return;
+	}
+	text = strv_join(scraps, ", ");
+	if (!d->fix) {
+		sysctr_doctor_add(
+		    d->r, "images", SYSCTR_DOCTOR_WARN,
+		    "sysctr doctor --fix removes them (the next "
+		    "use of each image does too)",
+		    "unfinished copies of an image's rootfs (of a "
+		    "sysctr killed while it made one): %s",
+		    text);
+		return;
+	}
+	for (size_t i = 0; scraps[i] != NULL; i++) {
+		cleanup_error struct sysctr_error *re = NULL;
+		cleanup_free char *why = NULL;
+
+		if (sysctr_image_scrap_remove(d->s, scraps[i], &re) == 0)
+			continue;
+		why = xasprintf("%s: %s", scraps[i], re->msg);
+		strv_push(&failed, why);
+	}
+	if (failed[0] == NULL) {
+		sysctr_doctor_add(d->r, "images", SYSCTR_DOCTOR_FIXED, NULL,
+				  "fixed: removed %s", text);
+		return;
+	}
+	not_done = strv_join(failed, "; ");
+	sysctr_doctor_add(d->r, "images", SYSCTR_DOCTOR_WARN,
+			  "a sysctr at work on the image holds its lock: "
+			  "try again when it is done",
+			  "could not remove %s", not_done);
+}
+
 /* ---- the run ------------------------------------------------------------- */
 
 SYSCTR_PUBLIC int sysctr_doctor(struct sysctr *s, bool fix,
@@ -469,5 +523,6 @@ SYSCTR_PUBLIC int sysctr_doctor(struct sysctr *s, bool fix,
 		not_checked(&d, "cgroups");
 		not_checked(&d, "locks");
 	}
+	check_image_scraps(&d);
 	return 0;
 }

@@ -266,25 +266,99 @@ undo_tmp:
 
 /* The images directory may be shared by several registries (roots); its
  * locks live in it, not in one root's lock directory. */
-static int image_lock(struct sysctr *s, const char *key,
-		      struct sysctr_error **err)
+static int image_lock_wait(struct sysctr *s, const char *key, int wait,
+			   struct sysctr_error **err)
 {
 	cleanup_free char *dir = xasprintf("%s/.locks", s->images_dir);
 	cleanup_free char *path = xasprintf("%s/%s.lock", dir, key);
 
 	if (mkdir_p(dir, 0700, err) < 0)
 		return -1;
-	return sysctr_lock_path(path, IMAGE_LOCK_WAIT, err);
+	return sysctr_lock_path(path, wait, err);
+}
+
+static int image_lock(struct sysctr *s, const char *key,
+		      struct sysctr_error **err)
+{
+	return image_lock_wait(s, key, IMAGE_LOCK_WAIT, err);
+}
+
+static char *dir_key(const char *image_dir)
+{
+	const char *slash = strrchr(image_dir, '/');
+
+	return xasprintf("dir-%s", slash ? slash + 1 : image_dir);
 }
 
 int sysctr_image_lock(struct sysctr *s, const char *image_dir,
 		      struct sysctr_error **err)
 {
-	const char *slash = strrchr(image_dir, '/');
-	cleanup_free char *key =
-	    xasprintf("dir-%s", slash ? slash + 1 : image_dir);
+	cleanup_free char *key = dir_key(image_dir);
 
 	return image_lock(s, key, err);
+}
+
+/* rootfs.tmp, rootfs.idmap-BASE-SIZE.tmp */
+static bool scrap_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strcmp(name, "rootfs.tmp") == 0 ||
+	       (str_starts_with(name, "rootfs.idmap-") && n > 4 &&
+		strcmp(name + n - 4, ".tmp") == 0);
+}
+
+int sysctr_image_scraps(struct sysctr *s, char ***paths,
+			struct sysctr_error **err)
+{
+	cleanup_closedir DIR *d = opendir(s->images_dir);
+	struct dirent *de;
+
+	*paths = xcalloc(1, sizeof(char *));
+	if (d == NULL)
+		return errno == ENOENT ? 0
+				       : sysctr_err(err, SYSCTR_E_FAILED, errno,
+						    "open %s", s->images_dir);
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *img = NULL;
+		cleanup_closedir DIR *sub = NULL;
+		struct dirent *se;
+
+		if (de->d_name[0] == '.')
+			continue;
+		img = xasprintf("%s/%s", s->images_dir, de->d_name);
+		sub = opendir(img);
+		while (sub != NULL && (se = readdir(sub)) != NULL) {
+			cleanup_free char *p = NULL;
+
+			if (!scrap_name(se->d_name))
+				continue;
+			p = xasprintf("%s/%s", img, se->d_name);
+			if (is_dir(p))
+				strv_push(paths, p);
+		}
+	}
+	return 0;
+}
+
+int sysctr_image_scrap_remove(struct sysctr *s, const char *path,
+			      struct sysctr_error **err)
+{
+	cleanup_free char *image_dir = xstrdup(path);
+	cleanup_free char *key = NULL;
+	cleanup_lock int lock = -1;
+	char *slash = strrchr(image_dir, '/');
+
+	if (slash == NULL || !scrap_name(slash + 1))
+		return sysctr_err(err, SYSCTR_E_USAGE, 0,
+				  "%s: no unfinished image copy", path);
+	*slash = '\0';
+	key = dir_key(image_dir);
+	/* a shift that runs now holds the lock and finishes its copy */
+	lock = image_lock_wait(s, key, 0, err);
+	if (lock < 0)
+		return -1;
+	return rm_rf(path, err);
 }
 
 int sysctr_image_rootfs(struct sysctr *s, const char *image_dir, char **rootfs,

@@ -73,6 +73,17 @@ char *sysctr_image_hash(struct sysctr *s, struct sysctr_image_row *r);
 int sysctr_image_lock(struct sysctr *s, const char *image_dir,
 		      struct sysctr_error **err);
 
+/* The unfinished copies in the image store, whole paths: an image's
+ * rootfs.tmp or rootfs.idmap-BASE-SIZE.tmp, left by a sysctr killed while
+ * it made the image's rootfs or its shifted copy (the next one of the
+ * same image removes it too). */
+int sysctr_image_scraps(struct sysctr *s, char ***paths,
+			struct sysctr_error **err);
+/* Remove one of them under its image's lock; SYSCTR_E_BUSY when a sysctr
+ * holds that lock now (making that very copy, perhaps). */
+int sysctr_image_scrap_remove(struct sysctr *s, const char *path,
+			      struct sysctr_error **err);
+
 /* The image's own rootfs (IMAGE_DIR/rootfs, ids as the image has them),
  * in *rootfs when not NULL. An unprivileged container's import writes
  * only the shifted copy (lib/import-stream.c): what needs the rootfs

@@ -2,7 +2,8 @@
 # sysctr doctor: a healthy root passes (exit 0, warnings allowed); each
 # broken state, made in a root of its own, is reported with what to do,
 # and --fix repairs what it promises to (leftovers, stale mounts and lock
-# files, root's subuid range, the inotify limit) and nothing else (a row
+# files, unfinished image copies, root's subuid range, the inotify limit)
+# and nothing else (a row
 # without files, a 0700 directory, a damaged registry stay failures).
 . "${SYSCTR_SRCDIR}/tests/integration/lib.sh"
 
@@ -340,6 +341,39 @@ chmod 0711 "$hidden"
 run_doctor "$hroot"
 check_eq "with the fix applied, paths is ok" ok "$(st paths)"
 check_eq "and the overlay mount works" ok "$(st overlayfs)"
+
+# ---- unfinished copies of an image's rootfs (a sysctr killed while it
+# shifted one): reported; --fix removes them unless a sysctr holds the
+# image's lock; the image itself stays
+new_root
+iroot=$r
+mkdir -p "$iroot/images/busybox-x-amd64.1/rootfs/bin" \
+	"$iroot/images/busybox-x-amd64.1/rootfs.idmap-100000-65536.tmp/bin" \
+	"$iroot/images/busybox-x-amd64.1/rootfs.tmp/etc"
+sed -i "s|^ *images = .*|  images = \"$iroot/images\"|" "$iroot/etc/sysctr/sysctr.conf"
+check_out "that root has an image store of its own" 1 grep -c "images = \"$iroot/images\"" "$iroot/etc/sysctr/sysctr.conf"
+run_doctor "$iroot"
+check_eq "unfinished image copies: a warning" warn "$(st images)"
+has "naming the shifted one" "rootfs.idmap-100000-65536.tmp" "$(msg images)"
+has "and the other" "busybox-x-amd64.1/rootfs.tmp" "$(msg images)"
+mkdir -p "$iroot/images/.locks"
+(exec 9>"$iroot/images/.locks/dir-busybox-x-amd64.1.lock" && flock 9 && exec sleep 60) &
+holder=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	flock -n "$iroot/images/.locks/dir-busybox-x-amd64.1.lock" true 2>/dev/null || break
+	sleep 0.2
+done
+run_doctor "$iroot" --fix
+check_eq "--fix while a sysctr holds the image's lock: still a warning" warn "$(st images)"
+check "and both copies are there" test -d "$iroot/images/busybox-x-amd64.1/rootfs.tmp"
+signal_pid TERM "$holder" sleep >/dev/null 2>&1
+wait "$holder" 2>/dev/null
+holder=
+run_doctor "$iroot" --fix
+check_eq "--fix: fixed" fixed "$(st images)"
+check_out "the copies are gone, the image stays" "rootfs" sh -c "ls '$iroot/images/busybox-x-amd64.1' | xargs"
+run_doctor "$iroot"
+check_eq "then ok" ok "$(st images)"
 
 # ---- the inotify limit: warned below 1024, raised by --fix, restored by
 # the cleanup
