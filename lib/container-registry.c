@@ -34,14 +34,7 @@ char *sysctr_ct_log_path(struct sysctr *s, const char *name)
 int sysctr_ct_registered(struct sysctr *s, const char *name,
 			 struct sysctr_error **err)
 {
-	cleanup_error struct sysctr_error *e = NULL;
-	cleanup_ct_row struct sysctr_ct_row row = { 0 };
-
-	if (sysctr_store_ct_get(s->store, name, &row, &e) == 0)
-		return 1;
-	if (e->kind == SYSCTR_E_NOT_FOUND)
-		return 0;
-	return sysctr_err_pass(err, &e);
+	return sysctr_store_ct_exists(s->store, name, err);
 }
 
 int sysctr_ct_must_exist(struct sysctr *s, const char *name,

@@ -187,6 +187,20 @@ int sysctr_store_ct_get(struct sysctr_store *st, const char *name,
 	return ret < 0 ? -1 : 0;
 }
 
+int sysctr_store_ct_exists(struct sysctr_store *st, const char *name,
+			   struct sysctr_error **err)
+{
+	cleanup_stmt sqlite3_stmt *s = NULL;
+
+	s = store_prepare(st->db, "SELECT 1 FROM containers WHERE name = ?1",
+			  err);
+	if (s == NULL)
+		return -1;
+	if (store_bind_text(s, 1, name) != SQLITE_OK)
+		return store_fail(st->db, "bind", err);
+	return store_fetch_one(st->db, s, NULL, NULL, err);
+}
+
 int sysctr_store_ct_list(struct sysctr_store *st, struct sysctr_ct_row **out,
 			 size_t *n, struct sysctr_error **err)
 {

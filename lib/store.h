@@ -124,6 +124,10 @@ int sysctr_store_ct_insert(struct sysctr_store *st, struct sysctr_ct_row *row,
 /* SYSCTR_E_NOT_FOUND "no such container" when absent. */
 int sysctr_store_ct_get(struct sysctr_store *st, const char *name,
 			struct sysctr_ct_row *out, struct sysctr_error **err);
+/* Is NAME registered? 1 yes, 0 no, -1 error. Reads no column: cheaper
+ * than sysctr_store_ct_get() where only the answer is wanted. */
+int sysctr_store_ct_exists(struct sysctr_store *st, const char *name,
+			   struct sysctr_error **err);
 /* All containers, sorted by name. */
 int sysctr_store_ct_list(struct sysctr_store *st, struct sysctr_ct_row **out,
 			 size_t *n, struct sysctr_error **err);

@@ -272,6 +272,9 @@ static void test_ct_crud(void **state)
 	assert_int_equal(sysctr_store_ct_get(fx->st, "nope", &row, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
 	sysctr_error_free(steal_ptr(&err));
+	assert_int_equal(sysctr_store_ct_exists(fx->st, "web1", &err), 1);
+	assert_int_equal(sysctr_store_ct_exists(fx->st, "nope", &err), 0);
+	assert_null(err);
 
 	assert_int_equal(sysctr_store_ct_list(fx->st, &rows, &n, &err), 0);
 	assert_int_equal(n, ARRAY_SIZE(sorted));
@@ -291,6 +294,7 @@ static void test_ct_crud(void **state)
 	sysctr_error_free(steal_ptr(&err));
 
 	assert_int_equal(sysctr_store_ct_delete(fx->st, "web1", &err), 0);
+	assert_int_equal(sysctr_store_ct_exists(fx->st, "web1", &err), 0);
 	assert_int_equal(sysctr_store_ct_get(fx->st, "web1", &row, &err), -1);
 	assert_int_equal(err->kind, SYSCTR_E_NOT_FOUND);
 	sysctr_error_free(steal_ptr(&err));
