@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -28,6 +29,14 @@ static inline void finalize_p(sqlite3_stmt **s)
 	*s = NULL;
 }
 #define cleanup_stmt __attribute__((cleanup(finalize_p)))
+
+/* store-shm.c: the registry's WAL index is reset by zeroing it in place
+ * instead of truncating it (no freed blocks, no discards); installed once
+ * per process, before the first connection. */
+void store_shm_install(void);
+/* The ftruncate SQLite's unix VFS calls: a -shm file truncated to 3 bytes
+ * is zeroed where it is, anything else truncated. */
+int store_shm_ftruncate(int fd, off_t size);
 
 typedef void (*row_read_fn)(sqlite3_stmt *s, void *row);
 typedef void (*row_clear_fn)(void *row);

@@ -706,6 +706,7 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 	cleanup_store struct sysctr_store *st = NULL;
 	int ret;
 
+	store_shm_install();
 	st = xcalloc(1, sizeof(*st));
 	actor_init(st);
 	ret = prepare_file(path, err);

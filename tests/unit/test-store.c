@@ -3,6 +3,7 @@
  * connections here only look at what the store wrote. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "error.h"
+#include "store-sql.h"
 #include "store.h"
 #include "util.h"
 
@@ -709,6 +711,89 @@ static void test_wal_checkpoint(void **state)
 	}
 }
 
+/* The WAL index (-shm) a registry's first connection finds is never
+ * trusted: here it is a valid index of an older state of the same WAL,
+ * which SQLite would use as it is (and miss the newer rows) were it not
+ * reset. */
+static char *read_whole(const char *path, size_t *len)
+{
+	char *buf = NULL;
+
+	assert_int_equal(read_file(path, &buf, len, NULL), 0);
+	return buf;
+}
+
+static void test_shm_stale(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	cleanup_free char *shm = xasprintf("%s-shm", fx->path);
+	cleanup_free char *old = NULL;
+	size_t len = 0;
+	struct stat sb;
+
+	for (int i = 0; i < 3; i++)
+		add_history(fx->st, "web1", "start");
+	sysctr_store_close(steal_ptr(&fx->st));
+	old = read_whole(shm, &len);
+	assert_true(len >= 32768);
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	for (int i = 0; i < 2; i++)
+		add_history(fx->st, "web1", "stop");
+	sysctr_store_close(steal_ptr(&fx->st));
+	assert_true(wal_size(fx->path) > 0);
+	assert_int_equal(write_file_replace(shm, old, len, 0600, NULL), 0);
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM history", NULL), 5);
+	/* reset in place: the file kept its size (and so its blocks) */
+	assert_int_equal(stat(shm, &sb), 0);
+	assert_int_equal(sb.st_size, (off_t)len);
+}
+
+/* store_shm_ftruncate(): a -shm file truncated to 3 bytes is zeroed in
+ * place; any other file, or another size, is truncated. */
+static void test_shm_ftruncate(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *shm = xasprintf("%s/x.db-shm", fx->dir);
+	cleanup_free char *wal = xasprintf("%s/x.db-wal", fx->dir);
+	char junk[32768];
+	struct stat sb;
+
+	memset(junk, 0xaa, sizeof(junk));
+	assert_int_equal(
+	    write_file_replace(shm, junk, sizeof(junk), 0600, NULL), 0);
+	assert_int_equal(
+	    write_file_replace(wal, junk, sizeof(junk), 0600, NULL), 0);
+	{
+		cleanup_close int fd = open(shm, O_RDWR | O_CLOEXEC);
+		cleanup_free char *back = NULL;
+		size_t len = 0;
+
+		assert_true(fd >= 0);
+		assert_int_equal(store_shm_ftruncate(fd, 3), 0);
+		back = read_whole(shm, &len);
+		assert_int_equal(len, sizeof(junk));
+		for (size_t i = 0; i < len; i++)
+			assert_int_equal(back[i], 0);
+		/* another size is SQLite's own truncation */
+		assert_int_equal(store_shm_ftruncate(fd, 4096), 0);
+		assert_int_equal(fstat(fd, &sb), 0);
+		assert_int_equal(sb.st_size, 4096);
+	}
+	{
+		cleanup_close int fd = open(wal, O_RDWR | O_CLOEXEC);
+
+		assert_true(fd >= 0);
+		assert_int_equal(store_shm_ftruncate(fd, 3), 0);
+		assert_int_equal(fstat(fd, &sb), 0);
+		assert_int_equal(sb.st_size, 3);
+	}
+}
+
 /* Layers, stacks and snapshots (store-snap.c). */
 static char *joined(char **v)
 {
@@ -894,6 +979,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snapshots, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wal_checkpoint, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shm_stale, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shm_ftruncate, setup_dir,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup_open,
 						teardown),
