@@ -163,7 +163,7 @@ int sysctr_store_lease_take(struct sysctr_store *st, const char *name,
 	memset(out, 0, sizeof(*out));
 	/* BEGIN IMMEDIATE: the look for a free address and the insert are
 	 * one step for every other sysctr */
-	if (store_tx_open(st->db, &own, err) < 0)
+	if (store_tx_open(st, &own, err) < 0)
 		return -1;
 	ret = lease_get(st->db, name, bridge, out, err);
 	if (ret != 0)

@@ -160,7 +160,7 @@ int sysctr_store_ct_insert(struct sysctr_store *st, struct sysctr_ct_row *row,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	ret = ct_insert(st, row, err);
@@ -247,7 +247,7 @@ int sysctr_store_ct_delete(struct sysctr_store *st, const char *name,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	ret = ct_delete(st, name, err);
@@ -298,7 +298,7 @@ int sysctr_store_ct_set_state(struct sysctr_store *st, const char *name,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	ret = ct_set_state(st, name, state, err);
@@ -433,7 +433,7 @@ int sysctr_store_image_insert(struct sysctr_store *st,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	ret = image_insert(st, row, err);
@@ -565,7 +565,7 @@ int sysctr_store_image_delete(struct sysctr_store *st, int64_t id,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	ret = image_delete(st, id, err);
@@ -607,7 +607,7 @@ int sysctr_store_history_add(struct sysctr_store *st, const char *container,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	ret = history_add(st, container, action, outcome, detail, err);

@@ -127,7 +127,7 @@ int sysctr_store_ct_set_layers(struct sysctr_store *st, int64_t ct_id,
 			       char *const *layers, struct sysctr_error **err)
 {
 	bool own;
-	int ret = store_tx_open(st->db, &own, err);
+	int ret = store_tx_open(st, &own, err);
 
 	if (ret < 0)
 		return -1;
@@ -241,7 +241,7 @@ int sysctr_store_layers_unused_take(struct sysctr_store *st, char ***names,
 	bool own;
 	int ret;
 
-	ret = store_tx_open(st->db, &own, err);
+	ret = store_tx_open(st, &own, err);
 	if (ret < 0)
 		return -1;
 	sel = store_prepare(st->db, unused_sql, err);
@@ -344,7 +344,7 @@ int sysctr_store_snap_insert(struct sysctr_store *st, int64_t ct_id,
 			     struct sysctr_error **err)
 {
 	bool own;
-	int ret = store_tx_open(st->db, &own, err);
+	int ret = store_tx_open(st, &own, err);
 
 	if (ret < 0)
 		return -1;

@@ -20,6 +20,8 @@ struct sysctr_store {
 	int64_t uid;
 	char *user;	 /* the login name of uid; NULL without one */
 	char *sudo_user; /* $SUDO_USER when root runs it through sudo */
+	double opened;	 /* now_monotonic() at the open */
+	bool folded;	 /* the WAL was folded after a long run */
 };
 
 static inline void finalize_p(sqlite3_stmt **s)
@@ -65,7 +67,8 @@ int store_fetch_all(sqlite3 *db, sqlite3_stmt *s, size_t size, row_read_fn read,
 		    struct sysctr_error **err);
 void store_rollback_quiet(sqlite3 *db);
 /* Open a transaction unless the caller holds one; *own says who ends it. */
-int store_tx_open(sqlite3 *db, bool *own, struct sysctr_error **err);
+int store_tx_open(struct sysctr_store *st, bool *own,
+		  struct sysctr_error **err);
 /* End what store_tx_open opened: commit when ret is 0, else roll back. */
 int store_tx_close(sqlite3 *db, bool own, int ret, struct sysctr_error **err);
 

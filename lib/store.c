@@ -31,6 +31,9 @@
 /* The WAL is folded into the database (and emptied) by the close that
  * finds it this long (128 frames of 4 KiB pages); see db_connect(). */
 #define WAL_CHECKPOINT_BYTES (128 * (4096 + 24))
+/* ... and by the first write of a command that has already run this long,
+ * whatever the WAL's length: see store_fold_long(). */
+#define WAL_FOLD_AFTER_S 0.25
 
 /* Before SQLite's first use: no bulk allocation of 20 page-cache slots
  * per connection. A sysctr command reads a handful of pages, and touching
@@ -194,15 +197,59 @@ void store_rollback_quiet(sqlite3 *db)
 		log_warn("registry: SQL rollback: %s", sqlite3_errmsg(db));
 }
 
+/* The size of the database's WAL file; 0 when there is none. */
+static off_t wal_size(sqlite3 *db)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	struct stat sb;
+
+	if (wal == NULL || stat(wal, &sb) < 0)
+		return 0;
+	return sb.st_size;
+}
+
+/* Fold the WAL into the database and empty it, without waiting: when
+ * another sysctr uses the registry this returns busy at once, having
+ * copied what it could, and a later fold empties it. */
+static void store_fold(struct sysctr_store *st)
+{
+	int rc;
+
+	sqlite3_busy_timeout(st->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+				       NULL, NULL);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warn("registry: checkpoint: %s", sqlite3_errmsg(st->db));
+	log_debug("registry: checkpoint: %s", sqlite3_errstr(rc));
+}
+
+/* A command that has already run WAL_FOLD_AFTER_S (a stop waiting for
+ * its container, a create, a boot) folds the WAL before its first write
+ * after that, once. Its few milliseconds of syncs are lost in the
+ * command's time, and so is the sync of the new WAL's header that the
+ * first write after a fold pays; the commands that follow (list, info,
+ * start, destroy) find a WAL of a few frames, read back at their open in
+ * no time, and append to it without a sync. */
+static void store_fold_long(struct sysctr_store *st)
+{
+	if (st->folded || now_monotonic() - st->opened < WAL_FOLD_AFTER_S)
+		return;
+	st->folded = true;
+	if (wal_size(st->db) > 0)
+		store_fold(st);
+}
+
 /* Open a transaction unless the caller holds one; *own says who ends it.
  * IMMEDIATE takes the write lock now, so a read-then-write change cannot
  * fail half-way on a lock upgrade. */
-int store_tx_open(sqlite3 *db, bool *own, struct sysctr_error **err)
+int store_tx_open(struct sysctr_store *st, bool *own, struct sysctr_error **err)
 {
 	*own = false;
-	if (!sqlite3_get_autocommit(db))
+	if (!sqlite3_get_autocommit(st->db))
 		return 0;
-	if (store_exec(db, "BEGIN IMMEDIATE", err) < 0)
+	store_fold_long(st);
+	if (store_exec(st->db, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
 	*own = true;
 	return 0;
@@ -229,6 +276,7 @@ int sysctr_store_begin(struct sysctr_store *st, struct sysctr_error **err)
 	if (!sqlite3_get_autocommit(st->db))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "registry transaction already open");
+	store_fold_long(st);
 	return store_exec(st->db, "BEGIN IMMEDIATE", err);
 }
 
@@ -512,13 +560,11 @@ static int migrate(sqlite3 *db, struct sysctr_error **err)
 	/* One transaction per step, the version bump inside it: a crash
 	 * leaves the schema at a version that is fully there. */
 	while (v < sysctr_store_schema_version()) {
-		bool own;
-
-		ret = store_tx_open(db, &own, err);
+		ret = store_exec(db, "BEGIN IMMEDIATE", err);
 		if (ret < 0)
 			return -1;
 		ret = migrate_step_locked(db, &v, err);
-		ret = store_tx_close(db, own, ret, err);
+		ret = store_tx_close(db, true, ret, err);
 		if (ret < 0)
 			return -1;
 	}
@@ -654,7 +700,10 @@ static int db_connect(struct sysctr_store *st, const char *path,
 	 *   more (whether it wrote or not: after a burst of parallel writers
 	 *   the last one out may be a reader) checkpoints and truncates it
 	 *   (sysctr_store_close()), so an open reads at most about 512 KiB
-	 *   and the fsyncs come once every few dozen commands.
+	 *   and the fsyncs come once every few dozen commands;
+	 * - and a command that has run a while folds it before it writes
+	 *   (store_fold_long()), so that after a stop or a create the WAL is
+	 *   short and the quick commands pay neither the read nor a fold.
 	 * Nothing is less durable: the WAL is the journal either way, and
 	 * synchronous=NORMAL syncs it at each checkpoint. */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -708,6 +757,7 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 
 	store_shm_install();
 	st = xcalloc(1, sizeof(*st));
+	st->opened = now_monotonic();
 	actor_init(st);
 	ret = prepare_file(path, err);
 	if (ret == 0)
@@ -727,35 +777,13 @@ int sysctr_store_open(const char *path, struct sysctr_store **out,
 	return 0;
 }
 
-/* The size of the database's WAL file; 0 when there is none. */
-static off_t wal_size(sqlite3 *db)
-{
-	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
-	struct stat sb;
-
-	if (wal == NULL || stat(wal, &sb) < 0)
-		return 0;
-	return sb.st_size;
-}
-
 void sysctr_store_close(struct sysctr_store *st)
 {
 	if (st == NULL)
 		return;
-	/* A long WAL goes into the database now, without waiting: when
-	 * another sysctr uses the registry this returns busy at once, having
-	 * copied what it could, and a later close truncates it. */
-	if (st->db != NULL && wal_size(st->db) >= WAL_CHECKPOINT_BYTES) {
-		int rc;
-
-		sqlite3_busy_timeout(st->db, 0);
-		rc = sqlite3_wal_checkpoint_v2(
-		    st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			log_warn("registry: checkpoint: %s",
-				 sqlite3_errmsg(st->db));
-		log_debug("registry: checkpoint: %s", sqlite3_errstr(rc));
-	}
+	/* A long WAL goes into the database now. */
+	if (st->db != NULL && wal_size(st->db) >= WAL_CHECKPOINT_BYTES)
+		store_fold(st);
 	/* An open transaction is rolled back by the close; every statement
 	 * was finalized by the function that prepared it. */
 	if (sqlite3_close(st->db) != SQLITE_OK)

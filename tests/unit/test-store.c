@@ -711,6 +711,37 @@ static void test_wal_checkpoint(void **state)
 	}
 }
 
+/* A quick command leaves a short WAL for later; one that has already
+ * run a while (a stop, a create) folds it before its first write, once. */
+static void test_wal_fold_after_long_run(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	off_t before, folded;
+
+	for (int i = 0; i < 3; i++)
+		add_history(fx->st, "web1", "start");
+	sysctr_store_close(steal_ptr(&fx->st));
+	before = wal_size(fx->path);
+	assert_true(before > 0);
+
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+	fx->st->opened -= 1.0; /* as if the command had run a second */
+	add_history(fx->st, "web1", "stop");
+	folded = wal_size(fx->path);
+	/* emptied, then this one commit's frames after a new header */
+	assert_true(folded > 0);
+	assert_true(folded < before);
+	assert_int_equal((folded - 32) % (4096 + 24), 0);
+	/* once: the next write appends */
+	add_history(fx->st, "web1", "stop");
+	assert_true(wal_size(fx->path) > folded);
+	sysctr_store_close(steal_ptr(&fx->st));
+	assert_int_equal(
+	    raw_query(fx->path, "SELECT count(*) FROM history", NULL), 5);
+	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
+}
+
 /* The WAL index (-shm) a registry's first connection finds is never
  * trusted: here it is a valid index of an older state of the same WAL,
  * which SQLite would use as it is (and miss the newer rows) were it not
@@ -980,6 +1011,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wal_checkpoint, setup_open,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_wal_fold_after_long_run,
+						setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_shm_stale, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shm_ftruncate, setup_dir,
