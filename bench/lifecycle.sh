@@ -13,8 +13,10 @@
 #   BENCH_TEMPLATES templates to time (default: "busybox debian")
 #   BENCH_LIST_N    containers defined for the list step (default 500)
 #   BENCH_LIST_UP   of them running (default 50); BENCH_LIST_N=0 skips it
-#   BENCH_RUNS      timed runs per side and round of a busybox step (default
-#                   15; Debian steps take 5, exec twice as many)
+#   BENCH_RUNS      half the timed runs per side of a busybox step (default
+#                   15: 30 runs per side; Debian steps take 5, exec twice as
+#                   many)
+#   BENCH_ROUNDS    hyperfine rounds those runs are split into (default 6)
 #
 # How it is made fair:
 # - Everything lives in a fresh root under /var/tmp (sysctr --root); the raw
@@ -29,9 +31,12 @@
 #   kernel work.
 # - Timing is hyperfine (-N: no shell in between) with a --prepare per side
 #   that puts the container in the state the step needs (not timed). Each
-#   step runs in two hyperfine rounds with the order of the two sides
-#   swapped (sysctr first, then lxc first), and the medians are over all
-#   runs of both rounds, so drift hits both sides alike.
+#   step runs in several short hyperfine rounds (BENCH_ROUNDS) with the
+#   order of the two sides swapped from one to the next, and the medians are
+#   over all runs of all rounds. The disk of the machines this runs on has
+#   moments (writeback, the host's load) that last seconds: two long rounds
+#   let one side's runs fall into a slow moment and the other's not, short
+#   alternating rounds give both sides the same moments.
 # - start: `sysctr start N` vs `lxc-start -P P -n N`. lxc-start daemonizes by
 #   default and returns only once the monitor reported RUNNING over its
 #   state socket (liblxc's wait_on_daemonized_start()), which is also when
@@ -206,6 +211,8 @@ done
 TEMPLATES=${BENCH_TEMPLATES:-busybox debian}
 LIST_N=${BENCH_LIST_N:-500}
 LIST_UP=${BENCH_LIST_UP:-50}
+ROUNDS=${BENCH_ROUNDS:-6}
+case $ROUNDS in '' | *[!0-9]* | 0) die "BENCH_ROUNDS must be a positive number" ;; esac
 if [ "$LIST_N" -gt 0 ] && [ "$LIST_UP" -gt "$LIST_N" ]; then
 	die "BENCH_LIST_UP > BENCH_LIST_N"
 fi
@@ -278,17 +285,24 @@ chmod 0711 "$ROOT/lxc"
 RESULTS="$ROOT/results"
 : >"$RESULTS"
 
-# measure LABEL TEMPLATE RUNS WARMUP SCMD LCMD [SPREP LPREP]: two hyperfine
-# rounds (sysctr first, then lxc first), RUNS runs per side each; appends
+# measure LABEL TEMPLATE RUNS WARMUP SCMD LCMD [SPREP LPREP]: 2 x RUNS runs
+# per side in ROUNDS hyperfine rounds (BENCH_ROUNDS, 6 unless fewer runs),
+# sysctr first in the odd rounds and lxc first in the even ones; appends
 # "LABEL TEMPLATE SYSCTR_MS LXC_MS" to the results.
 measure() {
 	local label=$1 tmpl=$2 runs=$3 warm=$4 scmd=$5 lcmd=$6
 	local sprep=${7:-} lprep=${8:-} key round args js sm lm smin smax lmin lmax
+	local total=$((2 * runs)) rounds per
+	rounds=$ROUNDS
+	[ "$rounds" -le "$total" ] || rounds=$total
+	per=$(((total + rounds - 1) / rounds))
 	key="$ROOT/hf/${label//[^A-Za-z0-9_-]/_}-$tmpl"
-	for round in 1 2; do
-		args=(-N --runs "$runs" --warmup "$warm" --style basic
+	js=()
+	for ((round = 1; round <= rounds; round++)); do
+		args=(-N --runs "$per" --warmup "$warm" --style basic
 			--export-json "$key-$round.json")
-		if [ "$round" = 1 ]; then
+		js+=("$key-$round.json")
+		if ((round % 2 == 1)); then
 			[ -z "$sprep" ] || args+=(--prepare "$sprep" --prepare "$lprep")
 			args+=(-n sysctr "$scmd" -n lxc "$lcmd")
 		else
@@ -300,8 +314,7 @@ measure() {
 			die "$label ($tmpl): hyperfine failed"
 		fi
 	done
-	js=("$key-1.json" "$key-2.json")
-	# min median max of one side's runs over both rounds, in ms
+	# min median max of one side's runs over all rounds, in ms
 	spread() {
 		jq -rs --arg cmd "$1" '[.[].results[] | select(.command == $cmd) |
 			.times[]] | sort | map(. * 1000) | [.[0],
@@ -452,4 +465,4 @@ awk -v maxratio=1.2 -v listms=50 '
 			ok ? "" : "  MISSED"
 	}
 	END { printf "targets met: %d of %d\n", met, m }' "$RESULTS"
-echo "(total run $(ms_since "$T_ALL") ms; hyperfine, 2 rounds with the order swapped; medians and spread over both)" >&2
+echo "(total run $(ms_since "$T_ALL") ms; hyperfine, $ROUNDS rounds with the order swapped each time; medians and spread over all)" >&2

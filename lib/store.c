@@ -219,9 +219,21 @@ static void store_fold(struct sysctr_store *st)
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 				       NULL, NULL);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+	/* busy: another connection reads or writes; locked: this one still
+	 * steps a statement. Either way a later fold does it. */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 		log_warn("registry: checkpoint: %s", sqlite3_errmsg(st->db));
 	log_debug("registry: checkpoint: %s", sqlite3_errstr(rc));
+}
+
+/* Whether a statement of this connection is still being stepped. */
+static bool store_stepping(sqlite3 *db)
+{
+	for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s != NULL;
+	     s = sqlite3_next_stmt(db, s))
+		if (sqlite3_stmt_busy(s))
+			return true;
+	return false;
 }
 
 /* A command that has already run WAL_FOLD_AFTER_S (a stop waiting for
@@ -233,7 +245,8 @@ static void store_fold(struct sysctr_store *st)
  * no time, and append to it without a sync. */
 static void store_fold_long(struct sysctr_store *st)
 {
-	if (st->folded || now_monotonic() - st->opened < WAL_FOLD_AFTER_S)
+	if (st->folded || now_monotonic() - st->opened < WAL_FOLD_AFTER_S ||
+	    store_stepping(st->db))
 		return;
 	st->folded = true;
 	if (wal_size(st->db) > 0)

@@ -742,6 +742,35 @@ static void test_wal_fold_after_long_run(void **state)
 	assert_int_equal(sysctr_store_open(fx->path, &fx->st, &err), 0);
 }
 
+/* Not while the connection still steps a statement (a write inside a
+ * loop over rows): the checkpoint would fail on its own reader. */
+static void test_wal_fold_not_while_stepping(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_error struct sysctr_error *err = NULL;
+	sqlite3_stmt *q = NULL;
+	off_t before;
+
+	for (int i = 0; i < 3; i++)
+		add_history(fx->st, "web1", "start");
+	before = wal_size(fx->path);
+	fx->st->opened -= 1.0;
+	assert_int_equal(sqlite3_prepare_v2(fx->st->db,
+					    "SELECT id FROM history", -1, &q,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	add_history(fx->st, "web1", "stop");
+	assert_false(fx->st->folded);
+	assert_true(wal_size(fx->path) > before);
+	sqlite3_finalize(q);
+	/* the next write, with nothing stepped, folds */
+	add_history(fx->st, "web1", "stop");
+	assert_true(fx->st->folded);
+	assert_true(wal_size(fx->path) < before);
+	assert_null(err);
+}
+
 /* The WAL index (-shm) a registry's first connection finds is never
  * trusted: here it is a valid index of an older state of the same WAL,
  * which SQLite would use as it is (and miss the newer rows) were it not
@@ -1013,6 +1042,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wal_fold_after_long_run,
 						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wal_fold_not_while_stepping, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_shm_stale, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shm_ftruncate, setup_dir,
