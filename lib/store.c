@@ -253,16 +253,22 @@ static void store_fold_long(struct sysctr_store *st)
 		store_fold(st);
 }
 
-/* Open a transaction unless the caller holds one; *own says who ends it.
- * IMMEDIATE takes the write lock now, so a read-then-write change cannot
- * fail half-way on a lock upgrade. */
+/* Every write transaction of a connection begins here. IMMEDIATE takes
+ * the write lock now, so a read-then-write change cannot fail half-way on
+ * a lock upgrade. */
+static int tx_begin(struct sysctr_store *st, struct sysctr_error **err)
+{
+	store_fold_long(st);
+	return store_exec(st->db, "BEGIN IMMEDIATE", err);
+}
+
+/* Open a transaction unless the caller holds one; *own says who ends it. */
 int store_tx_open(struct sysctr_store *st, bool *own, struct sysctr_error **err)
 {
 	*own = false;
 	if (!sqlite3_get_autocommit(st->db))
 		return 0;
-	store_fold_long(st);
-	if (store_exec(st->db, "BEGIN IMMEDIATE", err) < 0)
+	if (tx_begin(st, err) < 0)
 		return -1;
 	*own = true;
 	return 0;
@@ -289,8 +295,7 @@ int sysctr_store_begin(struct sysctr_store *st, struct sysctr_error **err)
 	if (!sqlite3_get_autocommit(st->db))
 		return sysctr_err(err, SYSCTR_E_FAILED, 0,
 				  "registry transaction already open");
-	store_fold_long(st);
-	return store_exec(st->db, "BEGIN IMMEDIATE", err);
+	return tx_begin(st, err);
 }
 
 /* A failed commit is rolled back here, so the caller's rollback after it

@@ -771,10 +771,6 @@ static void test_wal_fold_not_while_stepping(void **state)
 	assert_null(err);
 }
 
-/* The WAL index (-shm) a registry's first connection finds is never
- * trusted: here it is a valid index of an older state of the same WAL,
- * which SQLite would use as it is (and miss the newer rows) were it not
- * reset. */
 static char *read_whole(const char *path, size_t *len)
 {
 	char *buf = NULL;
@@ -783,6 +779,10 @@ static char *read_whole(const char *path, size_t *len)
 	return buf;
 }
 
+/* The WAL index (-shm) a registry's first connection finds is never
+ * trusted: here it is a valid index of an older state of the same WAL,
+ * which SQLite would use as it is (and miss the newer rows) were it not
+ * reset. */
 static void test_shm_stale(void **state)
 {
 	struct fixture *fx = *state;
